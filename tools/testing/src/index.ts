@@ -1,0 +1,1 @@
+export { default as ClosingLineReporter } from './closing-line-reporter.ts';
