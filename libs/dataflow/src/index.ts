@@ -1,1 +1,19 @@
-export const VERSION = '0.1.0';
+/**
+ * `@oxbow/dataflow`: an RDD engine shaped like Apache Spark's API, and the aggregator algebra views merge with.
+ */
+export { DataflowContext, type DataflowContextOptions } from './context.ts';
+export { DATAFLOW_ERROR_CODES, DataflowError, type DataflowErrorCode } from './errors.ts';
+export { hashCode } from './keys/java-hash.ts';
+export { KeyMap } from './keys/key-map.ts';
+export { type Comparator, naturalCompare } from './keys/ordering.ts';
+export {
+  HashPartitioner,
+  type Partitioner,
+  type PartitionerDescription,
+  RangePartitioner,
+} from './partitioner.ts';
+export { type PartitionsArg, RDD, type StorageLevel } from './rdd/rdd.ts';
+export { analyzeFunction, type Shippability } from './scheduler/closure-analysis.ts';
+export { type SchedulerStats } from './scheduler/dag-scheduler.ts';
+export { Broadcast, LongAccumulator } from './shared-variables.ts';
+export type { Stats } from './stats/stat-counter.ts';

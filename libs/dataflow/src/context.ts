@@ -1,0 +1,201 @@
+/**
+ * `DataflowContext`: the entry point of the RDD engine (Spark's `SparkContext`). It makes RDDs from data, owns
+ * the scheduler, the shuffle store, the cache and the worker threads, and stops them all on `stop()`.
+ */
+import { availableParallelism } from 'node:os';
+import { requireArgument } from './errors.ts';
+import type { PartitionsArg } from './rdd/rdd.ts';
+import { ParallelCollectionNode } from './rdd/nodes/parallel-collection.ts';
+import { RangeNode } from './rdd/nodes/range.ts';
+import { UnionNode } from './rdd/nodes/union.ts';
+import { RDD } from './rdd/rdd.ts';
+import type { RddHost } from './rdd/rdd-host.ts';
+import { contextStopped, DagScheduler, type SchedulerStats } from './scheduler/dag-scheduler.ts';
+import type { ResultAction } from './scheduler/result-actions.ts';
+import { WorkerPool } from './scheduler/worker-pool.ts';
+import { Broadcast, LongAccumulator } from './shared-variables.ts';
+import { ShuffleStore, type ShuffleStoreStats } from './shuffle/shuffle-store.ts';
+
+/** Options of a {@link DataflowContext}. */
+export interface DataflowContextOptions {
+  /** Worker threads for tasks; 1 runs everything in-process. Default: the number of cores. */
+  parallelism?: number;
+  /** Bytes of shuffle blocks kept in memory before spilling to disk. Default: 256 MiB. */
+  shuffleMemoryBytes?: number;
+  /** An application name, for logs. */
+  appName?: string;
+  /** Told why a stage runs on the driver although parallelism is above 1 (its functions capture state). */
+  onInProcessStage?: (reason: string) => void;
+}
+
+const DEFAULT_SHUFFLE_MEMORY = 256 * 1024 * 1024;
+
+/**
+ * The engine's entry point.
+ *
+ * @example
+ * ```ts
+ * const ctx = new DataflowContext({ parallelism: 2 });
+ * const total = await ctx.parallelize([1, 2, 3, 4], 2).map((x) => x * x).sum(); // 30
+ * await ctx.stop();
+ * ```
+ */
+export class DataflowContext implements RddHost {
+  readonly defaultParallelism: number;
+  readonly appName: string;
+  private readonly scheduler: DagScheduler;
+  private readonly shuffleStore: ShuffleStore;
+  private readonly cache = new Map<number, Map<number, readonly unknown[]>>();
+  private readonly accumulators = new Map<number, WeakRef<LongAccumulator>>();
+  private readonly shuffleCleaner = new FinalizationRegistry<number>((shuffleId) => {
+    this.shuffleStore.remove(shuffleId);
+  });
+  private pool: WorkerPool | undefined;
+  private nextRdd = 0;
+  private nextShuffle = 0;
+  private nextShared = 0;
+  private stopped = false;
+
+  constructor(options: DataflowContextOptions = {}) {
+    const parallelism = options.parallelism ?? availableParallelism();
+    requireArgument(
+      Number.isInteger(parallelism) && parallelism >= 1,
+      `parallelism must be a positive integer, got ${parallelism}`,
+    );
+    this.defaultParallelism = parallelism;
+    this.appName = options.appName ?? 'oxbow';
+    this.shuffleStore = new ShuffleStore(options.shuffleMemoryBytes ?? DEFAULT_SHUFFLE_MEMORY);
+    this.scheduler = new DagScheduler({
+      shuffles: this.shuffleStore,
+      workers: () => this.workers(),
+      cachedPartition: (rddId, partition) => this.cache.get(rddId)?.get(partition),
+      storeCachedPartition: (rddId, partition, data) => {
+        let partitions = this.cache.get(rddId);
+        if (!partitions) this.cache.set(rddId, (partitions = new Map()));
+        partitions.set(partition, data);
+      },
+      addToAccumulator: (id, delta) => this.accumulators.get(id)?.deref()?.merge(delta),
+      ...(options.onInProcessStage ? { onInProcessStage: options.onInProcessStage } : {}),
+    });
+  }
+
+  /** Whether `stop()` was called. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Counts of jobs, stages and where tasks ran. */
+  get schedulerStats(): Readonly<SchedulerStats> {
+    return this.scheduler.stats;
+  }
+
+  /** Bytes of shuffle data in memory and spilled. */
+  get shuffleStats(): Readonly<ShuffleStoreStats> {
+    return this.shuffleStore.stats;
+  }
+
+  /**
+   * Distributes a local array as an RDD of `numSlices` partitions (default: the parallelism). Slice i holds
+   * elements ⌊i·n/numSlices⌋ … ⌊(i+1)·n/numSlices⌋ − 1.
+   */
+  parallelize<T>(data: readonly T[], numSlices: number = this.defaultParallelism): RDD<T> {
+    this.assertRunning();
+    requireArgument(
+      Number.isInteger(numSlices) && numSlices >= 1,
+      `Positive number of partitions required, got numSlices = ${numSlices}`,
+    );
+    return new RDD<T>(this, ParallelCollectionNode.fromArray<T>(data, numSlices));
+  }
+
+  /** Same as {@link parallelize}. */
+  makeRDD<T>(data: readonly T[], numSlices: number = this.defaultParallelism): RDD<T> {
+    return this.parallelize(data, numSlices);
+  }
+
+  /** An RDD with no partitions and no elements. */
+  emptyRDD<T>(): RDD<T> {
+    this.assertRunning();
+    return new RDD<T>(this, ParallelCollectionNode.fromArray<T>([], 0 || 1)).coalesce(1).filter(() => false);
+  }
+
+  /** The union of several RDDs (partitions one after another). */
+  union<T>(rdds: readonly RDD<T>[]): RDD<T> {
+    this.assertRunning();
+    requireArgument(rdds.length > 0, 'union needs at least one RDD');
+    return new RDD<T>(this, new UnionNode<T>(rdds as readonly RDD<unknown>[]));
+  }
+
+  /** Numbers from `start` (inclusive) to `end` (exclusive) by `step`, computed in the tasks. */
+  range(start: number, end: number, step = 1, numSlices: number = this.defaultParallelism): RDD<number> {
+    this.assertRunning();
+    requireArgument(step !== 0, 'step cannot be 0');
+    requireArgument(
+      Number.isInteger(numSlices) && numSlices >= 1,
+      `Positive number of partitions required, got numSlices = ${numSlices}`,
+    );
+    return new RDD<number>(this, new RangeNode({ start, end, step, numSlices }));
+  }
+
+  /** A read-only value for tasks. */
+  broadcast<T>(value: T): Broadcast<T> {
+    this.assertRunning();
+    return new Broadcast<T>(this.nextShared++, value);
+  }
+
+  /** A counter tasks add to. */
+  longAccumulator(name?: string): LongAccumulator {
+    this.assertRunning();
+    const accumulator = new LongAccumulator(this.nextShared++, name);
+    this.accumulators.set(accumulator.id, new WeakRef(accumulator));
+    return accumulator;
+  }
+
+  /** Stops the workers and frees shuffle and cache memory; later actions fail. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.pool?.close();
+    this.pool = undefined;
+    this.shuffleStore.close();
+    this.cache.clear();
+  }
+
+  // ---- RddHost (used by RDDs, not by applications)
+
+  newRddId(): number {
+    return this.nextRdd++;
+  }
+
+  newShuffleId(): number {
+    return this.nextShuffle++;
+  }
+
+  trackShuffle(shuffleId: number, owner: object): void {
+    this.shuffleCleaner.register(owner, shuffleId);
+  }
+
+  runJob(rdd: RDD<unknown>, action: ResultAction, partitions?: readonly number[]): Promise<unknown[]> {
+    if (this.stopped) return Promise.reject(contextStopped());
+    return this.scheduler.runJob(rdd, action, partitions);
+  }
+
+  uncache(rddId: number): void {
+    this.cache.delete(rddId);
+  }
+
+  hasCachedPartition(rddId: number, partition: number): boolean {
+    return this.cache.get(rddId)?.has(partition) ?? false;
+  }
+
+  private workers(): WorkerPool | undefined {
+    if (this.defaultParallelism <= 1 || this.stopped) return undefined;
+    this.pool ??= new WorkerPool(this.defaultParallelism);
+    return this.pool;
+  }
+
+  private assertRunning(): void {
+    if (this.stopped) throw contextStopped();
+  }
+}
+
+export type { PartitionsArg };

@@ -1,0 +1,60 @@
+/** `ParallelCollectionRDD`: a driver-side array cut into slices, as `parallelize` makes it. */
+import type { Partitioner } from '../../partitioner.ts';
+import type { LineageNode, NarrowInput, NodeDescription, ShuffleDependency } from '../lineage.ts';
+import type { RDD } from '../rdd.ts';
+
+/**
+ * Cuts `data` into `numSlices` slices the way Spark does: slice i holds elements ⌊i·n/numSlices⌋ up to
+ * ⌊(i+1)·n/numSlices⌋.
+ */
+export function sliceArray<T>(data: readonly T[], numSlices: number): T[][] {
+  const n = data.length;
+  return Array.from({ length: numSlices }, (_, i) =>
+    data.slice(Math.floor((i * n) / numSlices), Math.floor(((i + 1) * n) / numSlices)),
+  );
+}
+
+/** Parameters of a parallel collection: slices, where only the ones a task needs are present. */
+export interface ParallelCollectionParams {
+  numSlices: number;
+  slices: Record<number, unknown[]>;
+}
+
+export class ParallelCollectionNode<T> implements LineageNode<T> {
+  readonly className = 'ParallelCollectionRDD';
+  readonly operator = 'parallelize';
+  readonly numPartitions: number;
+  readonly partitioner: Partitioner | undefined = undefined;
+  readonly narrowParents: readonly RDD<unknown>[] = [];
+  readonly shuffleDependencies: readonly ShuffleDependency[] = [];
+  private readonly slices: Record<number, unknown[]>;
+
+  constructor(params: ParallelCollectionParams) {
+    this.numPartitions = params.numSlices;
+    this.slices = params.slices;
+  }
+
+  static fromArray<T>(data: readonly T[], numSlices: number): ParallelCollectionNode<T> {
+    const slices: Record<number, unknown[]> = {};
+    sliceArray(data, numSlices).forEach((slice, i) => {
+      slices[i] = slice;
+    });
+    return new ParallelCollectionNode<T>({ numSlices, slices });
+  }
+
+  narrowInputs(): NarrowInput[] {
+    return [];
+  }
+
+  compute(partition: number): Iterable<T> {
+    const slice = this.slices[partition];
+    if (!slice) throw new Error(`slice ${partition} of a parallel collection was not shipped with the task`);
+    return slice as T[];
+  }
+
+  describe(partitions: ReadonlySet<number>): NodeDescription {
+    const slices: Record<number, unknown[]> = {};
+    for (const p of partitions) slices[p] = this.slices[p] ?? [];
+    return { type: 'parallelCollection', params: { numSlices: this.numPartitions, slices }, functions: [] };
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The worker's side of stage-plan.ts: rebuilds live RDDs and user functions from a task message and runs the
+ * task. Actions cannot run here (no nested jobs, as in Spark).
+ */
+import { DataflowError } from '../errors.ts';
+import { partitionerFromDescription } from '../partitioner.ts';
+import type { UserFunction } from '../rdd/lineage.ts';
+import { NODE_FACTORIES } from '../rdd/nodes/node-factories.ts';
+import { RDD } from '../rdd/rdd.ts';
+import type { RddHost } from '../rdd/rdd-host.ts';
+import { buildCombiner } from '../shuffle/combiner.ts';
+import type { FunctionSource } from './closure-analysis.ts';
+import type { TaskMessage } from './stage-plan.ts';
+import { runTask, type TaskOutput } from './task.ts';
+import type { TaskContext } from './task-context.ts';
+
+/** What a worker sends back for a task. */
+export interface TaskReply {
+  result: unknown;
+  /** Partitions of persisted RDDs computed by the task: [rddId, partition, records]. */
+  cachedOut: Array<[number, number, unknown[]]>;
+  /** Accumulator deltas: [accumulatorId, delta]. */
+  accumulators: Array<[number, number]>;
+}
+
+const workerHost: RddHost = {
+  defaultParallelism: 1,
+  newRddId: () => -1,
+  newShuffleId: () => -1,
+  trackShuffle: () => undefined,
+  runJob: () => {
+    throw new DataflowError(
+      'OXBOW_INVALID_ARGUMENT',
+      'RDD actions can only be invoked by the driver, not inside of other transformations',
+    );
+  },
+  uncache: () => undefined,
+  hasCachedPartition: () => false,
+};
+
+function rebuildFunction(source: FunctionSource): UserFunction {
+  const body =
+    source.form === 'expression'
+      ? `return (${source.source});`
+      : `return ({ ${source.source} })[${JSON.stringify(source.name)}];`;
+  return new Function(body)() as UserFunction;
+}
+
+/** Runs a task message in this thread. */
+export function runTaskMessage(message: TaskMessage): TaskReply {
+  const functions = message.functions.map(rebuildFunction);
+  const pick = (indexes: readonly number[]): UserFunction[] => indexes.map((i) => functions[i] as UserFunction);
+  const rdds: RDD<unknown>[] = [];
+  for (const planned of message.nodes) {
+    const factory = NODE_FACTORIES[planned.type];
+    if (!factory) throw new Error(`a worker cannot rebuild a lineage step of type ${planned.type}`);
+    const parents = planned.parentIndexes.map((i) => rdds[i] as RDD<unknown>);
+    const rdd = new RDD(
+      workerHost,
+      factory(planned.params as Record<string, unknown>, pick(planned.functionIndexes), parents),
+      planned.rddId,
+    );
+    if (planned.persisted) rdd.persist();
+    rdds.push(rdd);
+  }
+  const root = rdds[message.rootIndex] as RDD<unknown>;
+
+  const blocks = new Map<string, Uint8Array[]>();
+  for (const [shuffleId, partition, list] of message.shuffleBlocks) blocks.set(`${shuffleId}/${partition}`, list);
+  const cached = new Map<string, unknown[]>();
+  for (const [rddId, partition, data] of message.cached) cached.set(`${rddId}/${partition}`, data);
+  const reply: TaskReply = { result: undefined, cachedOut: [], accumulators: [] };
+  const context: TaskContext = {
+    stageId: message.stageId,
+    partitionId: message.partition,
+    shuffleBlocks: (shuffleId, partition) => blocks.get(`${shuffleId}/${partition}`) ?? [],
+    cachedPartition: (rddId, partition) => cached.get(`${rddId}/${partition}`),
+    offerCachedPartition: (rddId, partition, data) => {
+      reply.cachedOut.push([rddId, partition, data as unknown[]]);
+    },
+    addToAccumulator: (accumulatorId, delta) => {
+      reply.accumulators.push([accumulatorId, delta]);
+    },
+  };
+
+  const described = message.output;
+  const output: TaskOutput =
+    described.kind === 'shuffleMap'
+      ? {
+          kind: 'shuffleMap',
+          shuffleId: described.shuffleId,
+          partitioner: partitionerFromDescription(described.partitioner),
+          combiner: described.combiner
+            ? buildCombiner(described.combiner.description, pick(described.combiner.functionIndexes))
+            : undefined,
+        }
+      : {
+          kind: 'result',
+          action: { kernel: described.kernel, params: described.params, functions: pick(described.functionIndexes) },
+        };
+  reply.result = runTask(root, message.partition, output, context);
+  return reply;
+}
