@@ -4,14 +4,21 @@
  */
 import { availableParallelism } from 'node:os';
 import { requireArgument } from './errors.ts';
-import type { PartitionsArg } from './rdd/rdd.ts';
+import type { JobDefinition, JobInstance, RddFactory } from './jobs/job-definition.ts';
 import { ParallelCollectionNode } from './rdd/nodes/parallel-collection.ts';
 import { RangeNode } from './rdd/nodes/range.ts';
 import { UnionNode } from './rdd/nodes/union.ts';
+import type { PartitionsArg } from './rdd/rdd.ts';
 import { RDD } from './rdd/rdd.ts';
 import type { RddHost } from './rdd/rdd-host.ts';
-import { contextStopped, DagScheduler, type SchedulerStats } from './scheduler/dag-scheduler.ts';
+import {
+  contextStopped,
+  DagScheduler,
+  nestedAction,
+  type SchedulerStats,
+} from './scheduler/dag-scheduler.ts';
 import type { ResultAction } from './scheduler/result-actions.ts';
+import { currentTaskContext } from './scheduler/task-context.ts';
 import { WorkerPool } from './scheduler/worker-pool.ts';
 import { Broadcast, LongAccumulator } from './shared-variables.ts';
 import { ShuffleStore, type ShuffleStoreStats } from './shuffle/shuffle-store.ts';
@@ -40,7 +47,7 @@ const DEFAULT_SHUFFLE_MEMORY = 256 * 1024 * 1024;
  * await ctx.stop();
  * ```
  */
-export class DataflowContext implements RddHost {
+export class DataflowContext implements RddHost, RddFactory {
   readonly defaultParallelism: number;
   readonly appName: string;
   private readonly scheduler: DagScheduler;
@@ -50,6 +57,9 @@ export class DataflowContext implements RddHost {
   private readonly shuffleCleaner = new FinalizationRegistry<number>((shuffleId) => {
     this.shuffleStore.remove(shuffleId);
   });
+  private readonly jobMembers = new Map<number, JobInstance>();
+  private building: JobInstance | undefined;
+  private nextJobInstance = 0;
   private pool: WorkerPool | undefined;
   private nextRdd = 0;
   private nextShuffle = 0;
@@ -70,8 +80,8 @@ export class DataflowContext implements RddHost {
       workers: () => this.workers(),
       cachedPartition: (rddId, partition) => this.cache.get(rddId)?.get(partition),
       storeCachedPartition: (rddId, partition, data) => {
-        let partitions = this.cache.get(rddId);
-        if (!partitions) this.cache.set(rddId, (partitions = new Map()));
+        const partitions = this.cache.get(rddId) ?? new Map<number, readonly unknown[]>();
+        this.cache.set(rddId, partitions);
         partitions.set(partition, data);
       },
       addToAccumulator: (id, delta) => this.accumulators.get(id)?.deref()?.merge(delta),
@@ -139,15 +149,40 @@ export class DataflowContext implements RddHost {
   /** A read-only value for tasks. */
   broadcast<T>(value: T): Broadcast<T> {
     this.assertRunning();
-    return new Broadcast<T>(this.nextShared++, value);
+    return new Broadcast<T>(this.newSharedId(), value);
   }
 
   /** A counter tasks add to. */
   longAccumulator(name?: string): LongAccumulator {
     this.assertRunning();
-    const accumulator = new LongAccumulator(this.nextShared++, name);
+    const accumulator = new LongAccumulator(this.newSharedId(), name);
     this.accumulators.set(accumulator.id, new WeakRef(accumulator));
     return accumulator;
+  }
+
+  /**
+   * Builds a job defined with {@link defineJob}. Its tasks can run on worker threads even when its functions
+   * capture variables: each worker imports the job's module and rebuilds the same lineage from `input`.
+   */
+  job<I, R>(definition: JobDefinition<I, R>, input: I): R {
+    this.assertRunning();
+    requireArgument(this.building === undefined, 'a job builder cannot build another job');
+    const instance: JobInstance = {
+      instanceId: this.nextJobInstance++,
+      moduleUrl: definition.moduleUrl,
+      exportName: definition.exportName,
+      input,
+      rddIds: [],
+      shuffleIds: [],
+      sharedIds: [],
+    };
+    this.building = instance;
+    try {
+      return definition.build(this, input);
+    } finally {
+      this.building = undefined;
+      for (const rddId of instance.rddIds) this.jobMembers.set(rddId, instance);
+    }
   }
 
   /** Stops the workers and frees shuffle and cache memory; later actions fail. */
@@ -163,11 +198,25 @@ export class DataflowContext implements RddHost {
   // ---- RddHost (used by RDDs, not by applications)
 
   newRddId(): number {
-    return this.nextRdd++;
+    const id = this.nextRdd++;
+    this.building?.rddIds.push(id);
+    return id;
   }
 
   newShuffleId(): number {
-    return this.nextShuffle++;
+    const id = this.nextShuffle++;
+    this.building?.shuffleIds.push(id);
+    return id;
+  }
+
+  jobOf(rddId: number): JobInstance | undefined {
+    return this.jobMembers.get(rddId);
+  }
+
+  private newSharedId(): number {
+    const id = this.nextShared++;
+    this.building?.sharedIds.push(id);
+    return id;
   }
 
   trackShuffle(shuffleId: number, owner: object): void {
@@ -176,6 +225,7 @@ export class DataflowContext implements RddHost {
 
   runJob(rdd: RDD<unknown>, action: ResultAction, partitions?: readonly number[]): Promise<unknown[]> {
     if (this.stopped) return Promise.reject(contextStopped());
+    if (currentTaskContext()) return Promise.reject(nestedAction());
     return this.scheduler.runJob(rdd, action, partitions);
   }
 

@@ -3,6 +3,7 @@
  */
 export { DataflowContext, type DataflowContextOptions } from './context.ts';
 export { DATAFLOW_ERROR_CODES, DataflowError, type DataflowErrorCode } from './errors.ts';
+export { defineJob, type JobDefinition, type RddFactory } from './jobs/job-definition.ts';
 export { hashCode } from './keys/java-hash.ts';
 export { KeyMap } from './keys/key-map.ts';
 export { type Comparator, naturalCompare } from './keys/ordering.ts';
@@ -14,6 +15,6 @@ export {
 } from './partitioner.ts';
 export { type PartitionsArg, RDD, type StorageLevel } from './rdd/rdd.ts';
 export { analyzeFunction, type Shippability } from './scheduler/closure-analysis.ts';
-export { type SchedulerStats } from './scheduler/dag-scheduler.ts';
+export type { SchedulerStats } from './scheduler/dag-scheduler.ts';
 export { Broadcast, LongAccumulator } from './shared-variables.ts';
 export type { Stats } from './stats/stat-counter.ts';

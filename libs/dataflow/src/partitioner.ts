@@ -87,7 +87,12 @@ export class RangePartitioner implements Partitioner {
   }
 
   describe(): PartitionerDescription {
-    return { kind: 'range', bounds: [...this.bounds], ascending: this.ascending, numPartitions: this.numPartitions };
+    return {
+      kind: 'range',
+      bounds: [...this.bounds],
+      ascending: this.ascending,
+      numPartitions: this.numPartitions,
+    };
   }
 
   /**

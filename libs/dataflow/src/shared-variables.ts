@@ -19,7 +19,10 @@ export class Broadcast<T> {
   /** The broadcast value. Fails after `destroy()`. */
   get value(): T {
     if (this.destroyed) {
-      throw new DataflowError('OXBOW_INVALID_ARGUMENT', `Attempted to use Broadcast(${this.id}) after it was destroyed`);
+      throw new DataflowError(
+        'OXBOW_INVALID_ARGUMENT',
+        `Attempted to use Broadcast(${this.id}) after it was destroyed`,
+      );
     }
     return this.current as T;
   }

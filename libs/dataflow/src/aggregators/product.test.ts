@@ -1,14 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { type Aggregator, aggregate, fold, type GroupAggregator } from './algebra.ts';
-import { count } from './count.ts';
-import { hyperLogLog } from './hyperloglog.ts';
-import { mean } from './mean.ts';
-import { product } from './product.ts';
-import { type QuantileSummary, quantiles } from './quantiles.ts';
-import { sum } from './sum.ts';
+// Imported through the barrel, so the public entry point is exercised too.
+import {
+  type Aggregator,
+  aggregate,
+  count,
+  fold,
+  type GroupAggregator,
+  hyperLogLog,
+  type InputOf,
+  mean,
+  product,
+  type QuantileSummary,
+  quantiles,
+  sum,
+  topK,
+} from './index.ts';
 import { describeAggregatorLaws, describeGroupLaws, expectSerializationError } from './test-support/laws.ts';
-import { topK } from './top-k.ts';
 
 interface AccessEvent {
   readonly userId: string;
@@ -74,6 +82,8 @@ describe('product', () => {
     expectTypeOf(volume).toExtend<GroupAggregator<AccessEvent, unknown, unknown>>();
     expectTypeOf(traffic).toExtend<Aggregator<AccessEvent, unknown, unknown>>();
     expectTypeOf(traffic).not.toHaveProperty('negate');
+    expectTypeOf<InputOf<typeof traffic>>().toEqualTypeOf<AccessEvent>();
+    expectTypeOf<InputOf<typeof volume>>().toEqualTypeOf<AccessEvent>();
     expectTypeOf(aggregate(traffic, [])).toEqualTypeOf<{
       readonly hits: number;
       readonly users: number;
@@ -99,5 +109,6 @@ describe('product', () => {
 
   it('refuses an empty record', () => {
     expect(() => product({})).toThrow(/at least one/);
+    expect(() => product(JSON.parse('{"__proto__": 1}'))).toThrow(/__proto__/);
   });
 });

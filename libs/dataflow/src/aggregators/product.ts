@@ -14,7 +14,7 @@ import type {
 import { ByteReader, ByteWriter, FORMAT_TAGS } from './binary.ts';
 
 /** The named aggregators of a {@link product}. Each may take its own input type; they are intersected. */
-export type AggregatorFields = Readonly<Record<string, Aggregator<never, unknown, unknown>>>;
+export type AggregatorFields = Readonly<Record<string, Aggregator<unknown, unknown, unknown>>>;
 
 /** The input a product reads: the intersection of its fields' inputs (`unknown` fields drop out). */
 export type ProductInput<F extends AggregatorFields> = {
@@ -31,7 +31,7 @@ export type ProductOutput<F extends AggregatorFields> = { [K in keyof F]: Output
 
 /** A product is a group exactly when every field is a group (e.g. counts, sums and means). */
 export type ProductAggregator<F extends AggregatorFields> =
-  F[keyof F] extends GroupAggregator<never, unknown, unknown>
+  F[keyof F] extends GroupAggregator<unknown, unknown, unknown>
     ? GroupAggregator<ProductInput<F>, ProductState<F>, ProductOutput<F>>
     : Aggregator<ProductInput<F>, ProductState<F>, ProductOutput<F>>;
 
@@ -120,6 +120,11 @@ export function product<const F extends AggregatorFields>(fields: F): ProductAgg
   if (entries.length === 0) {
     throw new DataflowError('OXBOW_INVALID_ARGUMENT', 'product() needs at least one aggregator');
   }
+  const names = entries.map(([name]) => name);
+  if (names.includes('__proto__')) {
+    throw new DataflowError('OXBOW_INVALID_ARGUMENT', 'product() field names cannot be "__proto__"');
+  }
+  const fieldAggregators = entries.map(([, field]) => field);
   const errorBounds: Record<string, ErrorBound> = {};
   for (const [name, aggregator] of entries) errorBounds[name] = aggregator.errorBound;
   const approximate = entries.some(([, aggregator]) => aggregator.approximate);
@@ -135,7 +140,13 @@ export function product<const F extends AggregatorFields>(fields: F): ProductAgg
     plus: (left, right) => fieldWise(entries, ([name, field]) => field.plus(left[name], right[name])),
     prepare: (input) => fieldWise(entries, ([, field]) => field.prepare(input)),
     append(state, input) {
-      for (const [name, field] of entries) state[name] = field.append(state[name], input);
+      for (let index = 0; index < names.length; index++) {
+        const name = names[index] as string;
+        state[name] = (fieldAggregators[index] as Aggregator<unknown, unknown, unknown>).append(
+          state[name],
+          input,
+        );
+      }
       return state;
     },
     present: (state) => fieldWise(entries, ([name, field]) => field.present(state[name])),

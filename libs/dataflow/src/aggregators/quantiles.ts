@@ -148,9 +148,10 @@ export function addToQuantileSketch(sketch: QuantileSketch, value: number): Quan
   if (value === 0) {
     sketch.zeroCount += 1;
   } else {
-    const key = Math.ceil(Math.log(Math.abs(value)) / logGamma(sketch.relativeAccuracy));
+    // `0 + …` and `0 − …` turn a −0 key into 0, so equal sketches have equal fields.
+    const key = 0 + Math.ceil(Math.log(Math.abs(value)) / logGamma(sketch.relativeAccuracy));
     if (value > 0) addToStore(sketch.positive, key, 1, sketch.maxBuckets);
-    else addToStore(sketch.negative, -key, 1, sketch.maxBuckets);
+    else addToStore(sketch.negative, 0 - key, 1, sketch.maxBuckets);
   }
   return sketch;
 }

@@ -75,8 +75,12 @@ function swap<T extends HashableValue>(summary: SpaceSavingSummary<T>, a: number
   const itemB = items[b] as T;
   items[a] = itemB;
   items[b] = itemA;
-  [counts[a], counts[b]] = [counts[b] ?? 0, counts[a] ?? 0];
-  [errors[a], errors[b]] = [errors[b] ?? 0, errors[a] ?? 0];
+  const countA = counts[a] ?? 0;
+  counts[a] = counts[b] ?? 0;
+  counts[b] = countA;
+  const errorA = errors[a] ?? 0;
+  errors[a] = errors[b] ?? 0;
+  errors[b] = errorA;
   positions.set(itemB, a);
   positions.set(itemA, b);
 }

@@ -63,7 +63,11 @@ function toCanonical(value: unknown): unknown {
       if (Array.isArray(value)) return { a: value.map(toCanonical) };
       if (value instanceof Date) return { d: value.getTime() };
       const record = value as Record<string, unknown>;
-      return { o: Object.keys(record).sort().map((name) => [name, toCanonical(record[name])]) };
+      return {
+        o: Object.keys(record)
+          .sort()
+          .map((name) => [name, toCanonical(record[name])]),
+      };
     }
     default:
       return value;

@@ -42,7 +42,11 @@ export function naturalCompare(a: unknown, b: unknown): number {
     case 2:
       return Number(a) - Number(b);
     case 3:
-      return (a as number | bigint) < (b as number | bigint) ? -1 : (a as number | bigint) > (b as number | bigint) ? 1 : 0;
+      return (a as number | bigint) < (b as number | bigint)
+        ? -1
+        : (a as number | bigint) > (b as number | bigint)
+          ? 1
+          : 0;
     case 5:
       return (a as Date).getTime() - (b as Date).getTime();
     case 6: {

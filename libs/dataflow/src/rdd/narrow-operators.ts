@@ -32,7 +32,11 @@ function* filter(input: Iterable<unknown>, _p: number, [f]: readonly UserFunctio
   for (const x of input) if (fn(x)) yield x;
 }
 
-function mapPartitions(input: Iterable<unknown>, _p: number, [f]: readonly UserFunction[]): Iterable<unknown> {
+function mapPartitions(
+  input: Iterable<unknown>,
+  _p: number,
+  [f]: readonly UserFunction[],
+): Iterable<unknown> {
   return (f as (it: Iterator<unknown>) => Iterable<unknown>)(input[Symbol.iterator]());
 }
 
@@ -53,7 +57,11 @@ function* mapValues(input: Iterable<unknown>, _p: number, [f]: readonly UserFunc
   for (const [k, v] of input as Iterable<[unknown, unknown]>) yield [k, fn(v)];
 }
 
-function* flatMapValues(input: Iterable<unknown>, _p: number, [f]: readonly UserFunction[]): Iterable<unknown> {
+function* flatMapValues(
+  input: Iterable<unknown>,
+  _p: number,
+  [f]: readonly UserFunction[],
+): Iterable<unknown> {
   const fn = f as (v: unknown) => Iterable<unknown>;
   for (const [k, v] of input as Iterable<[unknown, unknown]>) for (const w of fn(v)) yield [k, w];
 }

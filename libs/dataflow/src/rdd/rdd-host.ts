@@ -3,6 +3,7 @@
  * driver's `DataflowContext` provides it; a worker provides one that refuses to run jobs (actions run on the
  * driver only, as in Spark).
  */
+import type { JobInstance } from '../jobs/job-definition.ts';
 import type { ResultAction } from '../scheduler/result-actions.ts';
 import type { RDD } from './rdd.ts';
 
@@ -16,6 +17,10 @@ export interface RddHost {
   runJob(rdd: RDD<unknown>, action: ResultAction, partitions?: readonly number[]): Promise<unknown[]>;
   /** Forgets the cached partitions of an RDD. */
   uncache(rddId: number): void;
+  /** Told of every RDD made with this host (job rebuilds use it to find RDDs by id). */
+  onRddCreated?(rdd: RDD<unknown>): void;
+  /** The job instance an RDD was built by, if it was built by a job module. */
+  jobOf?(rddId: number): JobInstance | undefined;
   /** Whether the driver holds the cached partition. */
   hasCachedPartition(rddId: number, partition: number): boolean;
 }

@@ -58,6 +58,7 @@ export class RDD<T> {
     this.host = host;
     this.node = node;
     this.id = id;
+    host.onRddCreated?.(this as RDD<unknown>);
   }
 
   // ---------------------------------------------------------------- basics
@@ -136,12 +137,14 @@ export class RDD<T> {
     const visit = (rdd: RDD<unknown>, prefix: string, first: boolean): void => {
       const label = `${rdd.node.className}[${rdd.id}] at ${rdd.node.operator}${rdd.name ? ` (${rdd.name})` : ''} []`;
       const cached = rdd.storage ? ` CachedPartitions: ${rdd.storage}` : '';
-      lines.push(first ? `${prefix}(${rdd.getNumPartitions()}) ${label}${cached}` : `${prefix}${label}${cached}`);
+      lines.push(
+        first ? `${prefix}(${rdd.getNumPartitions()}) ${label}${cached}` : `${prefix}${label}${cached}`,
+      );
       const narrowPrefix = first ? `${prefix.replace(/\+-$/, '  ')} |  ` : prefix;
       for (const parent of rdd.node.narrowParents) visit(parent, narrowPrefix, false);
       const shuffleParents = safeShuffleParents(rdd);
       for (const parent of shuffleParents) {
-        const base = first ? prefix.replace(/\+-$/, '  ') : prefix.replace(/ \|  $/, '');
+        const base = first ? prefix.replace(/\+-$/, '  ') : prefix.replace(/ \| {2}$/, '');
         visit(parent, `${base} +-`, true);
       }
     };
@@ -221,7 +224,10 @@ export class RDD<T> {
    * and the same number of elements in each partition.
    */
   zip<U>(other: RDD<U>): RDD<[T, U]> {
-    return new RDD<[T, U]>(this.host, new ZippedPartitionsNode<T, U>(this as RDD<unknown>, other as RDD<unknown>));
+    return new RDD<[T, U]>(
+      this.host,
+      new ZippedPartitionsNode<T, U>(this as RDD<unknown>, other as RDD<unknown>),
+    );
   }
 
   /** Pairs every element with its index, partition by partition in order (runs a count job first). */
@@ -233,7 +239,11 @@ export class RDD<T> {
     node.prepare = async () => {
       if (prepared) return;
       prepared = true;
-      const counts = (await this.host.runJob(this as RDD<unknown>, { kernel: 'count', functions: [], params: {} })) as number[];
+      const counts = (await this.host.runJob(this as RDD<unknown>, {
+        kernel: 'count',
+        functions: [],
+        params: {},
+      })) as number[];
       let start = 0;
       params.startIndices = counts.map((count) => {
         const at = start;
@@ -247,7 +257,10 @@ export class RDD<T> {
   /** A random sample: each element kept with probability `fraction` (or `fraction` copies on average). */
   sample(withReplacement: boolean, fraction: number, seed: number = Date.now()): RDD<T> {
     requireArgument(fraction >= 0, `Negative fraction value: ${fraction}`);
-    requireArgument(withReplacement || fraction <= 1, `Fraction must be at most 1 without replacement: ${fraction}`);
+    requireArgument(
+      withReplacement || fraction <= 1,
+      `Fraction must be at most 1 without replacement: ${fraction}`,
+    );
     return this.narrow<T>({
       kernel: 'sample',
       params: { withReplacement, fraction, seed: seed | 0 },
@@ -279,7 +292,11 @@ export class RDD<T> {
     if (!shuffle) {
       return new RDD<T>(this.host, new CoalescedNode<T>(this as RDD<unknown>, { numPartitions }));
     }
-    return this.narrow<[number, T]>({ kernel: 'distributePartition', operator: 'coalesce', params: { numPartitions } })
+    return this.narrow<[number, T]>({
+      kernel: 'distributePartition',
+      operator: 'coalesce',
+      params: { numPartitions },
+    })
       .shuffleTo<T>('coalesce', new HashPartitioner(numPartitions), undefined, undefined)
       .values();
   }
@@ -334,7 +351,12 @@ export class RDD<T> {
     combOp: (a: U, b: U) => U,
     numPartitions?: PartitionsArg,
   ): RDD<[K, U]> {
-    return this.combineWith<U, K>('aggregateByKey', { kind: 'aggregate', zero: zeroValue }, [seqOp, combOp], numPartitions);
+    return this.combineWith<U, K>(
+      'aggregateByKey',
+      { kind: 'aggregate', zero: zeroValue },
+      [seqOp, combOp],
+      numPartitions,
+    );
   }
 
   /** Spark's generic per-key aggregation. */
@@ -387,11 +409,20 @@ export class RDD<T> {
     other: RDD<[K, W]>,
     numPartitions?: PartitionsArg,
   ): RDD<[K, [V | undefined, W | undefined]]> {
-    return this.joinWith<K, V, W, [K, [V | undefined, W | undefined]]>('fullOuterJoin', 'full', other, numPartitions);
+    return this.joinWith<K, V, W, [K, [V | undefined, W | undefined]]>(
+      'fullOuterJoin',
+      'full',
+      other,
+      numPartitions,
+    );
   }
 
   /** For each key in any RDD, the arrays of its values in this RDD and in each of `others`. */
-  cogroup<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: PartitionsArg): RDD<[K, [V[], W[]]]>;
+  cogroup<K, V, W>(
+    this: RDD<[K, V]>,
+    other: RDD<[K, W]>,
+    numPartitions?: PartitionsArg,
+  ): RDD<[K, [V[], W[]]]>;
   cogroup<K, V, W1, W2>(
     this: RDD<[K, V]>,
     other1: RDD<[K, W1]>,
@@ -405,14 +436,20 @@ export class RDD<T> {
     other3: RDD<[K, W3]>,
     numPartitions?: PartitionsArg,
   ): RDD<[K, [V[], W1[], W2[], W3[]]]>;
-  cogroup<K>(this: RDD<[K, unknown]>, ...args: Array<RDD<[K, unknown]> | PartitionsArg | undefined>): RDD<[K, unknown[][]]> {
+  cogroup<K>(
+    this: RDD<[K, unknown]>,
+    ...args: Array<RDD<[K, unknown]> | PartitionsArg | undefined>
+  ): RDD<[K, unknown[][]]> {
     const others = args.filter((a): a is RDD<[K, unknown]> => a instanceof RDD);
     const last = args[args.length - 1];
     const partitionsArg = last instanceof RDD ? undefined : last;
     const parents = [this, ...others] as RDD<[unknown, unknown]>[];
     const partitioner = this.resolvePartitioner(partitionsArg, parents);
     const shuffleIds = parents.map(() => this.host.newShuffleId());
-    const rdd = new RDD<[K, unknown[][]]>(this.host, new CoGroupedNode<K>(parents, { shuffleIds, partitioner }));
+    const rdd = new RDD<[K, unknown[][]]>(
+      this.host,
+      new CoGroupedNode<K>(parents, { shuffleIds, partitioner }),
+    );
     for (const shuffleId of shuffleIds) this.host.trackShuffle(shuffleId, rdd);
     return rdd;
   }
@@ -426,19 +463,22 @@ export class RDD<T> {
   }
 
   /** Sorts by key (natural ordering), range-partitioning the keys (a sample job chooses the ranges). */
-  sortByKey<K, V>(this: RDD<[K, V]>, ascending = true, numPartitions: number = this.getNumPartitions()): RDD<[K, V]> {
+  sortByKey<K, V>(
+    this: RDD<[K, V]>,
+    ascending = true,
+    numPartitions: number = this.getNumPartitions(),
+  ): RDD<[K, V]> {
     requireArgument(
       Number.isInteger(numPartitions) && numPartitions > 0,
       `Number of partitions (${numPartitions}) must be positive.`,
     );
-    const parent = this;
     const choosePartitioner = async (): Promise<Partitioner> => {
       if (numPartitions === 1) return new RangePartitioner([], ascending, 1);
-      const size = Math.ceil((3 * SAMPLE_PER_OUTPUT_PARTITION * numPartitions) / parent.getNumPartitions());
-      const sketches = (await parent.host.runJob(parent as RDD<unknown>, {
+      const size = Math.ceil((3 * SAMPLE_PER_OUTPUT_PARTITION * numPartitions) / this.getNumPartitions());
+      const sketches = (await this.host.runJob(this as RDD<unknown>, {
         kernel: 'sampleKeys',
         functions: [],
-        params: { size, seed: parent.id },
+        params: { size, seed: this.id },
       })) as Array<{ count: number; sample: unknown[] }>;
       const weighted: Array<[unknown, number]> = [];
       for (const { count, sample } of sketches) {
@@ -486,7 +526,10 @@ export class RDD<T> {
     while (taken.length < num && scanned < total) {
       let batch = 1;
       if (scanned > 0) {
-        batch = taken.length === 0 ? scanned * 4 : Math.max(1, Math.ceil((1.5 * num * scanned) / taken.length) - scanned);
+        batch =
+          taken.length === 0
+            ? scanned * 4
+            : Math.max(1, Math.ceil((1.5 * num * scanned) / taken.length) - scanned);
         batch = Math.min(batch, scanned * 4);
       }
       const partitions = Array.from({ length: Math.min(batch, total - scanned) }, (_, i) => scanned + i);
@@ -625,7 +668,11 @@ export class RDD<T> {
 
   // -------------------------------------------------------------- internals
 
-  private run(kernel: ResultAction['kernel'], functions: UserFunction[] = [], params: Record<string, unknown> = {}) {
+  private run(
+    kernel: ResultAction['kernel'],
+    functions: UserFunction[] = [],
+    params: Record<string, unknown> = {},
+  ) {
     return this.host.runJob(this as RDD<unknown>, { kernel, functions, params });
   }
 
@@ -668,7 +715,14 @@ export class RDD<T> {
     const shuffleId = this.host.newShuffleId();
     const rdd = new RDD<[K, C]>(
       this.host,
-      new ShuffledNode<K, C>(parent, { operator, shuffleId, numPartitions, partitioner, combiner, sortAscending }),
+      new ShuffledNode<K, C>(parent, {
+        operator,
+        shuffleId,
+        numPartitions,
+        partitioner,
+        combiner,
+        sortAscending,
+      }),
     );
     this.host.trackShuffle(shuffleId, rdd);
     return rdd;

@@ -146,7 +146,8 @@ export function freeIdentifiers(root: Node): Set<string> {
         const isArrow = node.type === 'ArrowFunctionExpression';
         const inner = new Scope(scope, true, !isArrow);
         if (!isArrow) inner.names.add('arguments');
-        if (node.type === 'FunctionExpression' && node.id) inner.names.add((node.id as AnyNode).name as string);
+        if (node.type === 'FunctionExpression' && node.id)
+          inner.names.add((node.id as AnyNode).name as string);
         for (const param of node.params as AnyNode[]) declarePattern(param, inner);
         const body = node.body as AnyNode;
         if (body.type === 'BlockStatement') {
@@ -296,7 +297,10 @@ function collectPatternNames(pattern: AnyNode | null | undefined, into: Set<stri
       return;
     case 'ObjectPattern':
       for (const property of pattern.properties as AnyNode[]) {
-        collectPatternNames((property.type === 'RestElement' ? property.argument : property.value) as AnyNode, into);
+        collectPatternNames(
+          (property.type === 'RestElement' ? property.argument : property.value) as AnyNode,
+          into,
+        );
       }
       return;
     default:
@@ -322,7 +326,11 @@ function declareBlock(block: AnyNode, scope: Scope): void {
 function hoist(node: AnyNode, functionScope: Scope): void {
   const walk = (n: AnyNode | null | undefined): void => {
     if (!n || typeof n.type !== 'string') return;
-    if (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration' || n.type === 'ArrowFunctionExpression') {
+    if (
+      n.type === 'FunctionExpression' ||
+      n.type === 'FunctionDeclaration' ||
+      n.type === 'ArrowFunctionExpression'
+    ) {
       return;
     }
     if (n.type === 'VariableDeclaration' && n.kind === 'var') {

@@ -74,7 +74,11 @@ export class DagScheduler {
     for (const parent of rdd.node.narrowParents) await this.ensureShuffles(parent, visited);
   }
 
-  private async runStage(rdd: RDD<unknown>, partitions: readonly number[], output: TaskOutput): Promise<unknown[]> {
+  private async runStage(
+    rdd: RDD<unknown>,
+    partitions: readonly number[],
+    output: TaskOutput,
+  ): Promise<unknown[]> {
     const stageId = this.nextStageId++;
     this.stats.stages += 1;
     const pool = partitions.length > 0 ? this.env.workers() : undefined;
@@ -131,4 +135,12 @@ async function prepareLineage(rdd: RDD<unknown>, visited: Set<RDD<unknown>>): Pr
 /** Raised when a job is started on a stopped context. */
 export function contextStopped(): DataflowError {
   return new DataflowError('OXBOW_CONTEXT_STOPPED', 'Cannot call methods on a stopped DataflowContext');
+}
+
+/** Raised when an action is started from inside a task (Spark's SPARK-5063). */
+export function nestedAction(): DataflowError {
+  return new DataflowError(
+    'OXBOW_INVALID_ARGUMENT',
+    'RDD actions can only be invoked by the driver, not inside of other transformations',
+  );
 }

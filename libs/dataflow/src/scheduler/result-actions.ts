@@ -30,7 +30,11 @@ export const RESULT_KERNELS = {
     for (const _ of input) n++;
     return n;
   },
-  take: (input: Iterable<unknown>, _f: readonly UserFunction[], params: Record<string, unknown>): unknown[] => {
+  take: (
+    input: Iterable<unknown>,
+    _f: readonly UserFunction[],
+    params: Record<string, unknown>,
+  ): unknown[] => {
     const limit = params.limit as number;
     const out: unknown[] = [];
     if (limit <= 0) return out;
@@ -50,13 +54,21 @@ export const RESULT_KERNELS = {
     }
     return present ? { present, value: acc } : { present: false };
   },
-  fold: (input: Iterable<unknown>, [f]: readonly UserFunction[], params: Record<string, unknown>): unknown => {
+  fold: (
+    input: Iterable<unknown>,
+    [f]: readonly UserFunction[],
+    params: Record<string, unknown>,
+  ): unknown => {
     const fn = f as Fn2;
     let acc = cloneValue(params.zero);
     for (const x of input) acc = fn(acc, x);
     return acc;
   },
-  aggregate: (input: Iterable<unknown>, [seqOp]: readonly UserFunction[], params: Record<string, unknown>): unknown => {
+  aggregate: (
+    input: Iterable<unknown>,
+    [seqOp]: readonly UserFunction[],
+    params: Record<string, unknown>,
+  ): unknown => {
     const fn = seqOp as Fn2;
     let acc = cloneValue(params.zero);
     for (const x of input) acc = fn(acc, x);
@@ -71,7 +83,11 @@ export const RESULT_KERNELS = {
     (f as (it: Iterator<unknown>) => unknown)(input[Symbol.iterator]());
     return null;
   },
-  takeOrdered: (input: Iterable<unknown>, [f]: readonly UserFunction[], params: Record<string, unknown>): unknown[] => {
+  takeOrdered: (
+    input: Iterable<unknown>,
+    [f]: readonly UserFunction[],
+    params: Record<string, unknown>,
+  ): unknown[] => {
     const compare = (f as ((a: unknown, b: unknown) => number) | undefined) ?? naturalCompare;
     return smallestN(input, params.limit as number, compare);
   },

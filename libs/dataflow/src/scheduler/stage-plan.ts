@@ -3,6 +3,8 @@
  * the user functions as source text (only when every one is shippable, see closure-analysis.ts), the source
  * slices, shuffle blocks and cached partitions the task reads. The worker rebuilds live RDDs from it.
  */
+
+import type { JobInstance } from '../jobs/job-definition.ts';
 import type { UserFunction } from '../rdd/lineage.ts';
 import type { RDD } from '../rdd/rdd.ts';
 import { analyzeFunction, type FunctionSource } from './closure-analysis.ts';
@@ -30,6 +32,10 @@ export interface TaskMessage {
   shuffleBlocks: Array<[number, number, Uint8Array[]]>;
   /** [rddId, partition, records] */
   cached: Array<[number, number, unknown[]]>;
+  /** Job instances whose RDDs the plan refers to by id (nodes of type `jobRef`). */
+  jobs: JobInstance[];
+  /** The driver's default parallelism, for job rebuilds. */
+  defaultParallelism: number;
 }
 
 /** Where the planner reads shuffle blocks and cached partitions from. */
@@ -55,7 +61,10 @@ export function planTask(
   const reads: TaskMessage['shuffleBlocks'] = [];
   const visitPartition = (rdd: RDD<unknown>, p: number): void => {
     let set = needed.get(rdd);
-    if (!set) needed.set(rdd, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      needed.set(rdd, set);
+    }
     if (set.has(p)) return;
     set.add(p);
     if (rdd.getStorageLevel()) {
@@ -94,9 +103,24 @@ export function planTask(
   // Describe every RDD of the stage, parents before children.
   const nodes: PlannedNode[] = [];
   const nodeIndex = new Map<RDD<unknown>, number>();
+  const jobs = new Map<number, JobInstance>();
   const describe = (rdd: RDD<unknown>): number => {
     const known = nodeIndex.get(rdd);
     if (known !== undefined) return known;
+    const job = rdd.host.jobOf?.(rdd.id);
+    if (job) {
+      jobs.set(job.instanceId, job);
+      nodes.push({
+        rddId: rdd.id,
+        type: 'jobRef',
+        params: { instanceId: job.instanceId },
+        functionIndexes: [],
+        parentIndexes: [],
+        persisted: rdd.getStorageLevel() !== undefined,
+      });
+      nodeIndex.set(rdd, nodes.length - 1);
+      return nodes.length - 1;
+    }
     const parentIndexes = rdd.node.narrowParents.map(describe);
     const description = rdd.node.describe(needed.get(rdd) ?? new Set());
     nodes.push({
@@ -119,7 +143,10 @@ export function planTask(
       shuffleId: output.shuffleId,
       partitioner: output.partitioner.describe(),
       combiner: output.combiner
-        ? { description: output.combiner.description, functionIndexes: output.combiner.functions.map(indexOf) }
+        ? {
+            description: output.combiner.description,
+            functionIndexes: output.combiner.functions.map(indexOf),
+          }
         : undefined,
     };
   } else {
@@ -133,7 +160,18 @@ export function planTask(
   if (refusal) return { shippable: false, reason: refusal };
   return {
     shippable: true,
-    message: { nodes, functions, rootIndex, partition, stageId, output: outputDescription, shuffleBlocks: reads, cached },
+    message: {
+      nodes,
+      functions,
+      rootIndex,
+      partition,
+      stageId,
+      output: outputDescription,
+      shuffleBlocks: reads,
+      cached,
+      jobs: [...jobs.values()],
+      defaultParallelism: root.host.defaultParallelism,
+    },
   };
 }
 
@@ -143,6 +181,7 @@ export function stageRefusal(root: RDD<unknown>, output: TaskOutput): string | u
   const check = (rdd: RDD<unknown>): string | undefined => {
     if (seen.has(rdd)) return undefined;
     seen.add(rdd);
+    if (rdd.host.jobOf?.(rdd.id)) return undefined; // rebuilt from its job module in the worker
     for (const fn of rdd.node.describe(new Set()).functions) {
       const verdict = analyzeFunction(fn);
       if (!verdict.shippable) return verdict.reason;
@@ -153,7 +192,8 @@ export function stageRefusal(root: RDD<unknown>, output: TaskOutput): string | u
     }
     return undefined;
   };
-  const outputFunctions = output.kind === 'shuffleMap' ? (output.combiner?.functions ?? []) : output.action.functions;
+  const outputFunctions =
+    output.kind === 'shuffleMap' ? (output.combiner?.functions ?? []) : output.action.functions;
   for (const fn of outputFunctions) {
     const verdict = analyzeFunction(fn);
     if (!verdict.shippable) return verdict.reason;

@@ -2,7 +2,8 @@
  * The worker's side of stage-plan.ts: rebuilds live RDDs and user functions from a task message and runs the
  * task. Actions cannot run here (no nested jobs, as in Spark).
  */
-import { DataflowError } from '../errors.ts';
+
+import { replayJob } from '../jobs/job-replay.ts';
 import { partitionerFromDescription } from '../partitioner.ts';
 import type { UserFunction } from '../rdd/lineage.ts';
 import { NODE_FACTORIES } from '../rdd/nodes/node-factories.ts';
@@ -10,6 +11,7 @@ import { RDD } from '../rdd/rdd.ts';
 import type { RddHost } from '../rdd/rdd-host.ts';
 import { buildCombiner } from '../shuffle/combiner.ts';
 import type { FunctionSource } from './closure-analysis.ts';
+import { nestedAction } from './dag-scheduler.ts';
 import type { TaskMessage } from './stage-plan.ts';
 import { runTask, type TaskOutput } from './task.ts';
 import type { TaskContext } from './task-context.ts';
@@ -28,12 +30,7 @@ const workerHost: RddHost = {
   newRddId: () => -1,
   newShuffleId: () => -1,
   trackShuffle: () => undefined,
-  runJob: () => {
-    throw new DataflowError(
-      'OXBOW_INVALID_ARGUMENT',
-      'RDD actions can only be invoked by the driver, not inside of other transformations',
-    );
-  },
+  runJob: () => Promise.reject(nestedAction()),
   uncache: () => undefined,
   hasCachedPartition: () => false,
 };
@@ -47,11 +44,23 @@ function rebuildFunction(source: FunctionSource): UserFunction {
 }
 
 /** Runs a task message in this thread. */
-export function runTaskMessage(message: TaskMessage): TaskReply {
+export async function runTaskMessage(message: TaskMessage): Promise<TaskReply> {
   const functions = message.functions.map(rebuildFunction);
-  const pick = (indexes: readonly number[]): UserFunction[] => indexes.map((i) => functions[i] as UserFunction);
+  const pick = (indexes: readonly number[]): UserFunction[] =>
+    indexes.map((i) => functions[i] as UserFunction);
+  const jobRdds = new Map<number, Map<number, RDD<unknown>>>();
+  for (const instance of message.jobs) {
+    jobRdds.set(instance.instanceId, await replayJob(instance, message.defaultParallelism));
+  }
   const rdds: RDD<unknown>[] = [];
   for (const planned of message.nodes) {
+    if (planned.type === 'jobRef') {
+      const instanceId = (planned.params as { instanceId: number }).instanceId;
+      const rdd = jobRdds.get(instanceId)?.get(planned.rddId);
+      if (!rdd) throw new Error(`job instance ${instanceId} has no RDD ${planned.rddId} after its rebuild`);
+      rdds.push(rdd);
+      continue;
+    }
     const factory = NODE_FACTORIES[planned.type];
     if (!factory) throw new Error(`a worker cannot rebuild a lineage step of type ${planned.type}`);
     const parents = planned.parentIndexes.map((i) => rdds[i] as RDD<unknown>);
@@ -66,7 +75,8 @@ export function runTaskMessage(message: TaskMessage): TaskReply {
   const root = rdds[message.rootIndex] as RDD<unknown>;
 
   const blocks = new Map<string, Uint8Array[]>();
-  for (const [shuffleId, partition, list] of message.shuffleBlocks) blocks.set(`${shuffleId}/${partition}`, list);
+  for (const [shuffleId, partition, list] of message.shuffleBlocks)
+    blocks.set(`${shuffleId}/${partition}`, list);
   const cached = new Map<string, unknown[]>();
   for (const [rddId, partition, data] of message.cached) cached.set(`${rddId}/${partition}`, data);
   const reply: TaskReply = { result: undefined, cachedOut: [], accumulators: [] };
@@ -96,7 +106,11 @@ export function runTaskMessage(message: TaskMessage): TaskReply {
         }
       : {
           kind: 'result',
-          action: { kernel: described.kernel, params: described.params, functions: pick(described.functionIndexes) },
+          action: {
+            kernel: described.kernel,
+            params: described.params,
+            functions: pick(described.functionIndexes),
+          },
         };
   reply.result = runTask(root, message.partition, output, context);
   return reply;

@@ -2,12 +2,12 @@
  * A task: compute one partition of a stage's last RDD, then either write it into a shuffle (a shuffle map task)
  * or run an action's kernel over it (a result task). This file runs a task given a live RDD, wherever it is.
  */
-import type { PartitionerDescription } from '../partitioner.ts';
-import type { Partitioner } from '../partitioner.ts';
+
+import { DataflowError } from '../errors.ts';
+import type { Partitioner, PartitionerDescription } from '../partitioner.ts';
 import type { RDD } from '../rdd/rdd.ts';
 import type { Combiner, CombinerDescription } from '../shuffle/combiner.ts';
 import { writeShuffleBlocks } from '../shuffle/shuffle-io.ts';
-import { DataflowError } from '../errors.ts';
 import { type ResultAction, runResultAction } from './result-actions.ts';
 import { type TaskContext, withTaskContext } from './task-context.ts';
 
@@ -29,15 +29,29 @@ export type TaskOutputDescription =
       partitioner: PartitionerDescription;
       combiner: { description: CombinerDescription; functionIndexes: number[] } | undefined;
     }
-  | { kind: 'result'; kernel: ResultAction['kernel']; params: Record<string, unknown>; functionIndexes: number[] };
+  | {
+      kind: 'result';
+      kernel: ResultAction['kernel'];
+      params: Record<string, unknown>;
+      functionIndexes: number[];
+    };
 
 /** Runs one task over a live RDD: shuffle blocks per reducer, or the action's per-partition result. */
-export function runTask(rdd: RDD<unknown>, partition: number, output: TaskOutput, context: TaskContext): unknown {
+export function runTask(
+  rdd: RDD<unknown>,
+  partition: number,
+  output: TaskOutput,
+  context: TaskContext,
+): unknown {
   return withTaskContext(context, () => {
     const records = rdd.iterator(partition, context);
     try {
       if (output.kind === 'shuffleMap') {
-        return writeShuffleBlocks(records as Iterable<[unknown, unknown]>, output.partitioner, output.combiner);
+        return writeShuffleBlocks(
+          records as Iterable<[unknown, unknown]>,
+          output.partitioner,
+          output.combiner,
+        );
       }
       return runResultAction(output.action, records);
     } catch (cause) {

@@ -18,9 +18,9 @@ export interface TaskErrorReply {
 if (!parentPort) throw new Error('worker-main.ts must run in a worker thread');
 const port = parentPort;
 
-port.on('message', (envelope: { taskId: number; message: TaskMessage }) => {
+port.on('message', async (envelope: { taskId: number; message: TaskMessage }) => {
   try {
-    const reply = runTaskMessage(envelope.message);
+    const reply = await runTaskMessage(envelope.message);
     const transfer: ArrayBuffer[] = [];
     if (envelope.message.output.kind === 'shuffleMap') {
       for (const blocks of reply.result as Uint8Array[][]) {

@@ -35,7 +35,8 @@ export class WorkerPool {
 
   /** Runs a task on the next free worker. */
   run(message: TaskMessage): Promise<TaskReply> {
-    if (this.closed) return Promise.reject(new DataflowError('OXBOW_CONTEXT_STOPPED', 'the worker pool is closed'));
+    if (this.closed)
+      return Promise.reject(new DataflowError('OXBOW_CONTEXT_STOPPED', 'the worker pool is closed'));
     return new Promise<TaskReply>((resolve, reject) => {
       this.queue.push({ taskId: this.nextTaskId++, message, resolve, reject });
       this.dispatch();
@@ -66,15 +67,18 @@ export class WorkerPool {
     const worker = new Worker(WORKER_URL);
     worker.unref();
     const slot: PoolWorker = { worker, busy: undefined };
-    worker.on('message', (reply: { taskId: number; ok: boolean; reply?: TaskReply; failure?: TaskErrorReply }) => {
-      const task = slot.busy;
-      slot.busy = undefined;
-      if (task && task.taskId === reply.taskId) {
-        if (reply.ok) task.resolve(reply.reply as TaskReply);
-        else task.reject(toError(reply.failure as TaskErrorReply));
-      }
-      this.dispatch();
-    });
+    worker.on(
+      'message',
+      (reply: { taskId: number; ok: boolean; reply?: TaskReply; failure?: TaskErrorReply }) => {
+        const task = slot.busy;
+        slot.busy = undefined;
+        if (task && task.taskId === reply.taskId) {
+          if (reply.ok) task.resolve(reply.reply as TaskReply);
+          else task.reject(toError(reply.failure as TaskErrorReply));
+        }
+        this.dispatch();
+      },
+    );
     const onDeath = (error: Error | number): void => {
       const index = this.workers.indexOf(slot);
       if (index >= 0) this.workers.splice(index, 1);

@@ -76,7 +76,8 @@ export function buildCombiner<V, C>(
           (c as unknown as unknown[]).push(v);
           return c;
         },
-        mergeCombiners: (a, b) => (a as unknown as unknown[]).concat(b as unknown as unknown[]) as unknown as C,
+        mergeCombiners: (a, b) =>
+          (a as unknown as unknown[]).concat(b as unknown as unknown[]) as unknown as C,
       };
     case 'keepFirst':
       return {

@@ -25,7 +25,8 @@ export function writeShuffleBlocks<K, V, C>(
     let combined = new KeyMap<K, C>();
     const flush = (): void => {
       const buckets: Array<Array<[K, C]>> = Array.from({ length: numPartitions }, () => []);
-      for (const [key, value] of combined.entries()) buckets[partitioner.getPartition(key)]?.push([key, value]);
+      for (const [key, value] of combined.entries())
+        buckets[partitioner.getPartition(key)]?.push([key, value]);
       buckets.forEach((bucket, i) => {
         if (bucket.length > 0) blocks[i]?.push(serialize(bucket));
       });

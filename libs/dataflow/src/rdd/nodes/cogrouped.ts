@@ -45,7 +45,9 @@ export class CoGroupedNode<K> implements LineageNode<[K, unknown[][]]> {
     const groups = new KeyMap<K, unknown[][]>();
     const width = this.shuffleIds.length;
     this.shuffleIds.forEach((shuffleId, side) => {
-      for (const [key, value] of readShuffleRecords<[K, unknown]>(context.shuffleBlocks(shuffleId, partition))) {
+      for (const [key, value] of readShuffleRecords<[K, unknown]>(
+        context.shuffleBlocks(shuffleId, partition),
+      )) {
         let group = groups.get(key);
         if (!group) {
           group = Array.from({ length: width }, () => []);

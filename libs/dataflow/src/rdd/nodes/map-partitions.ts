@@ -1,7 +1,13 @@
 /** `MapPartitionsRDD`: a narrow transformation of one parent, partition by partition, by a named kernel. */
 import type { Partitioner } from '../../partitioner.ts';
 import type { TaskContext } from '../../scheduler/task-context.ts';
-import type { LineageNode, NarrowInput, NodeDescription, ShuffleDependency, UserFunction } from '../lineage.ts';
+import type {
+  LineageNode,
+  NarrowInput,
+  NodeDescription,
+  ShuffleDependency,
+  UserFunction,
+} from '../lineage.ts';
 import { NARROW_KERNELS, type NarrowKernel } from '../narrow-operators.ts';
 import type { RDD } from '../rdd.ts';
 

@@ -2,7 +2,7 @@
  * Rebuilds lineage steps from their descriptions, in a worker. Every step type a driver can describe has a
  * factory here.
  */
-import { partitionerFromDescription, type PartitionerDescription } from '../../partitioner.ts';
+import { type PartitionerDescription, partitionerFromDescription } from '../../partitioner.ts';
 import { buildCombiner, type CombinerDescription } from '../../shuffle/combiner.ts';
 import type { LineageNode, UserFunction } from '../lineage.ts';
 import type { RDD } from '../rdd.ts';
@@ -39,7 +39,8 @@ export const NODE_FACTORIES: Readonly<Record<string, Factory>> = {
     new CoalescedNode(first(parents), { numPartitions: params.numPartitions as number }),
   zippedPartitions: (_params, _functions, parents) =>
     new ZippedPartitionsNode(first(parents), parents[1] ?? first(parents)),
-  cartesian: (_params, _functions, parents) => new CartesianNode(first(parents), parents[1] ?? first(parents)),
+  cartesian: (_params, _functions, parents) =>
+    new CartesianNode(first(parents), parents[1] ?? first(parents)),
   shuffled: (params, functions) => {
     const combiner = params.combiner as CombinerDescription | undefined;
     return new ShuffledNode(undefined, {

@@ -51,7 +51,8 @@ export class ShuffledNode<K, C> implements LineageNode<[K, C]> {
 
   get shuffleDependencies(): readonly ShuffleDependency[] {
     if (!this.parent) return [];
-    if (!this.resolved) throw new Error(`the partitioner of shuffle ${this.spec.shuffleId} is not prepared yet`);
+    if (!this.resolved)
+      throw new Error(`the partitioner of shuffle ${this.spec.shuffleId} is not prepared yet`);
     return [
       {
         shuffleId: this.spec.shuffleId,
@@ -63,7 +64,8 @@ export class ShuffledNode<K, C> implements LineageNode<[K, C]> {
   }
 
   async prepare(): Promise<void> {
-    if (!this.resolved && typeof this.spec.partitioner === 'function') this.resolved = await this.spec.partitioner();
+    if (!this.resolved && typeof this.spec.partitioner === 'function')
+      this.resolved = await this.spec.partitioner();
   }
 
   narrowInputs(): NarrowInput[] {
@@ -71,7 +73,9 @@ export class ShuffledNode<K, C> implements LineageNode<[K, C]> {
   }
 
   compute(partition: number, context: TaskContext): Iterable<[K, C]> {
-    const records = readShuffleRecords<[unknown, unknown]>(context.shuffleBlocks(this.spec.shuffleId, partition));
+    const records = readShuffleRecords<[unknown, unknown]>(
+      context.shuffleBlocks(this.spec.shuffleId, partition),
+    );
     const merged = this.spec.combiner
       ? combineByKeyOnReduceSide(records, this.spec.combiner).entries()
       : records;
