@@ -4,5 +4,8 @@ export default defineProject({
   test: {
     name: 'cli',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Integration tests (test/*.int.test.ts) run against the local stack; this brings it up when needed.
+    globalSetup: ['../../tools/testing/src/stack-global-setup.ts'],
+    hookTimeout: 120_000,
   },
 });

@@ -1,1 +1,3 @@
-export {};
+export { type RunOptions, run } from './cli.ts';
+export { type ClientOptions, createKafka, createRedis, createS3 } from './clients.ts';
+export { CliError, type CliErrorCode } from './errors.ts';

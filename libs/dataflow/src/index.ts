@@ -18,3 +18,5 @@ export { analyzeFunction, type Shippability } from './scheduler/closure-analysis
 export type { SchedulerStats } from './scheduler/dag-scheduler.ts';
 export { Broadcast, LongAccumulator } from './shared-variables.ts';
 export type { Stats } from './stats/stat-counter.ts';
+export * from './aggregators/index.ts';
+export * as aggregators from './aggregators/index.ts';

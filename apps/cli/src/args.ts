@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { flagOf, SETTING_NAMES, type SettingName } from '@oxbow/config';
+import { CliError } from './errors.ts';
+
+/** A parsed command line: the command words, their flags, and setting overrides from flags. */
+export interface ParsedArgs {
+  readonly command: readonly string[];
+  readonly flags: {
+    readonly json: boolean;
+    readonly follow: boolean;
+    readonly help: boolean;
+    readonly showSecrets: boolean;
+    readonly lines: number | undefined;
+    readonly with: readonly string[];
+    readonly config: string | undefined;
+  };
+  /** Setting overrides (`--kafka-port 39092`), keyed by setting name. */
+  readonly settings: Partial<Record<SettingName, string>>;
+  /** Command-specific flags that were given, for per-command validation. */
+  readonly given: ReadonlySet<string>;
+}
+
+const COMMAND_FLAGS = {
+  json: { type: 'boolean' },
+  follow: { type: 'boolean', short: 'f' },
+  help: { type: 'boolean', short: 'h' },
+  'show-secrets': { type: 'boolean' },
+  lines: { type: 'string', short: 'n' },
+  with: { type: 'string', multiple: true },
+  config: { type: 'string' },
+} as const;
+
+/**
+ * Parses `oxbow` arguments. Every setting has a flag (`--kafka-brokers`, `--epoch-ms`, …) accepted by every
+ * command; unknown flags and malformed values are `OXBOW_USAGE` errors.
+ *
+ * @example
+ * parseCommandLine(['stack', 'status', '--json']).command; // ['stack', 'status']
+ */
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  const settingOptions = Object.fromEntries(
+    SETTING_NAMES.map((name) => [flagOf(name), { type: 'string' as const }]),
+  );
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof COMMAND_FLAGS; allowPositionals: true; strict: true }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...settingOptions, ...COMMAND_FLAGS },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new CliError('OXBOW_USAGE', describeParseError(error));
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const settings: Partial<Record<SettingName, string>> = {};
+  for (const name of SETTING_NAMES) {
+    const value = values[flagOf(name)];
+    if (typeof value === 'string') settings[name] = value;
+  }
+  let lines: number | undefined;
+  if (typeof values.lines === 'string') {
+    lines = Number(values.lines);
+    if (!Number.isSafeInteger(lines) || lines < 0) {
+      throw new CliError('OXBOW_USAGE', `--lines ${values.lines}: expected a non-negative integer`);
+    }
+  }
+  const given = new Set(
+    Object.keys(COMMAND_FLAGS).filter(
+      (flag) => flag !== 'help' && flag !== 'config' && values[flag] !== undefined,
+    ),
+  );
+  return {
+    command: parsed.positionals,
+    flags: {
+      json: values.json === true,
+      follow: values.follow === true,
+      help: values.help === true,
+      showSecrets: values['show-secrets'] === true,
+      lines,
+      with: Array.isArray(values.with) ? values.with : [],
+      config: typeof values.config === 'string' ? values.config : undefined,
+    },
+    settings,
+    given,
+  };
+}
+
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'(-{1,2}[^']+)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag ${option ?? message} (run oxbow --help)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return `flag ${option?.split(' ')[0] ?? ''} ${message.includes('argument missing') ? 'needs a value' : 'takes no value'} (run oxbow --help)`.replace(
+      '  ',
+      ' ',
+    );
+  }
+  return message.split('\n')[0] ?? message;
+}
+
+/** Throws `OXBOW_USAGE` when a command-specific flag was given to a command that does not take it. */
+export function assertFlags(args: ParsedArgs, commandName: string, allowed: readonly string[]): void {
+  for (const flag of args.given) {
+    if (!allowed.includes(flag)) {
+      throw new CliError(
+        'OXBOW_USAGE',
+        `flag --${flag} does not apply to "oxbow ${commandName}" (run oxbow --help)`,
+      );
+    }
+  }
+}

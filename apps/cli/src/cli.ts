@@ -1,0 +1,80 @@
+import { type ConfigError, loadConfig } from '@oxbow/config';
+import { assertFlags, parseCommandLine } from './args.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { printConfig } from './commands/config-command.ts';
+import { runDemo } from './commands/demo-command.ts';
+import { runStackCommand } from './commands/stack-command.ts';
+import { CliError } from './errors.ts';
+import { helpText } from './help.ts';
+import { type Output, processOutput } from './output.ts';
+
+/** Where `run` reads its environment from; every field defaults to the current process. */
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly output?: Output;
+  readonly clock?: Clock;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs one `oxbow` command line and returns its exit code; user errors are printed as one line
+ * (`oxbow: <message>`), never thrown.
+ *
+ * @example
+ * process.exitCode = await run(['stack', 'status', '--json']);
+ */
+export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  const output = options.output ?? processOutput;
+  try {
+    const args = parseCommandLine(argv);
+    const [command] = args.command;
+    if (args.flags.help || command === undefined || command === 'help') {
+      output.out(helpText());
+      return command === undefined && !args.flags.help ? 2 : 0;
+    }
+    const resolved = await loadConfig({
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      flags: args.settings,
+      ...(args.flags.config ? { configPath: args.flags.config } : {}),
+    });
+    const environment = {
+      config: resolved.config,
+      clock: options.clock ?? systemClock,
+      output,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    switch (command) {
+      case 'stack':
+        return await runStackCommand(args, environment);
+      case 'config':
+        assertFlags(args, 'config', ['json', 'show-secrets']);
+        if (args.command.length > 1)
+          throw new CliError('OXBOW_USAGE', `unexpected argument "${args.command[1]}"`);
+        printConfig(resolved, { json: args.flags.json, showSecrets: args.flags.showSecrets }, output);
+        return 0;
+      case 'demo':
+      case 'start':
+        assertFlags(args, command, []);
+        return await runDemo(environment);
+      default:
+        throw new CliError('OXBOW_USAGE', `unknown command "${command}" (run oxbow --help)`);
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      output.err(`oxbow: ${error.message}`);
+      return error.exitCode;
+    }
+    if (isConfigError(error)) {
+      output.err(`oxbow: ${error.message}`);
+      return 2;
+    }
+    output.err(`oxbow: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof Error && error.name === 'ConfigError' && 'code' in error;
+}

@@ -1,0 +1,27 @@
+import { flagOf, SETTING_NAMES, settingSpec } from '@oxbow/config';
+
+/** The text of `oxbow --help`. */
+export function helpText(): string {
+  const settings = SETTING_NAMES.map(
+    (name) => `  --${flagOf(name).padEnd(24)} ${settingSpec(name).env}`,
+  ).join('\n');
+  return `oxbow — the Oxbow command line
+
+Usage: oxbow <command> [flags]
+
+Commands:
+  stack up [--with SERVICE]    start Kafka (KRaft), Redis and S3Proxy on loopback (idempotent)
+  stack down                   stop exactly the processes the stack started
+  stack status [--json]        address and health of every service
+  stack logs SERVICE [-f] [-n N]  print (and follow) a service's log: kafka, redis, s3proxy
+  stack fetch                  only download the Kafka and S3Proxy jars (CI)
+  config [--json] [--show-secrets]  the effective configuration and where each value came from
+  demo | start                 stack up, then a round trip through Kafka, Redis, S3 and DuckDB
+
+Flags for every command:
+  --config PATH               config file (default: oxbow.config.json|ts|js in the cwd)
+  -h, --help                  this help
+Settings (flag, environment variable; precedence: default < file < env < flag):
+${settings}
+`;
+}

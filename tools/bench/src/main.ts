@@ -1,0 +1,33 @@
+/**
+ * `npm run bench -- <suite> [--scale X]`: runs a benchmark suite and writes its section of docs/benchmarks.md.
+ * Suites: rdd.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeSection } from './report.ts';
+import { runRddSuite } from './suites/rdd.ts';
+
+const SUITES: Record<string, (options: { scale: number }) => Promise<string>> = {
+  rdd: runRddSuite,
+};
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { scale: { type: 'string', default: '1' }, report: { type: 'string', default: 'docs/benchmarks.md' } },
+});
+const names = positionals.length > 0 ? positionals : Object.keys(SUITES);
+const scale = Number(values.scale);
+if (!Number.isFinite(scale) || scale <= 0) {
+  console.error(`--scale must be a positive number, got ${values.scale}`);
+  process.exit(2);
+}
+for (const name of names) {
+  const suite = SUITES[name];
+  if (!suite) {
+    console.error(`unknown suite ${name}; suites: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  const section = await suite({ scale });
+  writeSection(resolve(values.report), name, section);
+  console.log(`bench ${name}: written to ${values.report}`);
+}
