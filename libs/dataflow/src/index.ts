@@ -1,6 +1,9 @@
 /**
  * `@oxbow/dataflow`: an RDD engine shaped like Apache Spark's API, and the aggregator algebra views merge with.
  */
+
+export * from './aggregators/index.ts';
+export * as aggregators from './aggregators/index.ts';
 export { DataflowContext, type DataflowContextOptions } from './context.ts';
 export { DATAFLOW_ERROR_CODES, DataflowError, type DataflowErrorCode } from './errors.ts';
 export { defineJob, type JobDefinition, type RddFactory } from './jobs/job-definition.ts';
@@ -18,5 +21,3 @@ export { analyzeFunction, type Shippability } from './scheduler/closure-analysis
 export type { SchedulerStats } from './scheduler/dag-scheduler.ts';
 export { Broadcast, LongAccumulator } from './shared-variables.ts';
 export type { Stats } from './stats/stat-counter.ts';
-export * from './aggregators/index.ts';
-export * as aggregators from './aggregators/index.ts';

@@ -51,7 +51,12 @@ describe('README examples', () => {
       latency: quantiles((e: Event) => e.latencyMs),
     });
     const events = ctx.parallelize<Event>(
-      Array.from({ length: 100 }, (_, i) => ({ path: `/p${i % 2}`, bytes: 10, userId: `u${i % 7}`, latencyMs: i })),
+      Array.from({ length: 100 }, (_, i) => ({
+        path: `/p${i % 2}`,
+        bytes: 10,
+        userId: `u${i % 7}`,
+        latencyMs: i,
+      })),
       4,
     );
     const perPath = await events

@@ -13,7 +13,10 @@ const SUITES: Record<string, (options: { scale: number }) => Promise<string>> = 
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { scale: { type: 'string', default: '1' }, report: { type: 'string', default: 'docs/benchmarks.md' } },
+  options: {
+    scale: { type: 'string', default: '1' },
+    report: { type: 'string', default: 'docs/benchmarks.md' },
+  },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(SUITES);
 const scale = Number(values.scale);

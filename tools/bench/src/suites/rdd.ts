@@ -18,17 +18,28 @@ async function timed<T>(body: () => Promise<T>): Promise<{ value: T; seconds: nu
 
 /** Runs the suite and returns the Markdown section. */
 export async function runRddSuite(options: { scale: number }): Promise<string> {
-  const sampleBytes = Array.from({ length: 1000 }, (_, i) => corpusLine(i).length + 1).reduce((a, b) => a + b, 0);
+  const sampleBytes = Array.from({ length: 1000 }, (_, i) => corpusLine(i).length + 1).reduce(
+    (a, b) => a + b,
+    0,
+  );
   const lines = Math.round(((TEXT_BYTES * options.scale) / sampleBytes) * 1000);
   const words = lines * 12;
   const pairs = Math.round(PAIRS * options.scale);
   const rows: BenchRow[] = [];
   for (const parallelism of [1, 2]) {
     const ctx = new DataflowContext({ parallelism });
-    await ctx.range(0, 100, 1, parallelism).map((x) => x).count(); // start the workers before timing
+    await ctx
+      .range(0, 100, 1, parallelism)
+      .map((x) => x)
+      .count(); // start the workers before timing
     const slices = 8;
     const wc = await timed(() => ctx.job(wordCountJob, { lines, slices }).count());
-    rows.push({ name: `word count, parallelism ${parallelism}`, records: words, seconds: wc.seconds, note: `${wc.value} distinct words` });
+    rows.push({
+      name: `word count, parallelism ${parallelism}`,
+      records: words,
+      seconds: wc.seconds,
+      note: `${wc.value} distinct words`,
+    });
     const rbk = await timed(() =>
       ctx
         .range(0, pairs, 1, slices)

@@ -31,11 +31,14 @@ export function corpusLine(index: number): string {
 }
 
 /** Word count over `lines` generated lines in `slices` partitions. */
-export const wordCountJob = defineJob(import.meta.url, 'wordCountJob', (ctx, input: { lines: number; slices: number }) =>
-  ctx
-    .range(0, input.lines, 1, input.slices)
-    .map(corpusLine)
-    .flatMap((line) => line.split(' '))
-    .map((w): [string, number] => [w, 1])
-    .reduceByKey((a, b) => a + b),
+export const wordCountJob = defineJob(
+  import.meta.url,
+  'wordCountJob',
+  (ctx, input: { lines: number; slices: number }) =>
+    ctx
+      .range(0, input.lines, 1, input.slices)
+      .map(corpusLine)
+      .flatMap((line) => line.split(' '))
+      .map((w): [string, number] => [w, 1])
+      .reduceByKey((a, b) => a + b),
 );
