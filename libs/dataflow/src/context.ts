@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { requireArgument } from './errors.ts';
 import type { JobDefinition, JobInstance, RddFactory } from './jobs/job-definition.ts';
+import type { Partitioner } from './partitioner.ts';
 import { ParallelCollectionNode } from './rdd/nodes/parallel-collection.ts';
 import { RangeNode } from './rdd/nodes/range.ts';
 import { UnionNode } from './rdd/nodes/union.ts';
@@ -115,6 +116,20 @@ export class DataflowContext implements RddHost, RddFactory {
       `Positive number of partitions required, got numSlices = ${numSlices}`,
     );
     return new RDD<T>(this, ParallelCollectionNode.fromArray<T>(data, numSlices));
+  }
+
+  /**
+   * An RDD with exactly the given partitions (no slicing), optionally declared as partitioned by `partitioner`
+   * (the caller guarantees every key sits in its partition). Used to materialize state and restore checkpoints.
+   */
+  fromPartitions<T>(partitions: readonly (readonly T[])[], partitioner?: Partitioner): RDD<T> {
+    this.assertRunning();
+    requireArgument(partitions.length >= 1, 'fromPartitions needs at least one partition');
+    requireArgument(
+      !partitioner || partitioner.numPartitions === partitions.length,
+      `partitioner has ${partitioner?.numPartitions} partitions, data has ${partitions.length}`,
+    );
+    return new RDD<T>(this, ParallelCollectionNode.fromPartitions<T>(partitions, partitioner));
   }
 
   /** Same as {@link parallelize}. */

@@ -21,3 +21,4 @@ export { analyzeFunction, type Shippability } from './scheduler/closure-analysis
 export type { SchedulerStats } from './scheduler/dag-scheduler.ts';
 export { Broadcast, LongAccumulator } from './shared-variables.ts';
 export type { Stats } from './stats/stat-counter.ts';
+export * from './streaming/index.ts';

@@ -1,5 +1,9 @@
 /** `ParallelCollectionRDD`: a driver-side array cut into slices, as `parallelize` makes it. */
-import type { Partitioner } from '../../partitioner.ts';
+import {
+  type Partitioner,
+  type PartitionerDescription,
+  partitionerFromDescription,
+} from '../../partitioner.ts';
 import type { LineageNode, NarrowInput, NodeDescription, ShuffleDependency } from '../lineage.ts';
 import type { RDD } from '../rdd.ts';
 
@@ -18,13 +22,15 @@ export function sliceArray<T>(data: readonly T[], numSlices: number): T[][] {
 export interface ParallelCollectionParams {
   numSlices: number;
   slices: Record<number, unknown[]>;
+  /** Set when the slices are already partitioned by key (a materialized or restored pair RDD). */
+  partitioner?: PartitionerDescription;
 }
 
 export class ParallelCollectionNode<T> implements LineageNode<T> {
   readonly className = 'ParallelCollectionRDD';
   readonly operator = 'parallelize';
   readonly numPartitions: number;
-  readonly partitioner: Partitioner | undefined = undefined;
+  readonly partitioner: Partitioner | undefined;
   readonly narrowParents: readonly RDD<unknown>[] = [];
   readonly shuffleDependencies: readonly ShuffleDependency[] = [];
   private readonly slices: Record<number, unknown[]>;
@@ -32,6 +38,7 @@ export class ParallelCollectionNode<T> implements LineageNode<T> {
   constructor(params: ParallelCollectionParams) {
     this.numPartitions = params.numSlices;
     this.slices = params.slices;
+    this.partitioner = params.partitioner ? partitionerFromDescription(params.partitioner) : undefined;
   }
 
   static fromArray<T>(data: readonly T[], numSlices: number): ParallelCollectionNode<T> {
@@ -40,6 +47,22 @@ export class ParallelCollectionNode<T> implements LineageNode<T> {
       slices[i] = slice;
     });
     return new ParallelCollectionNode<T>({ numSlices, slices });
+  }
+
+  /** A collection whose partitions are given as they are, optionally known to be partitioned by key. */
+  static fromPartitions<T>(
+    partitions: readonly (readonly T[])[],
+    partitioner?: Partitioner,
+  ): ParallelCollectionNode<T> {
+    const slices: Record<number, unknown[]> = {};
+    partitions.forEach((slice, i) => {
+      slices[i] = slice as unknown[];
+    });
+    return new ParallelCollectionNode<T>({
+      numSlices: partitions.length,
+      slices,
+      ...(partitioner ? { partitioner: partitioner.describe() } : {}),
+    });
   }
 
   narrowInputs(): NarrowInput[] {
@@ -55,6 +78,8 @@ export class ParallelCollectionNode<T> implements LineageNode<T> {
   describe(partitions: ReadonlySet<number>): NodeDescription {
     const slices: Record<number, unknown[]> = {};
     for (const p of partitions) slices[p] = this.slices[p] ?? [];
-    return { type: 'parallelCollection', params: { numSlices: this.numPartitions, slices }, functions: [] };
+    const params: ParallelCollectionParams = { numSlices: this.numPartitions, slices };
+    if (this.partitioner) params.partitioner = this.partitioner.describe();
+    return { type: 'parallelCollection', params, functions: [] };
   }
 }

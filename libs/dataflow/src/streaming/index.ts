@@ -1,0 +1,20 @@
+/** Spark Streaming's API: contexts, DStreams, receivers, clocks and checkpoint stores. */
+export {
+  builtInCheckpointStore,
+  type CheckpointStore,
+  type CheckpointStoreFactory,
+  LocalDirectoryCheckpointStore,
+  MemoryCheckpointStore,
+} from './checkpoint-store.ts';
+export { type Clock, ManualClock, SystemClock } from './clock.ts';
+export { DStream, type ForeachFunction } from './dstream.ts';
+export type { BatchInfo } from './dstreams/input-dstream.ts';
+export { InputDStream } from './dstreams/input-dstream.ts';
+export { Receiver } from './receiver.ts';
+export {
+  type StopOptions,
+  StreamingContext,
+  type StreamingContextOptions,
+  type StreamingContextState,
+  type StreamingListener,
+} from './streaming-context.ts';
