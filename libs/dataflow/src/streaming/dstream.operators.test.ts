@@ -66,7 +66,7 @@ describe('DStream basic operations', () => {
       await runStream(input, (s) =>
         s.mapPartitions((it) => [[...{ [Symbol.iterator]: () => it }].reduce((a, b) => a + b, 0)]),
       ),
-    ).toEqual(input.map((b) => [b[0] + b[1], b[2] + b[3]]));
+    ).toEqual(input.map(([w = 0, x = 0, y = 0, z = 0]) => [w + x, y + z]));
   });
 
   it('count gives one element per batch, 0 for an empty batch; reduce gives nothing for one', async () => {
