@@ -8,7 +8,13 @@ import { DataflowError, requireArgument } from '../errors.ts';
 import { HashPartitioner, type Partitioner } from '../partitioner.ts';
 import type { PartitionsArg, RDD, StorageLevel } from '../rdd/rdd.ts';
 import { StreamOperators } from './dstreams/registry.ts';
+import type { StateSpec } from './state.ts';
 import type { StreamingContext } from './streaming-context.ts';
+
+/** What `mapWithState` returns: the mapped values, and the states after each batch. */
+export interface MapWithStateStream<K, S, M> extends DStream<M> {
+  stateSnapshots(): DStream<[K, S]>;
+}
 
 /** An output action run on each batch's RDD. */
 export type ForeachFunction<T> = (rdd: RDD<T>, time: number) => void | Promise<void>;
@@ -494,6 +500,14 @@ export abstract class DStream<T> {
       toPartitioner(this.partitionsFor(numPartitions)),
       initialRDD,
     );
+  }
+
+  /**
+   * Keeps a state per key with a mapping function called once per record (and once more when a key times out);
+   * emits what the function returns. See {@link StateSpec}. Requires a checkpoint directory.
+   */
+  mapWithState<K, V, S, M>(this: DStream<[K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateStream<K, S, M> {
+    return StreamOperators.mapWithState<K, V, S, M>(this, spec);
   }
 
   /** Default partitions for a pair operation: the argument, or the context's default parallelism. */

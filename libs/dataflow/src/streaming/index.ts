@@ -7,10 +7,11 @@ export {
   MemoryCheckpointStore,
 } from './checkpoint-store.ts';
 export { type Clock, ManualClock, SystemClock } from './clock.ts';
-export { DStream, type ForeachFunction } from './dstream.ts';
+export { DStream, type ForeachFunction, type MapWithStateStream } from './dstream.ts';
 export type { BatchInfo } from './dstreams/input-dstream.ts';
 export { InputDStream } from './dstreams/input-dstream.ts';
 export { Receiver } from './receiver.ts';
+export { type MappingFunction, State, StateSpec } from './state.ts';
 export {
   type StopOptions,
   StreamingContext,

@@ -1,5 +1,6 @@
 /** Fills the operator table `dstream.ts` uses to create derived streams. */
 import { ForEachDStream } from './foreach-dstream.ts';
+import { MapWithStateDStream } from './map-with-state-dstream.ts';
 import { ReducedWindowedDStream } from './reduced-windowed-dstream.ts';
 import { StreamOperators } from './registry.ts';
 import { StateDStream } from './state-dstream.ts';
@@ -23,3 +24,4 @@ StreamOperators.reducedWindowed = (
 ) => new ReducedWindowedDStream(parent, reduce, inverse, filter, windowDuration, slideDuration, partitioner);
 StreamOperators.state = (parent, update, partitioner, initial) =>
   new StateDStream(parent, update, partitioner, initial);
+StreamOperators.mapWithState = (parent, spec) => new MapWithStateDStream(parent, spec);

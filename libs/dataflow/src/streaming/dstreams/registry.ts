@@ -5,7 +5,8 @@
  */
 import type { Partitioner } from '../../partitioner.ts';
 import type { RDD } from '../../rdd/rdd.ts';
-import type { DStream, ForeachFunction } from '../dstream.ts';
+import type { DStream, ForeachFunction, MapWithStateStream } from '../dstream.ts';
+import type { StateSpec } from '../state.ts';
 import type { StreamingContext } from '../streaming-context.ts';
 
 /** The factories `DStream` methods call. */
@@ -32,6 +33,7 @@ export interface StreamOperatorTable {
     partitioner: Partitioner,
     initial: RDD<[K, S]> | undefined,
   ): DStream<[K, S]>;
+  mapWithState<K, V, S, M>(parent: DStream<[K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateStream<K, S, M>;
 }
 
 /** Filled by `dstreams/index.ts`. */
