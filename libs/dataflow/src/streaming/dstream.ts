@@ -8,8 +8,16 @@ import { DataflowError, requireArgument } from '../errors.ts';
 import { HashPartitioner, type Partitioner } from '../partitioner.ts';
 import type { PartitionsArg, RDD, StorageLevel } from '../rdd/rdd.ts';
 import { StreamOperators } from './dstreams/registry.ts';
+import type { EventTimeWindowOptions, WindowResult } from './event-time/event-time-window-dstream.ts';
 import type { StateSpec } from './state.ts';
 import type { StreamingContext } from './streaming-context.ts';
+
+/** What `eventTimeWindow` returns: the emitted windows, the late side output and the watermark. */
+export interface EventTimeWindowStream<T, K, O> extends DStream<WindowResult<K, O>> {
+  lateRecords(): DStream<T>;
+  readonly watermark: number;
+  readonly lateRecordCount: number;
+}
 
 /** What `mapWithState` returns: the mapped values, and the states after each batch. */
 export interface MapWithStateStream<K, S, M> extends DStream<M> {
@@ -508,6 +516,25 @@ export abstract class DStream<T> {
    */
   mapWithState<K, V, S, M>(this: DStream<[K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateStream<K, S, M> {
     return StreamOperators.mapWithState<K, V, S, M>(this, spec);
+  }
+
+  /**
+   * Event-time windows with a watermark (beyond Spark's DStreams): results per key and window are emitted once
+   * the watermark passes the window's end; late records go to `lateRecords()` and are counted. Requires a
+   * checkpoint directory.
+   *
+   * @example
+   * ```ts
+   * const perPath = events.eventTimeWindow({
+   *   timestamp: (e) => e.tsMs, key: (e) => e.path,
+   *   window: { kind: 'tumbling', sizeMs: 60_000 }, allowedLatenessMs: 10_000,
+   *   aggregator: count(),
+   * });
+   * perPath.lateRecords().count().print();
+   * ```
+   */
+  eventTimeWindow<K, S, O>(options: EventTimeWindowOptions<T, K, S, O>): EventTimeWindowStream<T, K, O> {
+    return StreamOperators.eventTimeWindow<T, K, S, O>(this, options);
   }
 
   /** Default partitions for a pair operation: the argument, or the context's default parallelism. */

@@ -1,4 +1,5 @@
 /** Fills the operator table `dstream.ts` uses to create derived streams. */
+import { EventTimeWindowDStream } from '../event-time/event-time-window-dstream.ts';
 import { ForEachDStream } from './foreach-dstream.ts';
 import { MapWithStateDStream } from './map-with-state-dstream.ts';
 import { ReducedWindowedDStream } from './reduced-windowed-dstream.ts';
@@ -25,3 +26,4 @@ StreamOperators.reducedWindowed = (
 StreamOperators.state = (parent, update, partitioner, initial) =>
   new StateDStream(parent, update, partitioner, initial);
 StreamOperators.mapWithState = (parent, spec) => new MapWithStateDStream(parent, spec);
+StreamOperators.eventTimeWindow = (parent, options) => new EventTimeWindowDStream(parent, options);

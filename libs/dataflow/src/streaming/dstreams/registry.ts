@@ -5,7 +5,8 @@
  */
 import type { Partitioner } from '../../partitioner.ts';
 import type { RDD } from '../../rdd/rdd.ts';
-import type { DStream, ForeachFunction, MapWithStateStream } from '../dstream.ts';
+import type { DStream, EventTimeWindowStream, ForeachFunction, MapWithStateStream } from '../dstream.ts';
+import type { EventTimeWindowOptions } from '../event-time/event-time-window-dstream.ts';
 import type { StateSpec } from '../state.ts';
 import type { StreamingContext } from '../streaming-context.ts';
 
@@ -33,6 +34,10 @@ export interface StreamOperatorTable {
     partitioner: Partitioner,
     initial: RDD<[K, S]> | undefined,
   ): DStream<[K, S]>;
+  eventTimeWindow<T, K, S, O>(
+    parent: DStream<T>,
+    options: EventTimeWindowOptions<T, K, S, O>,
+  ): EventTimeWindowStream<T, K, O>;
   mapWithState<K, V, S, M>(parent: DStream<[K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateStream<K, S, M>;
 }
 
