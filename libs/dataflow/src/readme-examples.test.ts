@@ -1,6 +1,16 @@
 /** The examples of README.md, run as written, with the outputs the README shows. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { count, DataflowContext, hyperLogLog, product, quantiles, sum } from './index.ts';
+import {
+  count,
+  DataflowContext,
+  hyperLogLog,
+  product,
+  quantiles,
+  type State,
+  StateSpec,
+  sum,
+} from './index.ts';
+import { runStream } from './testing/index.ts';
 
 const ctx = new DataflowContext({ parallelism: 2 });
 afterAll(() => ctx.stop());
@@ -67,5 +77,44 @@ describe('README examples', () => {
     expect(perPath.get('/p0')?.hits).toBe(50);
     expect(perPath.get('/p0')?.bytes).toBe(500);
     expect(perPath.get('/p0')?.users).toBeCloseTo(7, 0);
+  });
+
+  it('runStream example', async () => {
+    expect(await runStream([[1], [2, 3], [4]], (s) => s.window(2000, 1000).reduce((a, b) => a + b))).toEqual([
+      [1],
+      [6],
+      [9],
+    ]);
+  });
+
+  it('stateful sessions example', async () => {
+    const clicks: [string, string][][] = [
+      [
+        ['u1', '/a'],
+        ['u2', '/b'],
+      ],
+      [['u1', '/c']],
+      [],
+      [],
+    ];
+    const out = await runStream(clicks, (stream) => {
+      const sessions = stream.mapWithState(
+        StateSpec.function((user: string, _path: string | undefined, state: State<{ pages: number }>) => {
+          if (state.isTimingOut()) return { user, closed: true, pages: state.get().pages };
+          const pages = (state.getOption()?.pages ?? 0) + 1;
+          state.update({ pages });
+          return { user, closed: false, pages };
+        }).timeout(1500),
+      );
+      sessions.checkpoint(1000);
+      return sessions;
+    });
+    expect(out.flat()).toEqual([
+      { user: 'u1', closed: false, pages: 1 },
+      { user: 'u2', closed: false, pages: 1 },
+      { user: 'u1', closed: false, pages: 2 },
+      { user: 'u2', closed: true, pages: 1 },
+      { user: 'u1', closed: true, pages: 2 },
+    ]);
   });
 });
