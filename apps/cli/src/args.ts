@@ -13,6 +13,13 @@ export interface ParsedArgs {
     readonly lines: number | undefined;
     readonly with: readonly string[];
     readonly config: string | undefined;
+    /** `oxbow produce` flags, as given (validated by the command). */
+    readonly topic: string | undefined;
+    readonly schema: string | undefined;
+    readonly count: string | undefined;
+    readonly rate: string | undefined;
+    readonly seed: string | undefined;
+    readonly lateFraction: string | undefined;
   };
   /** Setting overrides (`--kafka-port 39092`), keyed by setting name. */
   readonly settings: Partial<Record<SettingName, string>>;
@@ -28,6 +35,12 @@ const COMMAND_FLAGS = {
   lines: { type: 'string', short: 'n' },
   with: { type: 'string', multiple: true },
   config: { type: 'string' },
+  topic: { type: 'string' },
+  schema: { type: 'string' },
+  count: { type: 'string' },
+  rate: { type: 'string' },
+  seed: { type: 'string' },
+  'late-fraction': { type: 'string' },
 } as const;
 
 /**
@@ -82,10 +95,20 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       lines,
       with: Array.isArray(values.with) ? values.with : [],
       config: typeof values.config === 'string' ? values.config : undefined,
+      topic: stringFlag(values.topic),
+      schema: stringFlag(values.schema),
+      count: stringFlag(values.count),
+      rate: stringFlag(values.rate),
+      seed: stringFlag(values.seed),
+      lateFraction: stringFlag(values['late-fraction']),
     },
     settings,
     given,
   };
+}
+
+function stringFlag(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function describeParseError(error: unknown): string {

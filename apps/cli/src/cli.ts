@@ -3,6 +3,7 @@ import { assertFlags, parseCommandLine } from './args.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { printConfig } from './commands/config-command.ts';
 import { runDemo } from './commands/demo-command.ts';
+import { PRODUCE_FLAGS, runProduce } from './commands/produce-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
 import { CliError } from './errors.ts';
 import { helpText } from './help.ts';
@@ -54,6 +55,9 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
           throw new CliError('OXBOW_USAGE', `unexpected argument "${args.command[1]}"`);
         printConfig(resolved, { json: args.flags.json, showSecrets: args.flags.showSecrets }, output);
         return 0;
+      case 'produce':
+        assertFlags(args, 'produce', PRODUCE_FLAGS);
+        return await runProduce(args, environment);
       case 'demo':
       case 'start':
         assertFlags(args, command, []);

@@ -17,6 +17,8 @@ Commands:
   stack fetch                  only download the Kafka and S3Proxy jars (CI)
   config [--json] [--show-secrets]  the effective configuration and where each value came from
   demo | start                 stack up, then a round trip through Kafka, Redis, S3 and DuckDB
+  produce --topic T [--schema http_logs|sensor_readings] [--count N] [--rate R] [--seed S] [--late-fraction F]
+                               send generated events as JSON to Kafka (schema defaults to the topic name)
 
 Flags for every command:
   --config PATH               config file (default: oxbow.config.json|ts|js in the cwd)

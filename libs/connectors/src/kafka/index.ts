@@ -1,0 +1,34 @@
+/**
+ * The Kafka side of the speed layer's direct stream: a driver-side pull source that cuts contiguous offset ranges
+ * per partition, never auto-commits, hands partitions over cleanly on rebalances, rate-limits with an optional PID
+ * backpressure estimator and dead-letters records that fail to deserialize. See README.md.
+ */
+export { type BatchLimitInputs, maxRecordsPerPartition } from './batch-limits.ts';
+export { DEAD_LETTER_ERROR_HEADER, DEAD_LETTER_SOURCE_HEADERS, deadLetterMessage } from './dead-letter.ts';
+export { DEFAULT_DEAD_LETTER_TOPIC, KafkaDirectSource } from './kafka-direct-source.ts';
+export {
+  KAFKA_SOURCE_ERROR_CODES,
+  KafkaSourceError,
+  type KafkaSourceErrorCode,
+} from './kafka-source-error.ts';
+export {
+  compareOffsets,
+  formatOffset,
+  type Offset,
+  type OffsetRange,
+  offsetRangeSize,
+  parseOffset,
+  partitionKey,
+} from './offsets.ts';
+export { PidRateEstimator, type PidRateEstimatorOptions } from './pid-rate-estimator.ts';
+export type {
+  BatchCompletionStats,
+  KafkaBatch,
+  KafkaBatchPartition,
+  KafkaConsumerTuning,
+  KafkaDirectSourceOptions,
+  KafkaRecord,
+  KafkaRecordMeta,
+  KafkaSourceMetrics,
+  StartingOffsets,
+} from './types.ts';
