@@ -33,7 +33,9 @@ describe('file://', () => {
 });
 
 describe('s3://', () => {
-  describeFileSystemConformance('s3://', () => openStackS3(`conformance-${runId}`));
+  describeFileSystemConformance('s3://', () => openStackS3(`conformance-${runId}`), {
+    atomicReplaceForConcurrentReaders: false, // S3Proxy's filesystem backend can tear a read during a replace
+  });
   describeParquetRoundTrip('s3://', () => openStackS3(`parquet-${runId}`));
 });
 

@@ -33,7 +33,7 @@ export type CommitStrategy = 'rename' | 'copy-delete';
  * segments; directories are implicit (S3 has none), so listings only return files.
  *
  * @example
- * const fs = await openFileSystem('s3://lake/master', { s3: { endpoint: 'http://127.0.0.1:29000' } });
+ * const fs = openFileSystem('s3://lake/master', { s3: { endpoint: 'http://127.0.0.1:29000' } });
  * await fs.putAtomic('epoch=1/p0-0-99.parquet', bytes);
  * for await (const file of fs.list('epoch=1/')) console.log(file.path, file.size);
  */

@@ -41,6 +41,7 @@ export class DirectKafkaInputDStream<V> extends InputDStream<KafkaRecord<V>> {
   private readonly batches = new Map<number, KafkaBatch<V>>();
   private readonly completedOffsets = new Map<string, Offset>();
   private restoredOffsets: Map<string, Offset> | undefined;
+  private readonly refused = new Set<number>();
 
   constructor(ssc: StreamingContext, options: DirectStreamOptions<V>) {
     super(ssc);
@@ -84,10 +85,23 @@ export class DirectKafkaInputDStream<V> extends InputDStream<KafkaRecord<V>> {
     return rdd;
   }
 
+  /**
+   * Tells the stream that the sink refused the batch at `time` (its stored offsets no longer matched the ranges:
+   * a rebalance moved a partition). The batch is not committed, and its partitions are re-read from the sink's
+   * offsets. Call it from the output operation that found the mismatch.
+   */
+  async batchRefused(time: number): Promise<void> {
+    const batch = this.batches.get(time);
+    if (!batch || this.refused.has(time)) return;
+    this.refused.add(time);
+    await this.source.batchFailed(batch);
+  }
+
   override async batchCompleted(time: number, info: BatchInfo): Promise<void> {
     const batch = this.batches.get(time);
     if (!batch) return;
     this.batches.delete(time);
+    if (this.refused.delete(time)) return;
     for (const range of batch.offsetRanges) {
       this.completedOffsets.set(topicPartition(range.topic, range.partition), range.untilOffset);
     }
@@ -99,9 +113,19 @@ export class DirectKafkaInputDStream<V> extends InputDStream<KafkaRecord<V>> {
     });
   }
 
+  /**
+   * The offsets the stream's state reflects: the checkpoint is written after a batch's outputs ran and before the
+   * batch is acknowledged, so the batches cut so far (but refused ones) count as processed.
+   */
   override checkpointState(): DirectStreamCheckpoint {
     const offsets = new Map(this.restoredOffsets ?? []);
     for (const [key, offset] of this.completedOffsets) offsets.set(key, offset);
+    const pending = [...this.batches.entries()].sort((a, b) => a[0] - b[0]);
+    for (const [time, batch] of pending) {
+      if (this.refused.has(time)) continue;
+      for (const range of batch.offsetRanges)
+        offsets.set(topicPartition(range.topic, range.partition), range.untilOffset);
+    }
     return { offsets: [...offsets.entries()] };
   }
 

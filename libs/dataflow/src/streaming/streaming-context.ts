@@ -133,6 +133,11 @@ export class StreamingContext {
     return ssc;
   }
 
+  /** The time of the checkpoint this context was restored from, if it was. */
+  get restoredCheckpointTime(): number | undefined {
+    return this.restored?.checkpointTime;
+  }
+
   /** The directory checkpoints are written to, once set. */
   get checkpointDir(): string | undefined {
     return this.checkpointLocation;
@@ -324,8 +329,10 @@ export class StreamingContext {
       schedulingDelayMs: Math.max(0, start - time),
       processingDelayMs: end - start,
     };
-    for (const input of this.inputs) await input.batchCompleted(time, info);
+    // The checkpoint (state and input positions as of this batch) is durable before inputs acknowledge the batch
+    // to their sources, so a source's own record of progress (Kafka group offsets) never runs ahead of the state.
     if (this.store) await this.writeCheckpoint(this.store, time);
+    for (const input of this.inputs) await input.batchCompleted(time, info);
     for (const output of this.outputs) output.clearMetadata(time);
     this.lastCompletedBatchTime = time;
     for (const listener of this.listeners) listener.onBatchCompleted?.(info);
