@@ -1,14 +1,16 @@
 /**
  * `npm run bench -- <suite> [--scale X]`: runs a benchmark suite and writes its section of docs/benchmarks.md.
- * Suites: rdd.
+ * Suites: rdd, streaming.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSection } from './report.ts';
 import { runRddSuite } from './suites/rdd.ts';
+import { runStreamingSuite } from './suites/streaming.ts';
 
 const SUITES: Record<string, (options: { scale: number }) => Promise<string>> = {
   rdd: runRddSuite,
+  streaming: runStreamingSuite,
 };
 
 const { positionals, values } = parseArgs({

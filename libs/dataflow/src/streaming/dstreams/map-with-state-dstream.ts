@@ -138,9 +138,7 @@ export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
 
   /** Every key's state after each batch. */
   stateSnapshots(): DStream<[K, S]> {
-    return this.internal
-      .map((partition) => partition.states.map(([key, value]): [K, S] => [key, value]))
-      .flatMap((x) => x);
+    return this.internal.flatMap((partition) => partition.states.map(([key, value]): [K, S] => [key, value]));
   }
 
   /** Sets how often the state is checkpointed and scanned for timeouts (a multiple of the batch interval). */
