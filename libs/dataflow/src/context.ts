@@ -8,6 +8,7 @@ import type { JobDefinition, JobInstance, RddFactory } from './jobs/job-definiti
 import type { Partitioner } from './partitioner.ts';
 import { ParallelCollectionNode } from './rdd/nodes/parallel-collection.ts';
 import { RangeNode } from './rdd/nodes/range.ts';
+import { type PartitionSource, SourceNode } from './rdd/nodes/source.ts';
 import { UnionNode } from './rdd/nodes/union.ts';
 import type { PartitionsArg } from './rdd/rdd.ts';
 import { RDD } from './rdd/rdd.ts';
@@ -130,6 +131,15 @@ export class DataflowContext implements RddHost, RddFactory {
       `partitioner has ${partitioner?.numPartitions} partitions, data has ${partitions.length}`,
     );
     return new RDD<T>(this, ParallelCollectionNode.fromPartitions<T>(partitions, partitioner));
+  }
+
+  /**
+   * An RDD read from an asynchronous partitioned source (files, objects) inside the tasks. Its tasks run on worker
+   * threads when the RDD is built inside a job module (`defineJob`), on the driver otherwise.
+   */
+  fromSource<T>(source: PartitionSource<T>): RDD<T> {
+    this.assertRunning();
+    return new RDD<T>(this, new SourceNode<T>(source));
   }
 
   /** Same as {@link parallelize}. */

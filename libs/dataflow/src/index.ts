@@ -16,6 +16,7 @@ export {
   type PartitionerDescription,
   RangePartitioner,
 } from './partitioner.ts';
+export type { PartitionSource } from './rdd/nodes/source.ts';
 export { type PartitionsArg, RDD, type StorageLevel } from './rdd/rdd.ts';
 export { analyzeFunction, type Shippability } from './scheduler/closure-analysis.ts';
 export type { SchedulerStats } from './scheduler/dag-scheduler.ts';

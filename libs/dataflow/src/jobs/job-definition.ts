@@ -4,6 +4,7 @@
  * builder again with the same input, getting the same lineage with live closures, so nothing but the input has to
  * be shipped. Driver-side values reach the builder only through its input (and broadcasts made from it).
  */
+import type { PartitionSource } from '../rdd/nodes/source.ts';
 import type { RDD } from '../rdd/rdd.ts';
 import type { Broadcast, LongAccumulator } from '../shared-variables.ts';
 
@@ -15,6 +16,7 @@ export interface RddFactory {
   emptyRDD<T>(): RDD<T>;
   union<T>(rdds: readonly RDD<T>[]): RDD<T>;
   range(start: number, end: number, step?: number, numSlices?: number): RDD<number>;
+  fromSource<T>(source: PartitionSource<T>): RDD<T>;
   broadcast<T>(value: T): Broadcast<T>;
   longAccumulator(name?: string): LongAccumulator;
 }

@@ -6,6 +6,7 @@
 import { DataflowError } from '../errors.ts';
 import { ParallelCollectionNode } from '../rdd/nodes/parallel-collection.ts';
 import { RangeNode } from '../rdd/nodes/range.ts';
+import { type PartitionSource, SourceNode } from '../rdd/nodes/source.ts';
 import { UnionNode } from '../rdd/nodes/union.ts';
 import { RDD } from '../rdd/rdd.ts';
 import type { RddHost } from '../rdd/rdd-host.ts';
@@ -61,6 +62,9 @@ class ReplayHost implements RddHost, RddFactory {
   }
   range(start: number, end: number, step = 1, numSlices: number = this.defaultParallelism): RDD<number> {
     return new RDD<number>(this, new RangeNode({ start, end, step, numSlices }));
+  }
+  fromSource<T>(source: PartitionSource<T>): RDD<T> {
+    return new RDD<T>(this, new SourceNode<T>(source));
   }
   broadcast<T>(value: T): Broadcast<T> {
     return new Broadcast<T>(

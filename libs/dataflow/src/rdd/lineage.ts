@@ -51,6 +51,12 @@ export interface LineageNode<T> {
   compute(partition: number, context: TaskContext): Iterable<T>;
   /** Describes the step for shipping to a worker; `partitions` says which of its partitions the task reads. */
   describe(partitions: ReadonlySet<number>): NodeDescription;
+  /** False for steps that cannot be described for a worker (asynchronous sources outside job modules). */
+  readonly shippable?: boolean;
+  /** Reads a partition asynchronously before the task computes it (sources only). */
+  load?(partition: number): Promise<void>;
+  /** Frees what `load` read, after the task. */
+  unload?(partition: number): void;
   /** Resolves values that need a job of their own (range bounds, zipWithIndex offsets) before scheduling. */
   prepare?(): Promise<void>;
 }

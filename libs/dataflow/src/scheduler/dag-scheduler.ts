@@ -11,6 +11,7 @@ import type { ResultAction } from './result-actions.ts';
 import { planTask, stageRefusal } from './stage-plan.ts';
 import { runTask, type TaskOutput } from './task.ts';
 import type { TaskContext } from './task-context.ts';
+import { partitionsComputedBy, withLoadedSources } from './task-inputs.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 /** The driver-side state a scheduler works with. */
@@ -86,10 +87,8 @@ export class DagScheduler {
     if (!pool || refusal) {
       if (pool && refusal) this.env.onInProcessStage?.(refusal);
       const results: unknown[] = [];
-      for (const partition of partitions) {
-        this.stats.tasksInProcess += 1;
-        results.push(runTask(rdd, partition, output, this.driverContext(stageId, partition)));
-      }
+      for (const partition of partitions)
+        results.push(await this.runInProcess(rdd, partition, stageId, output));
       return results;
     }
     return Promise.all(
@@ -98,16 +97,30 @@ export class DagScheduler {
           shuffleBlocks: (id, p) => this.env.shuffles.blocksFor(id, p),
           cachedPartition: (id, p) => this.env.cachedPartition(id, p),
         });
-        if (!plan.shippable) {
-          this.stats.tasksInProcess += 1;
-          return runTask(rdd, partition, output, this.driverContext(stageId, partition));
-        }
+        if (!plan.shippable) return this.runInProcess(rdd, partition, stageId, output);
         this.stats.tasksInWorkers += 1;
         const reply = await pool.run(plan.message);
         for (const [rddId, p, data] of reply.cachedOut) this.env.storeCachedPartition(rddId, p, data);
         for (const [id, delta] of reply.accumulators) this.env.addToAccumulator(id, delta);
         return reply.result;
       }),
+    );
+  }
+
+  private runInProcess(
+    rdd: RDD<unknown>,
+    partition: number,
+    stageId: number,
+    output: TaskOutput,
+  ): Promise<unknown> {
+    this.stats.tasksInProcess += 1;
+    const needed = partitionsComputedBy(
+      rdd,
+      partition,
+      (r, p) => this.env.cachedPartition(r.id, p) !== undefined,
+    );
+    return withLoadedSources(needed, () =>
+      runTask(rdd, partition, output, this.driverContext(stageId, partition)),
     );
   }
 

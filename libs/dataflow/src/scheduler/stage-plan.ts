@@ -182,6 +182,9 @@ export function stageRefusal(root: RDD<unknown>, output: TaskOutput): string | u
     if (seen.has(rdd)) return undefined;
     seen.add(rdd);
     if (rdd.host.jobOf?.(rdd.id)) return undefined; // rebuilt from its job module in the worker
+    if (rdd.node.shippable === false) {
+      return `${rdd.node.operator} at ${rdd.node.className}[${rdd.id}] can only be read where it was built; build it inside a job module (defineJob) to read it in workers`;
+    }
     for (const fn of rdd.node.describe(new Set()).functions) {
       const verdict = analyzeFunction(fn);
       if (!verdict.shippable) return verdict.reason;

@@ -15,6 +15,7 @@ import { nestedAction } from './dag-scheduler.ts';
 import type { TaskMessage } from './stage-plan.ts';
 import { runTask, type TaskOutput } from './task.ts';
 import type { TaskContext } from './task-context.ts';
+import { partitionsComputedBy, withLoadedSources } from './task-inputs.ts';
 
 /** What a worker sends back for a task. */
 export interface TaskReply {
@@ -112,6 +113,7 @@ export async function runTaskMessage(message: TaskMessage): Promise<TaskReply> {
             functions: pick(described.functionIndexes),
           },
         };
-  reply.result = runTask(root, message.partition, output, context);
+  const needed = partitionsComputedBy(root, message.partition, (rdd, p) => cached.has(`${rdd.id}/${p}`));
+  reply.result = await withLoadedSources(needed, () => runTask(root, message.partition, output, context));
   return reply;
 }
