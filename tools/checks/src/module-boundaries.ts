@@ -1,13 +1,13 @@
 /**
  * Enforces the dependency direction of ARCHITECTURE.md between workspace projects, by their Nx tags:
- * apps → libs; adapters and domain libs → core; core → nothing of ours; tools → anything.
+ * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours; tools → anything.
  * Every `@oxbow/*` import in a project's sources must be allowed by these rules and declared in its package.json.
  * Exits non-zero, listing every violation, when a rule is broken.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-type Tag = 'type:core' | 'type:domain' | 'type:adapter' | 'type:app' | 'type:tool';
+type Tag = 'type:core' | 'type:domain' | 'type:adapter' | 'type:app' | 'type:cli' | 'type:tool';
 
 /** Which tags a project with the key tag may import from. */
 export const ALLOWED: Readonly<Record<Tag, readonly Tag[]>> = {
@@ -15,7 +15,9 @@ export const ALLOWED: Readonly<Record<Tag, readonly Tag[]>> = {
   'type:domain': ['type:core'],
   'type:adapter': ['type:core'],
   'type:app': ['type:core', 'type:domain', 'type:adapter'],
-  'type:tool': ['type:core', 'type:domain', 'type:adapter', 'type:app', 'type:tool'],
+  /** The `oxbow` command starts the apps. */
+  'type:cli': ['type:core', 'type:domain', 'type:adapter', 'type:app'],
+  'type:tool': ['type:core', 'type:domain', 'type:adapter', 'type:app', 'type:cli', 'type:tool'],
 };
 
 interface Project {
