@@ -9,6 +9,7 @@ import type { UserFunction } from '../rdd/lineage.ts';
 import type { RDD } from '../rdd/rdd.ts';
 import { analyzeFunction, type FunctionSource } from './closure-analysis.ts';
 import type { TaskOutput, TaskOutputDescription } from './task.ts';
+import { partitionsComputedBy } from './task-inputs.ts';
 
 /** One lineage step of a plan. */
 export interface PlannedNode {
@@ -56,33 +57,22 @@ export function planTask(
   sources: PlanSources,
 ): PlanResult {
   // Which partitions of which RDDs the task computes (stopping at cached partitions the driver holds).
-  const needed = new Map<RDD<unknown>, Set<number>>();
+  const needed = partitionsComputedBy(
+    root,
+    partition,
+    (rdd, p) => sources.cachedPartition(rdd.id, p) !== undefined,
+  );
   const cached: TaskMessage['cached'] = [];
   const reads: TaskMessage['shuffleBlocks'] = [];
-  const visitPartition = (rdd: RDD<unknown>, p: number): void => {
-    let set = needed.get(rdd);
-    if (!set) {
-      set = new Set();
-      needed.set(rdd, set);
+  for (const [rdd, partitions] of needed) {
+    for (const p of partitions) {
+      const data = rdd.getStorageLevel() ? sources.cachedPartition(rdd.id, p) : undefined;
+      if (data) cached.push([rdd.id, p, data as unknown[]]);
+      else
+        for (const shuffleId of rdd.node.shuffleIds ?? [])
+          reads.push([shuffleId, p, [...sources.shuffleBlocks(shuffleId, p)]]);
     }
-    if (set.has(p)) return;
-    set.add(p);
-    if (rdd.getStorageLevel()) {
-      const data = sources.cachedPartition(rdd.id, p);
-      if (data) {
-        cached.push([rdd.id, p, data as unknown[]]);
-        return;
-      }
-    }
-    for (const shuffleId of rdd.node.shuffleIds ?? []) {
-      reads.push([shuffleId, p, [...sources.shuffleBlocks(shuffleId, p)]]);
-    }
-    for (const input of rdd.node.narrowInputs(p)) {
-      const parent = rdd.node.narrowParents[input.parentIndex];
-      if (parent) visitPartition(parent, input.partition);
-    }
-  };
-  visitPartition(root, partition);
+  }
 
   const functions: FunctionSource[] = [];
   const functionIndex = new Map<UserFunction, number>();

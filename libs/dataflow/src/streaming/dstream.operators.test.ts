@@ -4,13 +4,8 @@
  * functions called on every batch.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalKey } from '../keys/key-map.ts';
 import { runStream, runStream2 } from '../testing/index.ts';
-
-/** Batches compared without caring about the order inside a batch. */
-function unordered(batches: readonly (readonly unknown[])[]): string[][] {
-  return batches.map((batch) => batch.map((x) => canonicalKey(x)).sort());
-}
+import { unordered } from './test-support/unordered.ts';
 
 const bigInput: [string, number][][] = [
   [['a', 1]],

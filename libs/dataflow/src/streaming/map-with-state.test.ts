@@ -1,12 +1,8 @@
 /** mapWithState through the harness, with Spark's MapWithStateSuite expectations for the simple API. */
 import { describe, expect, it } from 'vitest';
-import { canonicalKey } from '../keys/key-map.ts';
 import { runStream } from '../testing/index.ts';
 import { type State, StateSpec } from './state.ts';
-
-function unordered(batches: readonly (readonly unknown[])[]): string[][] {
-  return batches.map((batch) => batch.map((x) => canonicalKey(x)).sort());
-}
+import { unordered } from './test-support/unordered.ts';
 
 const runningCount = (_key: string, value: number | undefined, state: State<number>): number => {
   const sum = (value ?? 0) + (state.getOption() ?? 0);
