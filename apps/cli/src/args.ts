@@ -20,6 +20,13 @@ export interface ParsedArgs {
     readonly rate: string | undefined;
     readonly seed: string | undefined;
     readonly lateFraction: string | undefined;
+    /** `oxbow serve --port`, as given (validated by the command). */
+    readonly port: string | undefined;
+    /** `oxbow batch` flags, as given (validated by the command). */
+    readonly views: string | undefined;
+    readonly untilEpoch: string | undefined;
+    readonly engine: string | undefined;
+    readonly cron: string | undefined;
   };
   /** Setting overrides (`--kafka-port 39092`), keyed by setting name. */
   readonly settings: Partial<Record<SettingName, string>>;
@@ -41,6 +48,11 @@ const COMMAND_FLAGS = {
   rate: { type: 'string' },
   seed: { type: 'string' },
   'late-fraction': { type: 'string' },
+  port: { type: 'string' },
+  views: { type: 'string' },
+  'until-epoch': { type: 'string' },
+  engine: { type: 'string' },
+  cron: { type: 'string' },
 } as const;
 
 /**
@@ -101,6 +113,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       rate: stringFlag(values.rate),
       seed: stringFlag(values.seed),
       lateFraction: stringFlag(values['late-fraction']),
+      port: stringFlag(values.port),
+      views: stringFlag(values.views),
+      untilEpoch: stringFlag(values['until-epoch']),
+      engine: stringFlag(values.engine),
+      cron: stringFlag(values.cron),
     },
     settings,
     given,

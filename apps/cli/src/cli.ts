@@ -1,9 +1,12 @@
 import { type ConfigError, loadConfig } from '@oxbow/config';
 import { assertFlags, parseCommandLine } from './args.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { runArchiverCommand } from './commands/archiver-command.ts';
+import { BATCH_FLAGS, runBatchCommand } from './commands/batch-command.ts';
 import { printConfig } from './commands/config-command.ts';
 import { runDemo } from './commands/demo-command.ts';
 import { PRODUCE_FLAGS, runProduce } from './commands/produce-command.ts';
+import { runServe, SERVE_FLAGS } from './commands/serve-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
 import { CliError } from './errors.ts';
 import { helpText } from './help.ts';
@@ -58,6 +61,15 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       case 'produce':
         assertFlags(args, 'produce', PRODUCE_FLAGS);
         return await runProduce(args, environment);
+      case 'archiver':
+        assertFlags(args, 'archiver', []);
+        return await runArchiverCommand(environment);
+      case 'batch':
+        assertFlags(args, 'batch', BATCH_FLAGS);
+        return await runBatchCommand(args, environment);
+      case 'serve':
+        assertFlags(args, 'serve', SERVE_FLAGS);
+        return await runServe(args, environment);
       case 'demo':
       case 'start':
         assertFlags(args, command, []);

@@ -17,6 +17,11 @@ Commands:
   stack fetch                  only download the Kafka and S3Proxy jars (CI)
   config [--json] [--show-secrets]  the effective configuration and where each value came from
   demo | start                 stack up, then a round trip through Kafka, Redis, S3 and DuckDB
+  archiver                     archive Kafka topics into the Parquet lake, exactly once (SIGTERM: flush, exit 0)
+  batch run [--views a,b] [--until-epoch E] [--engine rdd|duckdb|auto] [--json]
+                               recompute the views from the sealed epochs of the lake and publish them once
+  batch schedule --cron "0 2 * * *" [same flags]  stay up and run on a cron schedule (UTC), one run at a time
+  serve [--port N]             the query API on 127.0.0.1 (OXBOW_API_HOST), port --port | OXBOW_API_PORT | 8080
   produce --topic T [--schema http_logs|sensor_readings] [--count N] [--rate R] [--seed S] [--late-fraction F]
                                send generated events as JSON to Kafka (schema defaults to the topic name)
 

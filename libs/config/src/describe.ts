@@ -13,7 +13,7 @@ export interface ConfigEntry {
 }
 
 /** Secret settings, masked by {@link describeConfig} unless asked otherwise. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['s3SecretKey']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['s3SecretKey', 'apiKeys']);
 
 /**
  * Lists every setting with its effective value and origin, in table order. Secrets are masked unless

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,6 +44,7 @@ export const SETTINGS = {
   redisPort: port('OXBOW_REDIS_PORT', 26379, 'Local stack: Redis port'),
   s3Port: port('OXBOW_S3_PORT', 29000, 'Local stack: S3-compatible server port'),
   hdfsPort: port('OXBOW_HDFS_PORT', 29870, 'Local stack: HDFS WebHDFS port (reserved)'),
+  hdfsRpcPort: port('OXBOW_HDFS_RPC_PORT', 29820, 'Local stack: HDFS NameNode RPC port (`stack up --with hdfs`)'),
   kafkaBrokers: { env: 'OXBOW_KAFKA_BROKERS', type: 'hostPortList', default: (c) => `127.0.0.1:${c.get('kafkaPort')}`, description: 'Kafka bootstrap brokers, comma-separated host:port' },
   redisUrl: { env: 'OXBOW_REDIS_URL', type: 'url', schemes: ['redis', 'rediss'], default: (c) => `redis://127.0.0.1:${c.get('redisPort')}`, description: 'Redis URL' },
   s3Endpoint: { env: 'OXBOW_S3_ENDPOINT', type: 'url', schemes: ['http', 'https'], default: (c) => `http://127.0.0.1:${c.get('s3Port')}`, description: 'S3 endpoint URL (path-style addressing)' },
@@ -52,6 +54,31 @@ export const SETTINGS = {
   s3Bucket: { env: 'OXBOW_S3_BUCKET', type: 'string', default: 'lake', description: 'Default bucket, created by `oxbow stack up`' },
   apiHost: { env: 'OXBOW_API_HOST', type: 'string', default: '127.0.0.1', description: 'Serving API listen host' },
   apiPort: { env: 'OXBOW_API_PORT', type: 'port', default: 8080, description: 'Serving API listen port' },
+  redisPrefix: { env: 'OXBOW_REDIS_PREFIX', type: 'string', default: 'oxbow:', description: 'Prefix of every Redis key the speed and serving layers use' },
+  apiKeys: { env: 'OXBOW_API_KEYS', type: 'string', default: 'none', description: 'Serving API keys, comma-separated KEY:SCOPE (scope read or admin); none = no key required' },
+  apiMaxRangeDays: { env: 'OXBOW_API_MAX_RANGE_DAYS', type: 'integer', default: 366, min: 1, description: 'Serving API: longest from..to range a query may ask for, in days' },
+  apiRateLimit: { env: 'OXBOW_API_RATE_LIMIT', type: 'integer', default: 600, min: 1, description: 'Serving API: requests per minute per API key (per client address without keys)' },
+  apiRequestTimeoutMs: { env: 'OXBOW_API_REQUEST_TIMEOUT_MS', type: 'integer', default: 10_000, min: 100, description: 'Serving API: time limit of one request, in milliseconds' },
+  manifestPollMs: { env: 'OXBOW_MANIFEST_POLL_MS', type: 'integer', default: 5000, min: 50, description: 'Serving API: how often the batch manifest is polled, in milliseconds' },
+  servingCacheDir: { env: 'OXBOW_SERVING_CACHE_DIR', type: 'path', default: (c) => join(String(c.get('stateDir')), 'serving-cache'), description: 'Serving API: local copies of the batch DuckDB files' },
+  batchParallelism: { env: 'OXBOW_BATCH_PARALLELISM', type: 'integer', default: () => availableParallelism(), min: 1, description: 'Batch: worker threads of a run (default: the number of cores)' },
+  batchKeepRuns: { env: 'OXBOW_BATCH_KEEP_RUNS', type: 'integer', default: 3, min: 1, description: 'Batch: successful batch-view versions kept; older ones are deleted after a run' },
+  batchLockTtlMs: { env: 'OXBOW_BATCH_LOCK_TTL_MS', type: 'integer', default: 120_000, min: 1000, description: 'Batch: a run lock not refreshed for this long is stale and may be taken over' },
+  archiverTopics: { env: 'OXBOW_ARCHIVER_TOPICS', type: 'string', default: 'http_logs,sensor_readings', description: 'Archiver: topics to archive, comma-separated TOPIC or TOPIC:SCHEMA (schema http_logs|sensor_readings, default the topic name)' },
+  archiverGroupId: { env: 'OXBOW_ARCHIVER_GROUP_ID', type: 'string', default: 'oxbow-archiver', description: 'Archiver: Kafka consumer group (one per lake)' },
+  archiverRollRows: { env: 'OXBOW_ARCHIVER_ROLL_ROWS', type: 'integer', default: 200_000, min: 1, description: 'Archiver: the open file of a partition is published at this many rows' },
+  archiverRollBytes: { env: 'OXBOW_ARCHIVER_ROLL_BYTES', type: 'integer', default: 64 * 1024 * 1024, min: 1, description: 'Archiver: … or at this many bytes of record values' },
+  archiverRollMs: { env: 'OXBOW_ARCHIVER_ROLL_MS', type: 'integer', default: 60_000, min: 10, description: 'Archiver: … or this many milliseconds after its first record' },
+  speedBatchMs: { env: 'OXBOW_SPEED_BATCH_MS', type: 'integer', default: 1000, min: 10, description: 'Speed: micro-batch interval in milliseconds' },
+  speedGroupId: { env: 'OXBOW_SPEED_GROUP_ID', type: 'string', default: 'oxbow-speed', description: 'Speed: Kafka consumer group prefix (one group per topic: <prefix>-<topic>)' },
+  speedMaxRatePerPartition: { env: 'OXBOW_SPEED_MAX_RATE_PER_PARTITION', type: 'integer', default: 20_000, min: 1, description: 'Speed: records per second and partition at most (backpressure adapts below it)' },
+  speedHealthPort: { env: 'OXBOW_SPEED_HEALTH_PORT', type: 'integer', default: 8091, min: 0, max: 65535, description: 'Speed: HTTP health endpoint port on 127.0.0.1 (0 = none; status is also in Redis)' },
+  speedLiveWindowMs: { env: 'OXBOW_SPEED_LIVE_WINDOW_MS', type: 'integer', default: 300_000, min: 10, description: 'Speed: window of live_requests_5m in milliseconds' },
+  speedLiveSlideMs: { env: 'OXBOW_SPEED_LIVE_SLIDE_MS', type: 'integer', default: 10_000, min: 10, description: 'Speed: slide of live_requests_5m in milliseconds' },
+  speedTopics: { env: 'OXBOW_SPEED_TOPICS', type: 'string', default: 'http_logs,sensor_readings', description: 'Speed: topics to consume, comma-separated TOPIC or TOPIC:SCHEMA (schema http_logs|sensor_readings, default the topic name)' },
+  speedDeadLetterTopic: { env: 'OXBOW_SPEED_DEAD_LETTER_TOPIC', type: 'string', default: 'oxbow_dead_letter', description: 'Speed: topic invalid records are sent to, with the reason in header oxbow-error' },
+  speedKafkaSessionTimeoutMs: { env: 'OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS', type: 'integer', default: 10_000, min: 1000, description: 'Speed: Kafka consumer session timeout (a crashed instance\'s partitions move after it)' },
+  speedSessionIdleMs: { env: 'OXBOW_SPEED_SESSION_IDLE_MS', type: 'integer', default: 1_800_000, min: 10, description: 'Speed: active_sessions idle timeout in milliseconds' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** The name of a setting (a key of {@link SETTINGS}). */

@@ -41,6 +41,10 @@ export { type RetryPolicy, withRetry } from './storage/retry.ts';
 export { parseS3Url, S3FileSystem, type S3Options } from './storage/s3-file-system.ts';
 export { WebHdfsFileSystem, type WebHdfsOptions } from './storage/webhdfs-file-system.ts';
 export {
+  fileSystemCheckpointStore,
+  fileSystemCheckpointStores,
+} from './streaming/file-system-checkpoint-store.ts';
+export {
   createDirectStream,
   DirectKafkaInputDStream,
   type DirectStreamOptions,

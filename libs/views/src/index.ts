@@ -43,6 +43,28 @@ export {
   type ViewName,
   viewByName,
 } from './views/registry.ts';
+export {
+  type ActiveSessionsPart,
+  type ActiveSessionsValue,
+  activeSessions,
+  LIVE_VIEW_DEFAULTS,
+  LIVE_VIEW_NAMES,
+  type LiveRequestsValue,
+  type LiveViewName,
+  type LiveViewOptions,
+  liveRequestsByPath,
+  presentActiveSessions,
+  presentLiveRequests,
+  presentSensorAnomalies,
+  type SensorAnomaliesValue,
+  type SensorAnomaly,
+  type SensorAnomalyState,
+  type SessionUpdate,
+  sensorAnomalies,
+  sessionize,
+  type UserSession,
+  updateSensorAnomalies,
+} from './views/live-views.ts';
 export { sensorHourly } from './views/sensor-views.ts';
 export {
   bucketStart,

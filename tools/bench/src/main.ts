@@ -1,16 +1,18 @@
 /**
  * `npm run bench -- <suite> [--scale X]`: runs a benchmark suite and writes its section of docs/benchmarks.md.
- * Suites: rdd, streaming.
+ * Suites: rdd, streaming, batch.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSection } from './report.ts';
+import { runBatchSuite } from './suites/batch.ts';
 import { runRddSuite } from './suites/rdd.ts';
 import { runStreamingSuite } from './suites/streaming.ts';
 
 const SUITES: Record<string, (options: { scale: number }) => Promise<string>> = {
   rdd: runRddSuite,
   streaming: runStreamingSuite,
+  batch: runBatchSuite,
 };
 
 const { positionals, values } = parseArgs({

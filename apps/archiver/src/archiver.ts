@@ -1,0 +1,551 @@
+/**
+ * The archiver: Kafka event topics → the Parquet master dataset, exactly once (contract 0002).
+ *
+ * - Records are validated with @oxbow/views; invalid ones go to the dead-letter topic with their reasons.
+ * - Each assigned partition fills one file at a time (one epoch, contiguous offsets) and publishes it atomically
+ *   as `events/<topic>/epoch=<e>/part-<p>-<first>-<last>.parquet` when it reaches `rollRows`/`rollBytes`, after
+ *   `rollMs`, at an epoch change, or once the wall clock has left its epoch. Files of a partition are published
+ *   in offset order.
+ * - A batch's group offsets are committed (`batchCompleted`) only once every record of it is published.
+ * - On (re)start each partition resumes after the highest `lastOffset` in the lake (`startingOffsets`), so a crash
+ *   neither loses nor duplicates a record.
+ * - `_sealed` is written for an epoch once every partition passed it or is idle past it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type FileSystem,
+  type InputRowOf,
+  type KafkaBatch,
+  type KafkaConsumerTuning,
+  KafkaDirectSource,
+  type ParquetCodec,
+  type ParquetField,
+  parseOffset,
+  partitionKey,
+  writeParquet,
+} from '@oxbow/connectors';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import type { ArchiverLogger } from './archive-log.ts';
+import { ArchiverError } from './errors.ts';
+import type { EventFields, EventSchema, TopicSpec } from './event-schemas.ts';
+import { partFilePath, sealedPath } from './lake-layout.ts';
+import { PartitionLog, type PendingFile, type RollPolicy } from './partition-log.ts';
+import { sealEndOffsets } from './seal-decision.ts';
+import { TopicProgress } from './topic-progress.ts';
+
+/** Options of an {@link Archiver}. */
+export interface ArchiverOptions {
+  /** The lake root (`file://`, `s3://`, `hdfs://`); the caller closes it. */
+  readonly lake: FileSystem;
+  readonly brokers: readonly string[];
+  readonly topics: readonly TopicSpec[];
+  /** The archiver's own consumer group (one per lake). */
+  readonly groupId: string;
+  readonly epochMs: number;
+  readonly rollRows: number;
+  readonly rollBytes: number;
+  readonly rollMs: number;
+  /** Margin for clock differences between the broker's append times and this process. Default 1000 ms. */
+  readonly sealGraceMs?: number;
+  /** Dead-letter topic. Default `oxbow_dead_letter`. */
+  readonly deadLetterTopic?: string;
+  /** Parquet compression. Default `zstd`. */
+  readonly codec?: ParquetCodec;
+  /** Sleep between polls when no records arrived. Default 100 ms. */
+  readonly pollIntervalMs?: number;
+  /** How often epochs are checked for sealing. Default 500 ms. */
+  readonly sealCheckIntervalMs?: number;
+  /** How often an `archiver.progress` line is logged. Default 10 000 ms. */
+  readonly progressIntervalMs?: number;
+  /** Temporary files (a crashed writer's) older than this are deleted at start-up. Default 10 minutes. */
+  readonly temporaryMaxAgeMs?: number;
+  /** Consumer-group timing (lower in tests for fast restarts). */
+  readonly consumer?: KafkaConsumerTuning;
+  /** Uncut records buffered per partition before fetching pauses. Default 10 000. */
+  readonly maxBufferedPerPartition?: number;
+  readonly clock?: { now(): number };
+  readonly log?: ArchiverLogger;
+}
+
+/** Counters of a run. */
+export interface ArchiverStats {
+  /** Rows published to the lake. */
+  recordsArchived: number;
+  filesPublished: number;
+  /** Parquet bytes published. */
+  bytesPublished: number;
+  /** Records sent to the dead-letter topic (a replay after a crash may send some again). */
+  deadLettered: number;
+  epochsSealed: number;
+}
+
+/** What the Kafka source hands out per record. */
+interface ArchivedValue {
+  readonly fields: EventFields;
+  readonly bytes: number;
+}
+
+/** A batch whose offsets are committed once every record of it is published. */
+interface PendingBatch {
+  readonly batch: KafkaBatch<ArchivedValue>;
+  /** Generation of each partition's log at the cut; a reset log no longer owes this batch anything. */
+  readonly generations: ReadonlyMap<string, number>;
+  readonly numRecords: number;
+  readonly cutAtMs: number;
+}
+
+/** Raised (and dead-lettered with its message) for a record that fails schema validation. */
+class InvalidEventError extends Error {
+  constructor(reasons: readonly string[]) {
+    super(reasons.join('; ') || 'invalid event');
+    this.name = 'InvalidEvent';
+  }
+}
+
+const RESCAN_AFTER_MS = 2000;
+
+/**
+ * Archives Kafka topics into the lake until stopped.
+ *
+ * @example
+ * const archiver = new Archiver({ lake, brokers: ['127.0.0.1:29092'], topics: parseTopicSpecs('http_logs'),
+ *   groupId: 'oxbow-archiver', epochMs: 3_600_000, rollRows: 200_000, rollBytes: 64 << 20, rollMs: 60_000 });
+ * const controller = new AbortController();
+ * process.once('SIGTERM', () => controller.abort());
+ * const stats = await archiver.run(controller.signal); // flushes, publishes and commits before resolving
+ */
+export class Archiver {
+  private readonly options: ArchiverOptions;
+  private readonly clock: { now(): number };
+  private readonly log: ArchiverLogger;
+  private readonly policy: RollPolicy;
+  private readonly schemas = new Map<string, EventSchema>();
+  private readonly progress = new Map<string, TopicProgress>();
+  private readonly scannedAt = new Map<string, number>();
+  private readonly logs = new Map<string, PartitionLog>();
+  private readonly generations = new Map<string, number>();
+  private pending: PendingBatch[] = [];
+  private source: KafkaDirectSource<ArchivedValue> | undefined;
+  private admin: Admin | undefined;
+  private lastSealCheck = Number.NEGATIVE_INFINITY;
+  private lastProgress = 0;
+  private recordsAtLastProgress = 0;
+  readonly stats: ArchiverStats = {
+    recordsArchived: 0,
+    filesPublished: 0,
+    bytesPublished: 0,
+    deadLettered: 0,
+    epochsSealed: 0,
+  };
+
+  constructor(options: ArchiverOptions) {
+    const problems: string[] = [];
+    if (options.topics.length === 0) problems.push('no topics');
+    if (options.brokers.length === 0) problems.push('no brokers');
+    for (const name of ['epochMs', 'rollRows', 'rollBytes', 'rollMs'] as const) {
+      if (!(Number.isFinite(options[name]) && options[name] > 0)) problems.push(`${name} must be > 0`);
+    }
+    if (problems.length > 0) {
+      throw new ArchiverError(
+        'OXBOW_ARCHIVER_BAD_OPTIONS',
+        `invalid archiver options: ${problems.join('; ')}`,
+      );
+    }
+    this.options = options;
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.log = options.log ?? (() => {});
+    this.policy = {
+      rollRows: options.rollRows,
+      rollBytes: options.rollBytes,
+      rollMs: options.rollMs,
+      epochMs: options.epochMs,
+      graceMs: options.sealGraceMs ?? 1000,
+    };
+    for (const spec of options.topics) this.schemas.set(spec.topic, spec.schema);
+  }
+
+  /**
+   * Runs until `signal` aborts, then stops gracefully: closes every open file, publishes, commits the group
+   * offsets, seals what can be sealed and leaves the consumer group. Rejects on a fatal error (after trying to
+   * leave the group); whatever was published stays valid.
+   */
+  async run(signal: AbortSignal): Promise<ArchiverStats> {
+    const began = this.clock.now();
+    try {
+      await this.start();
+      this.lastProgress = this.clock.now();
+      while (!signal.aborted) {
+        const hadData = await this.step(false);
+        if (!hadData && !signal.aborted) {
+          await sleep(this.options.pollIntervalMs ?? 100, undefined, { signal }).catch(() => {});
+        }
+      }
+      for (const log of this.logs.values()) log.close();
+      await this.step(true);
+      this.log({ level: 'info', event: 'archiver.stopped', ...this.stats, runMs: this.clock.now() - began });
+      return { ...this.stats };
+    } finally {
+      await this.source?.stop().catch(() => {});
+      await this.admin?.disconnect().catch(() => {});
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { options } = this;
+    const now = this.clock.now();
+    for (const spec of options.topics) {
+      const temporaries = await this.rescan(spec.topic);
+      const maxAge = options.temporaryMaxAgeMs ?? 600_000;
+      for (const file of temporaries) {
+        if (now - file.mtime.getTime() < maxAge) continue;
+        await options.lake.delete(file.path);
+        this.log({ level: 'warn', event: 'archiver.temporary-deleted', path: file.path });
+      }
+    }
+    const kafka = new Kafka({
+      clientId: 'oxbow-archiver-admin',
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 8, initialRetryTime: 200 },
+    });
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.source = new KafkaDirectSource<ArchivedValue>({
+      brokers: [...options.brokers],
+      topics: options.topics.map((spec) => spec.topic),
+      groupId: options.groupId,
+      clientId: 'oxbow-archiver',
+      batchIntervalMs: 1000,
+      startingOffsets: async (topic, partition) => {
+        // After a rebalance another member may have published this partition's files: look again.
+        const scannedAt = this.scannedAt.get(topic);
+        if (scannedAt === undefined || this.clock.now() - scannedAt > RESCAN_AFTER_MS)
+          await this.rescan(topic);
+        // The lake is the truth: never fall back to the group's offsets (they may belong to another lake).
+        return this.topicProgress(topic).nextOffset(partition).toString();
+      },
+      deserialize: (bytes, meta) => {
+        const schema = this.schemas.get(meta.topic);
+        if (!schema) throw new Error(`no schema for topic ${meta.topic}`);
+        // Validate against the append time, not the wall clock, so a replay decides exactly as the first read.
+        const result = schema.parse(bytes, meta.timestamp);
+        if (!result.ok) throw new InvalidEventError(result.reasons);
+        return { fields: result.event, bytes: bytes.length };
+      },
+      ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+      ...(options.consumer ? { consumer: options.consumer } : {}),
+      ...(options.maxBufferedPerPartition
+        ? { maxBufferedPerPartition: options.maxBufferedPerPartition }
+        : {}),
+    });
+    await this.source.start();
+    this.log({
+      level: 'info',
+      event: 'archiver.started',
+      lake: options.lake.url,
+      topics: options.topics.map((spec) => `${spec.topic}:${spec.schema.name}`),
+      groupId: options.groupId,
+      epochMs: options.epochMs,
+      assignment: this.source.assignment().map(({ topic, partition }) => partitionKey(topic, partition)),
+      resumeAt: Object.fromEntries(
+        this.source
+          .assignment()
+          .map(({ topic, partition }) => [
+            partitionKey(topic, partition),
+            this.topicProgress(topic).nextOffset(partition).toString(),
+          ]),
+      ),
+    });
+  }
+
+  /** One poll: cut a batch, buffer its rows, publish what is due, commit finished batches, seal. */
+  private async step(final: boolean): Promise<boolean> {
+    const source = this.source;
+    if (!source) throw new ArchiverError('OXBOW_ARCHIVER_KAFKA', 'the archiver is not started');
+    const now = this.clock.now();
+    const batch = final
+      ? { batchTimeMs: now, offsetRanges: [], partitions: [], deadLettered: 0 }
+      : await source.nextBatch(now);
+    this.dropRevoked(source);
+    let numRecords = 0;
+    for (const slice of batch.partitions) {
+      const { range } = slice;
+      const log = this.logFor(range.topic, range.partition);
+      const buffered = log.bufferedRows;
+      if (!log.beginRange(parseOffset(range.fromOffset))) {
+        this.bumpGeneration(partitionKey(range.topic, range.partition));
+        if (buffered > 0) {
+          this.log({
+            level: 'warn',
+            event: 'archiver.partition-reset',
+            partition: partitionKey(range.topic, range.partition),
+            droppedRows: buffered,
+            from: range.fromOffset,
+          });
+        }
+      }
+      for (const record of slice.records) {
+        const offset = parseOffset(record.offset);
+        log.append(
+          {
+            offset,
+            appendTimeMs: record.timestamp,
+            bytes: record.value.bytes,
+            row: {
+              ...record.value.fields,
+              kafkaPartition: record.partition,
+              kafkaOffset: offset,
+              appendTimeMs: record.timestamp,
+            },
+          },
+          now,
+        );
+      }
+      numRecords += slice.records.length;
+      log.endRange(parseOffset(range.untilOffset));
+    }
+    this.stats.deadLettered += batch.deadLettered;
+    if (batch.offsetRanges.length > 0) {
+      const generations = new Map<string, number>();
+      for (const range of batch.offsetRanges) {
+        const key = partitionKey(range.topic, range.partition);
+        generations.set(key, this.generations.get(key) ?? 0);
+      }
+      this.pending.push({ batch, generations, numRecords, cutAtMs: now });
+    }
+    for (const log of this.logs.values()) log.rollDue(now);
+    await this.publishClosed();
+    await this.completeBatches();
+    if (final || now - this.lastSealCheck >= (this.options.sealCheckIntervalMs ?? 500)) {
+      this.lastSealCheck = now;
+      await this.sealEpochs();
+    }
+    this.maybeLogProgress(source);
+    return batch.offsetRanges.length > 0;
+  }
+
+  private logFor(topic: string, partition: number): PartitionLog {
+    const key = partitionKey(topic, partition);
+    let log = this.logs.get(key);
+    if (!log) {
+      const progress = this.topicProgress(topic);
+      log = new PartitionLog(
+        topic,
+        partition,
+        this.policy,
+        progress.nextOffset(partition),
+        progress.maxEpoch(partition),
+      );
+      this.logs.set(key, log);
+    }
+    return log;
+  }
+
+  /** Forgets partitions moved to another member (their buffered rows are that member's now). */
+  private dropRevoked(source: KafkaDirectSource<ArchivedValue>): void {
+    const assigned = new Set(
+      source.assignment().map(({ topic, partition }) => partitionKey(topic, partition)),
+    );
+    for (const [key, log] of this.logs) {
+      if (assigned.has(key)) continue;
+      this.logs.delete(key);
+      this.bumpGeneration(key);
+      this.log({
+        level: 'info',
+        event: 'archiver.partition-revoked',
+        partition: key,
+        droppedRows: log.bufferedRows,
+      });
+    }
+  }
+
+  private bumpGeneration(key: string): void {
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+  }
+
+  /** Publishes every closed file: partitions in parallel, each partition's files in offset order. */
+  private async publishClosed(): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (const log of this.logs.values()) {
+      const files = log.closedFiles();
+      if (files.length === 0) continue;
+      work.push(
+        (async () => {
+          for (const file of files) {
+            await this.publish(log, file);
+            log.markPublished(file);
+          }
+        })(),
+      );
+    }
+    const results = await Promise.allSettled(work);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
+  }
+
+  private async publish(log: PartitionLog, file: PendingFile): Promise<void> {
+    const schema = this.schemas.get(log.topic);
+    if (!schema) throw new ArchiverError('OXBOW_ARCHIVER_UNKNOWN_SCHEMA', `no schema for ${log.topic}`);
+    const path = partFilePath({
+      topic: log.topic,
+      epoch: file.epoch,
+      partition: log.partition,
+      firstOffset: file.firstOffset,
+      lastOffset: file.lastOffset,
+    });
+    const started = this.clock.now();
+    let summary: { rows: number; bytes: number };
+    try {
+      summary = await writeParquet(
+        this.options.lake,
+        path,
+        schema.parquet,
+        file.rows as unknown as Iterable<InputRowOf<readonly ParquetField[]>>,
+        { codec: this.options.codec ?? 'zstd' },
+      );
+    } catch (error) {
+      throw new ArchiverError('OXBOW_ARCHIVER_LAKE', `could not publish ${path}: ${String(error)}`, {
+        cause: error,
+        retriable: true,
+      });
+    }
+    this.topicProgress(log.topic).recordPublished(
+      log.partition,
+      file.epoch,
+      file.firstOffset,
+      file.lastOffset,
+    );
+    this.stats.recordsArchived += summary.rows;
+    this.stats.filesPublished++;
+    this.stats.bytesPublished += summary.bytes;
+    this.log({
+      level: 'info',
+      event: 'archiver.published',
+      path,
+      rows: summary.rows,
+      bytes: summary.bytes,
+      ms: this.clock.now() - started,
+    });
+  }
+
+  /** Commits group offsets of the oldest batches whose records are all published (in cut order). */
+  private async completeBatches(): Promise<void> {
+    const source = this.source;
+    while (source && this.pending[0]) {
+      const pending = this.pending[0];
+      const done = pending.batch.offsetRanges.every((range) => {
+        const key = partitionKey(range.topic, range.partition);
+        const log = this.logs.get(key);
+        if (!log || (this.generations.get(key) ?? 0) !== pending.generations.get(key)) return true;
+        return log.durableOffset >= parseOffset(range.untilOffset);
+      });
+      if (!done) return;
+      this.pending.shift();
+      await source.batchCompleted(pending.batch, {
+        numRecords: pending.numRecords,
+        processingDelayMs: this.clock.now() - pending.cutAtMs,
+        schedulingDelayMs: 0,
+      });
+    }
+  }
+
+  /** Writes `_sealed` for every epoch, in order, that all partitions of the topic have passed. */
+  private async sealEpochs(): Promise<void> {
+    const admin = this.admin;
+    if (!admin) return;
+    for (const spec of this.options.topics) {
+      const progress = this.topicProgress(spec.topic);
+      let epoch = progress.nextEpochToSeal();
+      if (epoch === undefined || this.clock.now() < (epoch + 1) * this.options.epochMs) continue;
+      const watermarksAtMs = this.clock.now();
+      let watermarks: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+      try {
+        watermarks = await admin.fetchTopicOffsets(spec.topic);
+      } catch (error) {
+        this.log({
+          level: 'warn',
+          event: 'archiver.watermarks-failed',
+          topic: spec.topic,
+          error: String(error),
+        });
+        continue;
+      }
+      for (;;) {
+        const current: number = epoch;
+        const endOffsets = sealEndOffsets({
+          epoch: current,
+          epochMs: this.options.epochMs,
+          graceMs: this.policy.graceMs,
+          watermarksAtMs,
+          partitions: watermarks.map((w) => ({
+            partition: w.partition,
+            firstOffsetAfter: progress.firstOffsetAfter(w.partition, current),
+            durable: this.durableOffset(spec.topic, w.partition, BigInt(w.low)),
+            highWatermark: BigInt(w.high),
+          })),
+        });
+        if (!endOffsets) break;
+        const marker = {
+          topic: spec.topic,
+          epoch: current,
+          epochMs: this.options.epochMs,
+          sealedAt: new Date(this.clock.now()).toISOString(),
+          endOffsets,
+        };
+        const path = sealedPath(spec.topic, current);
+        await this.options.lake.putAtomic(path, new TextEncoder().encode(`${JSON.stringify(marker)}\n`));
+        progress.recordSealed(current);
+        progress.prune();
+        this.stats.epochsSealed++;
+        this.log({ level: 'info', event: 'archiver.sealed', path, endOffsets });
+        epoch = current + 1;
+      }
+    }
+  }
+
+  /** Every offset of the partition below this is published or dead-lettered (or gone from Kafka). */
+  private durableOffset(topic: string, partition: number, low: bigint): bigint {
+    const lake = this.topicProgress(topic).nextOffset(partition);
+    const own = this.logs.get(partitionKey(topic, partition))?.durableOffset;
+    let durable = own !== undefined && own > lake ? own : lake;
+    if (low > durable) durable = low;
+    return durable;
+  }
+
+  private topicProgress(topic: string): TopicProgress {
+    let progress = this.progress.get(topic);
+    if (!progress) {
+      progress = new TopicProgress(topic);
+      this.progress.set(topic, progress);
+    }
+    return progress;
+  }
+
+  /** Scans the lake for `topic` and merges what it finds; returns the temporary files seen. */
+  private async rescan(topic: string): Promise<Array<{ path: string; mtime: Date }>> {
+    const { progress: scanned, temporaries } = await TopicProgress.scan(this.options.lake, topic);
+    const progress = this.topicProgress(topic);
+    progress.merge(scanned);
+    this.scannedAt.set(topic, this.clock.now());
+    return temporaries;
+  }
+
+  private maybeLogProgress(source: KafkaDirectSource<ArchivedValue>): void {
+    const now = this.clock.now();
+    const interval = this.options.progressIntervalMs ?? 10_000;
+    if (now - this.lastProgress < interval) return;
+    const metrics = source.metrics();
+    let lag = 0n;
+    for (const value of Object.values(metrics.lagPerPartition)) lag += BigInt(value);
+    const seconds = (now - this.lastProgress) / 1000;
+    this.log({
+      level: 'info',
+      event: 'archiver.progress',
+      ...this.stats,
+      recordsPerSecond: Math.round((this.stats.recordsArchived - this.recordsAtLastProgress) / seconds),
+      lag: lag.toString(),
+      pendingBatches: this.pending.length,
+    });
+    this.lastProgress = now;
+    this.recordsAtLastProgress = this.stats.recordsArchived;
+  }
+}

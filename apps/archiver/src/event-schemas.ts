@@ -1,0 +1,111 @@
+/**
+ * The event schemas the archiver knows: how to validate a record of each (with @oxbow/views) and the Parquet
+ * row schema of the master dataset (the event's fields, then `kafkaPartition`, `kafkaOffset`, `appendTimeMs`).
+ */
+import { defineParquetSchema, type ParquetSchema } from '@oxbow/connectors';
+import {
+  HTTP_LOGS_TOPIC,
+  type ParseResult,
+  parseHttpLog,
+  parseSensorReading,
+  SENSOR_READINGS_TOPIC,
+} from '@oxbow/views';
+import { ArchiverError } from './errors.ts';
+
+/** Kafka metadata columns appended to every row. */
+const KAFKA_COLUMNS = [
+  { name: 'kafkaPartition', type: 'int32' },
+  { name: 'kafkaOffset', type: 'int64' },
+  { name: 'appendTimeMs', type: 'int64' },
+] as const;
+
+/** Parquet schema of `http_logs` rows (contract 0002). */
+export const HTTP_LOGS_PARQUET = defineParquetSchema([
+  { name: 'ts', type: 'string' },
+  { name: 'tsMs', type: 'int64' },
+  { name: 'host', type: 'string' },
+  { name: 'method', type: 'string' },
+  { name: 'path', type: 'string' },
+  { name: 'status', type: 'int32' },
+  { name: 'bytes', type: 'int64' },
+  { name: 'latencyMs', type: 'double' },
+  { name: 'userId', type: 'string' },
+  { name: 'country', type: 'string' },
+  { name: 'userAgent', type: 'string' },
+  ...KAFKA_COLUMNS,
+] as const);
+
+/** Parquet schema of `sensor_readings` rows (contract 0002). */
+export const SENSOR_READINGS_PARQUET = defineParquetSchema([
+  { name: 'ts', type: 'string' },
+  { name: 'tsMs', type: 'int64' },
+  { name: 'sensorId', type: 'string' },
+  { name: 'site', type: 'string' },
+  { name: 'temperature', type: 'double' },
+  { name: 'humidity', type: 'double' },
+  ...KAFKA_COLUMNS,
+] as const);
+
+/** A validated event as a plain row (its fields; the Kafka columns are added by the archiver). */
+export type EventFields = Readonly<Record<string, string | number>>;
+
+/** One event schema: its name, validator and Parquet schema. */
+export interface EventSchema {
+  readonly name: string;
+  readonly parquet: ParquetSchema;
+  /** Validates UTF-8 JSON bytes; `nowMs` bounds how far in the future an event time may be. */
+  parse(bytes: Uint8Array, nowMs: number): ParseResult<EventFields>;
+}
+
+/** The schemas by name. */
+export const EVENT_SCHEMAS: Readonly<Record<string, EventSchema>> = {
+  [HTTP_LOGS_TOPIC]: {
+    name: HTTP_LOGS_TOPIC,
+    parquet: HTTP_LOGS_PARQUET,
+    parse: (bytes, now) => parseHttpLog(bytes, { now }) as ParseResult<EventFields>,
+  },
+  [SENSOR_READINGS_TOPIC]: {
+    name: SENSOR_READINGS_TOPIC,
+    parquet: SENSOR_READINGS_PARQUET,
+    parse: (bytes, now) => parseSensorReading(bytes, { now }) as ParseResult<EventFields>,
+  },
+};
+
+/** A topic to archive and the schema of its records. */
+export interface TopicSpec {
+  readonly topic: string;
+  readonly schema: EventSchema;
+}
+
+/**
+ * Parses `OXBOW_ARCHIVER_TOPICS`: comma-separated `TOPIC` or `TOPIC:SCHEMA` (the schema defaults to the topic name).
+ *
+ * @example
+ * parseTopicSpecs('http_logs,edge_logs:http_logs'); // two topics, both with the http_logs schema
+ */
+export function parseTopicSpecs(text: string): TopicSpec[] {
+  const specs: TopicSpec[] = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    const [topic = '', schemaName = topic, ...extra] = item.split(':').map((part) => part.trim());
+    if (topic === '' || extra.length > 0 || !/^[A-Za-z0-9._-]+$/.test(topic)) {
+      throw new ArchiverError(
+        'OXBOW_ARCHIVER_BAD_OPTIONS',
+        `bad topic "${item}" (expected TOPIC or TOPIC:SCHEMA)`,
+      );
+    }
+    const schema = EVENT_SCHEMAS[schemaName];
+    if (!schema) {
+      throw new ArchiverError(
+        'OXBOW_ARCHIVER_UNKNOWN_SCHEMA',
+        `topic ${topic}: unknown schema "${schemaName}" (known: ${Object.keys(EVENT_SCHEMAS).join(', ')}); write TOPIC:SCHEMA`,
+      );
+    }
+    if (specs.some((spec) => spec.topic === topic)) {
+      throw new ArchiverError('OXBOW_ARCHIVER_BAD_OPTIONS', `topic ${topic} is listed twice`);
+    }
+    specs.push({ topic, schema });
+  }
+  if (specs.length === 0) throw new ArchiverError('OXBOW_ARCHIVER_BAD_OPTIONS', 'no topics to archive');
+  return specs;
+}

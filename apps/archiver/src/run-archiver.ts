@@ -1,0 +1,80 @@
+/**
+ * Runs the archiver from Oxbow's configuration (what `oxbow archiver` calls): opens the lake, archives until the
+ * signal aborts, then flushes, publishes, commits and closes the lake.
+ */
+import type { OxbowConfig } from '@oxbow/config';
+import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import { type ArchiverLogger, jsonLineLogger } from './archive-log.ts';
+import { Archiver, type ArchiverOptions, type ArchiverStats } from './archiver.ts';
+import { parseTopicSpecs } from './event-schemas.ts';
+
+/** The settings the archiver reads. */
+export type ArchiverConfig = Pick<
+  OxbowConfig,
+  | 'lake'
+  | 'epochMs'
+  | 'kafkaBrokers'
+  | 's3Endpoint'
+  | 's3AccessKey'
+  | 's3SecretKey'
+  | 's3Region'
+  | 'archiverTopics'
+  | 'archiverGroupId'
+  | 'archiverRollRows'
+  | 'archiverRollBytes'
+  | 'archiverRollMs'
+>;
+
+/** Extra knobs for {@link runArchiver} beyond the configuration (tests, embedding). */
+export type ArchiverOverrides = Partial<Omit<ArchiverOptions, 'lake' | 'brokers' | 'topics' | 'groupId'>>;
+
+/** Opens the lake URL of the configuration with its S3 credentials (WebHDFS uses simple auth, user `oxbow`). */
+export function openLake(
+  config: Pick<ArchiverConfig, 'lake' | 's3Endpoint' | 's3AccessKey' | 's3SecretKey' | 's3Region'>,
+): FileSystem {
+  return openFileSystem(config.lake, {
+    s3: {
+      endpoint: config.s3Endpoint,
+      accessKeyId: config.s3AccessKey,
+      secretAccessKey: config.s3SecretKey,
+      region: config.s3Region,
+      forcePathStyle: true,
+    },
+    hdfs: { user: process.env.HADOOP_USER_NAME ?? 'oxbow' },
+  });
+}
+
+/**
+ * Archives the configured topics into the configured lake until `signal` aborts; resolves with the run's counters
+ * after a graceful stop.
+ *
+ * @example
+ * const controller = new AbortController();
+ * process.once('SIGTERM', () => controller.abort());
+ * await runArchiver((await loadConfig()).config, controller.signal);
+ */
+export async function runArchiver(
+  config: ArchiverConfig,
+  signal: AbortSignal,
+  overrides: ArchiverOverrides & { log?: ArchiverLogger } = {},
+): Promise<ArchiverStats> {
+  const topics = parseTopicSpecs(config.archiverTopics);
+  const lake = openLake(config);
+  try {
+    const archiver = new Archiver({
+      lake,
+      brokers: config.kafkaBrokers,
+      topics,
+      groupId: config.archiverGroupId,
+      epochMs: config.epochMs,
+      rollRows: config.archiverRollRows,
+      rollBytes: config.archiverRollBytes,
+      rollMs: config.archiverRollMs,
+      log: jsonLineLogger(),
+      ...overrides,
+    });
+    return await archiver.run(signal);
+  } finally {
+    await lake.close();
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The exactly-once round trip under crashes, shared by the file://, s3:// and hdfs:// suites: produce generated
+ * HTTP logs to a fresh topic while SIGKILLing the archiver at random points (each time only after it published
+ * something since its last start) and restarting it; then stop it with SIGTERM and check that the lake holds every
+ * produced event exactly once, at its (partition, offset), in a file of its epoch, and that every `_sealed` marker's
+ * `endOffsets` split the rows exactly at the epoch boundary.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FileSystem } from '@oxbow/connectors';
+import { generateHttpLogs, type HttpLogEvent, parseHttpLog } from '@oxbow/views';
+import type { Admin, Message } from 'kafkajs';
+import { expect } from 'vitest';
+import { type ArchiverChild, startArchiver, waitUntil } from './archiver-child.ts';
+import { createTestTopic, highWatermarks, produce } from './kafka.ts';
+import { listPartFiles, readLake } from './lake.ts';
+
+/** Inputs of {@link crashRoundTrip}. */
+export interface CrashRoundTripOptions {
+  readonly label: string;
+  readonly admin: Admin;
+  /** The lake URL the archiver gets (`OXBOW_LAKE`) and the same lake opened for reading. */
+  readonly lakeUrl: string;
+  readonly lake: FileSystem;
+  readonly count: number;
+  readonly kills: number;
+  readonly epochMs: number;
+  readonly rollRows: number;
+  readonly rollMs: number;
+  readonly partitions?: number;
+  /** Extra environment for the archiver (S3 credentials, …). */
+  readonly env?: Record<string, string>;
+}
+
+/** What happened, for the test's report. */
+export interface CrashRoundTripReport {
+  readonly topic: string;
+  readonly events: number;
+  readonly kills: number;
+  readonly files: number;
+  readonly sealedEpochs: number;
+  readonly produceMs: number;
+  /** From the start of producing until the lake held every event. */
+  readonly archiveMs: number;
+  readonly totalMs: number;
+}
+
+/** Runs the round trip and asserts; returns timings. */
+export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<CrashRoundTripReport> {
+  const began = Date.now();
+  const partitions = options.partitions ?? 3;
+  const topic = await createTestTopic(options.admin, options.label, partitions);
+  try {
+    const events = [
+      ...generateHttpLogs({
+        count: options.count,
+        seed: 20_261_124,
+        startMs: Date.now() - 3_600_000,
+        ratePerSec: 2000,
+      }),
+    ];
+    const messages: Message[] = events.map((event, index) => ({
+      partition: index % partitions,
+      value: JSON.stringify(event),
+    }));
+    const env: Record<string, string> = {
+      OXBOW_LAKE: options.lakeUrl,
+      OXBOW_ARCHIVER_TOPICS: `${topic}:http_logs`,
+      OXBOW_ARCHIVER_GROUP_ID: `oxbow-test-archiver-${randomUUID().slice(0, 8)}`,
+      OXBOW_EPOCH_MS: String(options.epochMs),
+      OXBOW_ARCHIVER_ROLL_ROWS: String(options.rollRows),
+      OXBOW_ARCHIVER_ROLL_MS: String(options.rollMs),
+      ...options.env,
+    };
+    let child: ArchiverChild = startArchiver(env);
+    const describe = () =>
+      `archiver output: ${child.stderr.slice(-10).join('\n')}\nlast events: ${JSON.stringify(child.events.slice(-5))}`;
+    let produceMs: number | undefined;
+    const producing = produce(topic, messages, 2000).then(() => {
+      produceMs = Date.now() - began;
+    });
+    /** True once production is over and the lake holds everything up to the high watermarks. */
+    const lakeComplete = async (): Promise<boolean> => {
+      if (produceMs === undefined) return false;
+      const watermarks = await highWatermarks(options.admin, topic);
+      const next = new Map<number, bigint>();
+      for (const file of await listPartFiles(options.lake, topic)) {
+        if (file.lastOffset + 1n > (next.get(file.partition) ?? 0n))
+          next.set(file.partition, file.lastOffset + 1n);
+      }
+      return [...watermarks].every(([partition, high]) => (next.get(partition) ?? 0n) === high);
+    };
+    let kills = 0;
+    try {
+      // Kill only after this process made progress (a new file), at a random moment; stop once all is archived.
+      for (; kills < options.kills; kills++) {
+        const needed = 1 + Math.floor(Math.random() * 3);
+        let complete = false;
+        await waitUntil(
+          async () => child.published() >= needed || (complete = await lakeComplete()),
+          30_000,
+          describe,
+          100,
+        );
+        if (complete) break;
+        await sleep(Math.floor(Math.random() * 150));
+        child.process.kill('SIGKILL');
+        expect(await child.exited).toBe('SIGKILL');
+        child = startArchiver(env);
+      }
+      await producing;
+      await waitUntil(lakeComplete, 60_000, describe, 200);
+      const archiveMs = Date.now() - began;
+      child.process.kill('SIGTERM');
+      expect(await child.exited, describe()).toBe(0);
+      const { rows, files, sealed } = await readLake(options.lake, topic);
+
+      // Every produced event exactly once, at its partition and offset, with its content.
+      expect(rows.length).toBe(events.length);
+      const byPartition = new Map<number, typeof rows>();
+      for (const row of rows)
+        byPartition.set(row.kafkaPartition, [...(byPartition.get(row.kafkaPartition) ?? []), row]);
+      for (let partition = 0; partition < partitions; partition++) {
+        const expected = events
+          .filter((_, index) => index % partitions === partition)
+          .map((event) => {
+            const parsed = parseHttpLog(JSON.stringify(event));
+            if (!parsed.ok) throw new Error(parsed.reasons.join('; '));
+            return parsed.event;
+          });
+        const actual = (byPartition.get(partition) ?? []).sort((a, b) =>
+          a.kafkaOffset < b.kafkaOffset ? -1 : 1,
+        );
+        expect(actual.map((row) => row.kafkaOffset)).toEqual(expected.map((_, index) => BigInt(index)));
+        for (let i = 0; i < expected.length; i++) {
+          const want = expected[i] as HttpLogEvent;
+          const got = actual[i];
+          if (
+            !got ||
+            got.ts !== want.ts ||
+            got.tsMs !== BigInt(want.tsMs) ||
+            got.userId !== want.userId ||
+            got.path !== want.path ||
+            got.status !== want.status ||
+            got.bytes !== BigInt(want.bytes) ||
+            got.latencyMs !== want.latencyMs ||
+            got.host !== want.host ||
+            got.method !== want.method ||
+            got.country !== want.country ||
+            got.userAgent !== want.userAgent
+          ) {
+            expect(got).toMatchObject({ ...want, tsMs: BigInt(want.tsMs), bytes: BigInt(want.bytes) });
+          }
+        }
+      }
+      // Files never overlap and never span two epochs; every row sits in the file of its epoch.
+      const epochOf = (row: (typeof rows)[number]) => Math.floor(Number(row.appendTimeMs) / options.epochMs);
+      for (const file of files) {
+        const inFile = rows.filter(
+          (row) =>
+            row.kafkaPartition === file.partition &&
+            row.kafkaOffset >= file.firstOffset &&
+            row.kafkaOffset <= file.lastOffset,
+        );
+        expect(inFile.length).toBe(Number(file.lastOffset - file.firstOffset + 1n));
+        expect(new Set(inFile.map(epochOf))).toEqual(new Set([file.epoch]));
+      }
+      // Seals: contiguous epochs, and endOffsets split each partition exactly at the epoch's end.
+      expect(sealed.length).toBeGreaterThan(0);
+      sealed.forEach((marker, index) => {
+        expect(marker.epoch).toBe((sealed[0]?.epoch ?? 0) + index);
+        expect(marker.epochMs).toBe(options.epochMs);
+        expect(Object.keys(marker.endOffsets).sort()).toEqual(
+          Array.from({ length: partitions }, (_, p) => String(p)).sort(),
+        );
+        for (const row of rows) {
+          const end = BigInt(marker.endOffsets[String(row.kafkaPartition)] ?? '-1');
+          expect(row.kafkaOffset < end).toBe(epochOf(row) <= marker.epoch);
+        }
+      });
+      return {
+        topic,
+        events: events.length,
+        kills,
+        files: files.length,
+        sealedEpochs: sealed.length,
+        produceMs: produceMs ?? -1,
+        archiveMs,
+        totalMs: Date.now() - began,
+      };
+    } finally {
+      if (child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill('SIGKILL');
+        await child.exited;
+      }
+      await producing.catch(() => {});
+    }
+  } finally {
+    await options.admin.deleteTopics({ topics: [topic] }).catch(() => {});
+  }
+}

@@ -1,0 +1,52 @@
+import type { BatchRunSummary } from './run-batch.ts';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/**
+ * The table printed at the end of a run: rows in, rows out, seconds and rows/s per view, then a total line.
+ *
+ * @example
+ * output.out(formatSummaryTable(await runBatch(config)));
+ */
+export function formatSummaryTable(summary: BatchRunSummary): string {
+  if (summary.status !== 'published') {
+    return summary.status === 'locked'
+      ? `batch run ${summary.runId}: skipped, another run holds views/_lock`
+      : `batch run ${summary.runId}: nothing to do, no sealed epoch in the lake`;
+  }
+  const header = ['view', 'engine', 'rows in', 'rows out', 'seconds', 'rows/s'];
+  const rows = summary.views.map((view) => [
+    view.name,
+    view.engine,
+    integer.format(view.rowsIn),
+    integer.format(view.rowsOut),
+    view.seconds.toFixed(2),
+    integer.format(view.rowsPerSecond),
+  ]);
+  const seconds = (summary.finishedAtMs - summary.startedAtMs) / 1000;
+  rows.push([
+    'total',
+    '',
+    integer.format(summary.views.reduce((total, view) => total + view.rowsIn, 0)),
+    integer.format(summary.views.reduce((total, view) => total + view.rowsOut, 0)),
+    seconds.toFixed(2),
+    '',
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) =>
+        column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  ');
+  return [
+    `batch run ${summary.runId}: published watermark epoch ${summary.watermarkEpoch} (parallelism ${summary.parallelism}, ${summary.tasksInWorkers} tasks in workers, ${summary.deletedVersions.length} old versions deleted)`,
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.slice(0, -1).map(line),
+    line(widths.map((width) => '-'.repeat(width))),
+    line(rows.at(-1) ?? []),
+  ].join('\n');
+}

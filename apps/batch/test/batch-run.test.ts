@@ -1,0 +1,169 @@
+/**
+ * A batch run over a generated file:// lake: the published views equal plain DuckDB SQL over the raw events of
+ * the sealed epochs (the oracle of libs/views, sharing no code with the pipeline), sketches within their stated
+ * error; the DuckDB engine gives byte-identical states to the RDD engine; parallelism 2 reads in workers and
+ * matches parallelism 1; old versions are garbage-collected.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import { hyperLogLogStandardError } from '@oxbow/dataflow';
+import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OracleRow, ViewOracle } from '../../../libs/views/test/support/oracle.ts';
+import { runBatch } from '../src/run/run-batch.ts';
+import { formatSummaryTable } from '../src/run/summary-table.ts';
+import { type GeneratedLake, writeGeneratedLake } from './support/generated-lake.ts';
+import { type PublishedRow, readManifestFile, readPublishedTables } from './support/published.ts';
+import { testConfig } from './support/test-config.ts';
+
+let dir: string;
+let lakeUrl: string;
+let fs: FileSystem;
+let lake: GeneratedLake;
+let oracle: ViewOracle;
+let rddTables: Map<string, PublishedRow[]>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'oxbow-batch-run-'));
+  lakeUrl = `${pathToFileURL(dir).href}/`;
+  fs = openFileSystem(lakeUrl);
+  lake = await writeGeneratedLake(fs, { epochMs: 30_000, httpCount: 3000, sensorCount: 1000 });
+  oracle = await ViewOracle.create();
+  const included = <R>(topic: { records: ReadonlyArray<{ record: R; epoch: number }> }) =>
+    topic.records.filter((entry) => entry.epoch <= lake.watermark).map((entry) => entry.record as object);
+  await oracle.loadHttpLogs(included(lake.topics.http_logs));
+  await oracle.loadSensorReadings(included(lake.topics.sensor_readings));
+});
+
+afterAll(async () => {
+  oracle?.close();
+  await fs?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const cellOf = (row: { key: string; bucket?: number; bucketStartMs?: number }) =>
+  `${row.key} @ ${row.bucket ?? row.bucketStartMs}`;
+
+function paired(rows: PublishedRow[], truth: OracleRow[]): Array<[PublishedRow, OracleRow]> {
+  expect(rows.map(cellOf)).toEqual(truth.map(cellOf));
+  return rows.map((row, index) => [row, truth[index] as OracleRow]);
+}
+
+/** HyperLogLog within its stated error: ≥ 99 % of cells within 3σ, all within 5σ or 3 users (as in libs/views). */
+function expectDistinctWithin(cells: Array<[number, number, string]>, precision: number): void {
+  const sigma = hyperLogLogStandardError(precision);
+  let outside = 0;
+  for (const [estimate, exact, where] of cells) {
+    const error = Math.abs(estimate - exact);
+    if (error > 3 * sigma * exact) outside++;
+    expect(error, where).toBeLessThanOrEqual(Math.max(5 * sigma * exact, 3));
+  }
+  expect(outside).toBeLessThanOrEqual(Math.max(1, Math.floor(cells.length / 100)));
+}
+
+describe('runBatch on a file:// lake', () => {
+  it('publishes every view over the sealed epochs ≤ E, equal to DuckDB SQL over the raw events', async () => {
+    expect(lake.watermark).toBeGreaterThan(0);
+    const summary = await runBatch(testConfig(lakeUrl), { engine: 'rdd', parallelism: 2, lockSettleMs: 20 });
+    expect(summary.status).toBe('published');
+    expect(summary.watermarkEpoch).toBe(lake.watermark);
+    expect(summary.tasksInWorkers).toBeGreaterThan(0);
+    const manifest = await readManifestFile(fs);
+    expect(manifest.runId).toBe(summary.runId);
+    expect(manifest.watermarkEpoch).toBe(lake.watermark);
+    expect(manifest.endOffsets).toEqual({
+      http_logs: lake.topics.http_logs.endOffsets.get(lake.watermark),
+      sensor_readings: lake.topics.sensor_readings.endOffsets.get(lake.watermark),
+    });
+    expect(await fs.exists(`views/_manifests/${summary.runId}.json`)).toBe(true);
+    const included = lake.topics.http_logs.records.filter((entry) => entry.epoch <= lake.watermark).length;
+    expect(included).toBeLessThan(lake.topics.http_logs.records.length); // the unsealed epoch is left out
+    expect(summary.views.find((view) => view.name === 'page_views_hourly')?.rowsIn).toBe(included);
+    expect(formatSummaryTable(summary)).toMatch(/page_views_hourly\s+rdd\s+[\d,]+\s+[\d,]+/);
+
+    rddTables = await readPublishedTables(fs, manifest);
+    for (const view of manifest.views) expect(rddTables.get(view.name)?.length, view.name).toBe(view.rows);
+
+    const pages = paired(rddTables.get('page_views_hourly') ?? [], await oracle.rows('page_views_hourly'));
+    const distinct: Array<[number, number, string]> = [];
+    for (const [row, truth] of pages) {
+      expect({ hits: row.hits, errors: row.errors, bytes: row.bytes }, cellOf(row)).toEqual({
+        hits: truth.hits,
+        errors: truth.errors,
+        bytes: truth.bytes,
+      });
+      distinct.push([row.uniqueUsers as number, truth.uniqueUsers as number, cellOf(row)]);
+      for (const q of ['p50', 'p95', 'p99']) {
+        const exact = truth[q] as number;
+        expect(
+          Math.abs((row[`latencyMs_${q}`] as number) - exact),
+          `${cellOf(row)} ${q}`,
+        ).toBeLessThanOrEqual(0.01 * Math.abs(exact) + 1e-9);
+      }
+    }
+    expectDistinctWithin(distinct, PAGE_VIEWS_HLL_PRECISION);
+
+    const countries = paired(rddTables.get('country_daily') ?? [], await oracle.rows('country_daily'));
+    expect(new Set(countries.map(([row]) => row.bucket)).size).toBe(2);
+    for (const [row, truth] of countries) expect(row.hits, cellOf(row)).toBe(truth.hits);
+    expectDistinctWithin(
+      countries.map(([row, truth]) => [row.uniqueUsers as number, truth.uniqueUsers as number, cellOf(row)]),
+      14,
+    );
+
+    const statuses = paired(rddTables.get('status_minutely') ?? [], await oracle.rows('status_minutely'));
+    for (const [row, truth] of statuses) expect(row.hits, cellOf(row)).toBe(truth.hits);
+
+    const sensors = paired(rddTables.get('sensor_hourly') ?? [], await oracle.rows('sensor_hourly'));
+    for (const [row, truth] of sensors) {
+      expect({ count: row.count, min: row.min, max: row.max }, cellOf(row)).toEqual({
+        count: truth.count,
+        min: truth.min,
+        max: truth.max,
+      });
+      expect(row.temperature as number, cellOf(row)).toBeCloseTo(truth.temperature as number, 9);
+    }
+  });
+
+  it('the DuckDB engine gives the RDD engine’s exact state bytes, and parallelism 1 the same as 2', async () => {
+    const sql = await runBatch(testConfig(lakeUrl), {
+      engine: 'duckdb',
+      views: ['status_minutely', 'country_daily'],
+      // E is the largest epoch complete for the topics the chosen views read; cap it to the full run's.
+      untilEpoch: lake.watermark,
+      lockSettleMs: 20,
+    });
+    expect(sql.watermarkEpoch).toBe(lake.watermark);
+    expect(sql.views.map((view) => view.engine)).toEqual(['duckdb', 'duckdb']);
+    const sqlTables = await readPublishedTables(fs, await readManifestFile(fs));
+    for (const name of ['status_minutely', 'country_daily']) {
+      expect(sqlTables.get(name)?.length, name).toBeGreaterThan(0);
+      expect(sqlTables.get(name), name).toEqual(rddTables.get(name));
+    }
+    const serial = await runBatch(testConfig(lakeUrl), { engine: 'rdd', parallelism: 1, lockSettleMs: 20 });
+    expect(serial.tasksInWorkers).toBe(0);
+    expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(rddTables);
+  });
+
+  it('--until-epoch caps the watermark, and only the newest batchKeepRuns versions stay', async () => {
+    const first = lake.topics.http_logs.sealed[0] ?? 0;
+    const capped = await runBatch(testConfig(lakeUrl, { batchKeepRuns: 2 }), {
+      untilEpoch: first,
+      views: ['status_minutely'],
+      lockSettleMs: 20,
+    });
+    expect(capped.watermarkEpoch).toBe(first);
+    expect(capped.manifest?.endOffsets.http_logs).toEqual(lake.topics.http_logs.endOffsets.get(first));
+    expect(capped.deletedVersions.length).toBeGreaterThan(0);
+    const versions = new Set<string>();
+    for await (const file of fs.list('views/v=')) versions.add(file.path.split('/')[1] ?? '');
+    expect(versions.size).toBe(2);
+    expect(versions.has(`v=${capped.runId}`)).toBe(true);
+    const history: string[] = [];
+    for await (const file of fs.list('views/_manifests/')) history.push(file.path);
+    expect(history).toHaveLength(2);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * One opened batch version: a manifest and its DuckDB file (a local copy, opened read-only), counted by the
+ * requests that use it so that it is closed only after the last one finished.
+ */
+import { rm } from 'node:fs/promises';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { BatchManifest } from './manifest.ts';
+
+/** A stored state of one key and bucket, as the batch view table holds it. */
+export interface StoredState {
+  readonly key: string;
+  readonly bucket: number;
+  readonly bytes: Uint8Array;
+}
+
+/** A half-open range of bucket starts, `[fromMs, toMs)`; an absent bound is unbounded. */
+export interface BucketRange {
+  readonly fromMs?: number | undefined;
+  readonly toMs?: number | undefined;
+}
+
+/**
+ * A manifest with its opened DuckDB file. `retain`/`release` count users; after `retire`, the file is closed
+ * (and its local copy deleted) once the count reaches zero.
+ */
+export class BatchSnapshot {
+  readonly manifest: BatchManifest;
+  readonly localPath: string;
+  readonly #instance: DuckDBInstance;
+  readonly #idle: DuckDBConnection[] = [];
+  readonly #views: ReadonlySet<string>;
+  #users = 0;
+  #retired = false;
+  #closed = false;
+  readonly #onClosed: () => void;
+
+  private constructor(
+    manifest: BatchManifest,
+    localPath: string,
+    instance: DuckDBInstance,
+    onClosed: () => void,
+  ) {
+    this.manifest = manifest;
+    this.localPath = localPath;
+    this.#instance = instance;
+    this.#views = new Set(manifest.views.map((view) => view.name));
+    this.#onClosed = onClosed;
+  }
+
+  /**
+   * Opens the DuckDB file at `localPath` read-only for `manifest`; `onClosed` runs once it is closed.
+   *
+   * @example
+   * const snapshot = await BatchSnapshot.open(manifest, '/cache/20261124T130000000Z-1a2b3c4d.duckdb');
+   */
+  static async open(
+    manifest: BatchManifest,
+    localPath: string,
+    onClosed: () => void = () => {},
+  ): Promise<BatchSnapshot> {
+    const instance = await DuckDBInstance.create(localPath, { access_mode: 'READ_ONLY', threads: '1' });
+    return new BatchSnapshot(manifest, localPath, instance, onClosed);
+  }
+
+  /** True once the file has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** How many requests use this snapshot now. */
+  get users(): number {
+    return this.#users;
+  }
+
+  /** Counts one more user. */
+  retain(): void {
+    this.#users++;
+  }
+
+  /** Counts one user less; closes the file when retired and unused. */
+  release(): void {
+    this.#users--;
+    if (this.#users === 0 && this.#retired) this.#close();
+  }
+
+  /** Marks this snapshot as replaced: it closes as soon as no request uses it. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#users === 0) this.#close();
+  }
+
+  /**
+   * The stored states of `view` in `range`, for one key or (without `key`) for every key.
+   *
+   * @example
+   * await snapshot.states('page_views_hourly', '/checkout', { fromMs: 0, toMs: 7_200_000 });
+   */
+  async states(view: string, key: string | undefined, range: BucketRange): Promise<StoredState[]> {
+    if (!this.#views.has(view) || this.#closed) return [];
+    const conditions: string[] = [];
+    const values: DuckDBValue[] = [];
+    if (key !== undefined) {
+      values.push(key);
+      conditions.push(`key = $${values.length}`);
+    }
+    if (range.fromMs !== undefined) {
+      values.push(BigInt(range.fromMs));
+      conditions.push(`bucket >= $${values.length}`);
+    }
+    if (range.toMs !== undefined) {
+      values.push(BigInt(range.toMs));
+      conditions.push(`bucket < $${values.length}`);
+    }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const sql = `SELECT key, bucket, state FROM "${view.replaceAll('"', '""')}"${where} ORDER BY key, bucket`;
+    const connection = this.#idle.pop() ?? (await this.#instance.connect());
+    try {
+      const reader = await connection.runAndReadAll(sql, values);
+      return reader.getRows().map(([rowKey, bucket, state]) => ({
+        key: String(rowKey),
+        bucket: Number(bucket),
+        bytes: (state as { bytes: Uint8Array }).bytes,
+      }));
+    } finally {
+      if (this.#closed) connection.closeSync();
+      else this.#idle.push(connection);
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const connection of this.#idle.splice(0)) connection.closeSync();
+    this.#instance.closeSync();
+    void rm(this.localPath, { force: true }).catch(() => {});
+    void rm(`${this.localPath}.wal`, { force: true }).catch(() => {});
+    this.#onClosed();
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * `@oxbow/serving`: the fastify query API answering `batch(key, buckets) ⊕ realtime(epochs > E)` for every view.
+ */
+export { type ApiKeys, parseApiKeys, type Scope } from './api-keys.ts';
+export { type BatchRunRecord, BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
+export { BatchSnapshot, type BucketRange, type StoredState } from './batch-snapshot.ts';
+export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './batch-store.ts';
+export { SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
+export { type BatchManifest, MANIFEST_PATH, parseManifest, readCurrentManifest } from './manifest.ts';
+export { RealtimeStore, type SpeedStatus } from './realtime-store.ts';
+export { LIVE_VIEWS } from './routes/schemas.ts';
+export { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';
+export { type RunningServer, type StartServingOptions, startServing } from './start-serving.ts';
+export { parseTimeRange, type TimeRange } from './time-range.ts';
+export { type Freshness, type QueryHooks, ViewQueries } from './view-query.ts';

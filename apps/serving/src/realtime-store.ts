@@ -1,0 +1,149 @@
+/**
+ * Reads the speed layer's increments from Redis (docs/design/0002-layer-contracts.md): per-partition hashes
+ * `<prefix>rt:<view>:<epoch>:<partition>:<key>` (field = bucket start, value = codec bytes) for the epochs
+ * listed in `<prefix>rtepochs:<view>`, the keys of an epoch in `<prefix>rtkeys:<view>:<epoch>`, the speed
+ * layer's status and the speed-only live views.
+ */
+import type { Redis } from 'ioredis';
+import type { BucketRange, StoredState } from './batch-snapshot.ts';
+import { ServingError } from './errors.ts';
+
+/** Where the speed layer stands, from `<prefix>speed:status`. */
+export interface SpeedStatus {
+  /** The largest Kafka append time processed (ISO-8601), if reported. */
+  readonly realtimeThrough: string | null;
+  /** The speed layer's lag behind Kafka in ms, if reported. */
+  readonly speedLagMs: number | null;
+}
+
+/**
+ * The realtime part of a view: the increments of epochs after the batch watermark.
+ *
+ * @example
+ * const realtime = new RealtimeStore(redis, 'oxbow:');
+ * await realtime.states('page_views_hourly', 'http_logs', '/checkout', 489012, {});
+ */
+export class RealtimeStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  /** The epochs after `afterEpoch` that hold increments of `view`, ascending. */
+  epochsAfter(view: string, afterEpoch: number | undefined): Promise<number[]> {
+    return unavailableOnFailure(async () => {
+      const min = afterEpoch === undefined ? '-inf' : `(${afterEpoch}`;
+      const members = await this.#redis.zrangebyscore(`${this.#prefix}rtepochs:${view}`, min, '+inf');
+      return members.map(Number).filter(Number.isSafeInteger);
+    });
+  }
+
+  /**
+   * The increments of `view` for `keys` in `range`, over every epoch after `afterEpoch` and every partition.
+   * Without `keys`, the keys of each epoch's `<prefix>rtkeys:<view>:<epoch>` set.
+   */
+  states(
+    view: string,
+    topic: string,
+    keys: readonly string[] | undefined,
+    afterEpoch: number | undefined,
+    range: BucketRange,
+  ): Promise<StoredState[]> {
+    return unavailableOnFailure(() => this.#states(view, topic, keys, afterEpoch, range));
+  }
+
+  async #states(
+    view: string,
+    topic: string,
+    keys: readonly string[] | undefined,
+    afterEpoch: number | undefined,
+    range: BucketRange,
+  ): Promise<StoredState[]> {
+    const epochs = await this.epochsAfter(view, afterEpoch);
+    if (epochs.length === 0) return [];
+    const partitions = await this.#redis.hkeys(`${this.#prefix}offsets:${topic}`);
+    if (partitions.length === 0) return [];
+    const hashKeys: Array<{ key: string; hash: string }> = [];
+    for (const epoch of epochs) {
+      const epochKeys = keys ?? (await this.#redis.smembers(`${this.#prefix}rtkeys:${view}:${epoch}`));
+      for (const key of epochKeys) {
+        for (const partition of partitions) {
+          hashKeys.push({ key, hash: `${this.#prefix}rt:${view}:${epoch}:${partition}:${key}` });
+        }
+      }
+    }
+    const states: StoredState[] = [];
+    const chunk = 500;
+    for (let start = 0; start < hashKeys.length; start += chunk) {
+      const slice = hashKeys.slice(start, start + chunk);
+      const pipeline = this.#redis.pipeline();
+      for (const { hash } of slice) pipeline.hgetallBuffer(hash);
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([error, value], index) => {
+        if (error) throw new ServingError('OXBOW_UNAVAILABLE', `Redis: ${error.message}`, { cause: error });
+        const key = slice[index]?.key ?? '';
+        for (const [field, bytes] of Object.entries(value as Record<string, Buffer>)) {
+          const bucket = Number(field);
+          if (!Number.isSafeInteger(bucket)) continue;
+          if (range.fromMs !== undefined && bucket < range.fromMs) continue;
+          if (range.toMs !== undefined && bucket >= range.toMs) continue;
+          states.push({
+            key,
+            bucket,
+            bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          });
+        }
+      });
+    }
+    return states;
+  }
+
+  /** The speed layer's reported position; nulls when it has not reported. */
+  async speedStatus(): Promise<SpeedStatus> {
+    const status = await unavailableOnFailure(() => this.#redis.hgetall(`${this.#prefix}speed:status`));
+    const through = status.realtimeThrough;
+    const throughMs = through !== undefined && /^\d+$/.test(through) ? Number(through) : undefined;
+    const lag = status.lagMs !== undefined ? Number(status.lagMs) : Number.NaN;
+    return {
+      realtimeThrough:
+        throughMs !== undefined ? new Date(throughMs).toISOString() : through !== undefined ? through : null,
+      speedLagMs: Number.isFinite(lag) ? lag : null,
+    };
+  }
+
+  /** The latest JSON value of a speed-only view, `undefined` when the speed layer has not written one. */
+  async live(view: string): Promise<unknown> {
+    const text = await unavailableOnFailure(() => this.#redis.get(`${this.#prefix}live:${view}`));
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ServingError('OXBOW_UNAVAILABLE', `live view ${view}: stored value is not JSON`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** True when Redis answers PING. */
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Runs a Redis call; any failure other than a {@link ServingError} becomes a retriable 503. */
+async function unavailableOnFailure<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ServingError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ServingError('OXBOW_UNAVAILABLE', `Redis is unavailable: ${message}`, { cause: error });
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The serving API: builds the fastify app over the batch store (manifest + DuckDB) and the realtime store
+ * (Redis), with validation, API keys, rate limiting, ETags, metrics and the OpenAPI document.
+ */
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { OxbowConfig } from '@oxbow/config';
+import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { type ApiKeys, authorize, parseApiKeys, presentedKey, type Scope } from './api-keys.ts';
+import { BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
+import { BatchViewStore } from './batch-store.ts';
+import { ServingError } from './errors.ts';
+import { ServingMetrics } from './metrics.ts';
+import { RealtimeStore } from './realtime-store.ts';
+import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerViewRoutes } from './routes/view-routes.ts';
+import { type QueryHooks, ViewQueries } from './view-query.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The API key scope a route needs; routes without one are open. */
+    scope?: Scope;
+    /** Answers of the route carry an ETag and honour If-None-Match. */
+    etag?: boolean;
+  }
+}
+
+/** The settings the serving layer reads. */
+export type ServingConfig = Pick<
+  OxbowConfig,
+  | 'lake'
+  | 'redisUrl'
+  | 'redisPrefix'
+  | 's3Endpoint'
+  | 's3AccessKey'
+  | 's3SecretKey'
+  | 's3Region'
+  | 'apiHost'
+  | 'apiPort'
+  | 'apiKeys'
+  | 'apiMaxRangeDays'
+  | 'apiRateLimit'
+  | 'apiRequestTimeoutMs'
+  | 'manifestPollMs'
+  | 'servingCacheDir'
+>;
+
+/** What the server is built on; everything not given is created from the configuration. */
+export interface ServingDependencies {
+  /** Redis client (not closed by the server when given). */
+  readonly redis?: Redis;
+  /** The lake (not closed by the server when given). */
+  readonly lake?: FileSystem;
+  /** Starts a batch run for `POST /v1/batch/runs` (without it that route answers 501). */
+  readonly triggerBatchRun?: TriggerBatchRun;
+  /** Test hooks inside a query. */
+  readonly hooks?: QueryHooks;
+  /** fastify's logger (default off). */
+  readonly logger?: boolean;
+}
+
+/** A built, not yet listening, serving API. */
+export interface ServingServer {
+  readonly app: FastifyInstance;
+  readonly batch: BatchViewStore;
+  readonly metrics: ServingMetrics;
+  /** Closes the app, stops polling, closes the DuckDB file and the clients the server created. */
+  close(): Promise<void>;
+}
+
+/** Request bodies are tiny (the admin trigger takes none). */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+function reasonPhrase(status: number): string {
+  const phrases: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    501: 'Not Implemented',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+  };
+  return phrases[status] ?? 'Error';
+}
+
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string | undefined;
+  params: Record<string, unknown>;
+}
+
+/** One line per schema failure, naming the parameter: "limit must be <= 1000", "from … is not ISO-8601". */
+function describeSchemaErrors(errors: readonly SchemaError[], part: string): string {
+  const lines = errors.map((error) => {
+    const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    if (error.keyword === 'required')
+      return `${part} parameter "${String(error.params.missingProperty)}" is required`;
+    if (error.keyword === 'pattern') return `${field} is not an ISO-8601 time (e.g. 2026-11-24T13:00:00Z)`;
+    return `${field || part} ${error.message ?? 'is invalid'}`;
+  });
+  return lines.join('; ');
+}
+
+/**
+ * Builds the serving API: loads the current manifest (when there is one), starts polling it and registers
+ * every route. Call `app.listen` (or use {@link startServing}) to serve.
+ *
+ * @example
+ * const server = await buildServer(config, { triggerBatchRun: () => runBatch(config, {}) });
+ * const response = await server.app.inject('/v1/views/page_views_hourly?key=/checkout');
+ * await server.close();
+ */
+export async function buildServer(
+  config: ServingConfig,
+  deps: ServingDependencies = {},
+): Promise<ServingServer> {
+  const apiKeys: ApiKeys = parseApiKeys(config.apiKeys);
+  const ownRedis = deps.redis === undefined;
+  const redis =
+    deps.redis ??
+    new Redis(config.redisUrl, {
+      lazyConnect: true,
+      connectTimeout: 2000,
+      commandTimeout: config.apiRequestTimeoutMs,
+      maxRetriesPerRequest: 1,
+    });
+  if (ownRedis) redis.on('error', () => {});
+  const ownLake = deps.lake === undefined;
+  const lake =
+    deps.lake ??
+    openFileSystem(config.lake, {
+      s3: {
+        endpoint: config.s3Endpoint,
+        region: config.s3Region,
+        accessKeyId: config.s3AccessKey,
+        secretAccessKey: config.s3SecretKey,
+      },
+    });
+
+  const metrics = new ServingMetrics();
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: config.apiRequestTimeoutMs,
+    connectionTimeout: config.apiRequestTimeoutMs,
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(describeSchemaErrors(errors as SchemaError[], dataVar)),
+  });
+  const batch = new BatchViewStore({
+    lake,
+    cacheDir: config.servingCacheDir,
+    pollMs: config.manifestPollMs,
+    onError: (error) =>
+      app.log.warn({ err: error }, 'batch manifest poll failed; keeping the current version'),
+  });
+  const realtime = new RealtimeStore(redis, config.redisPrefix);
+  const queries = new ViewQueries(batch, realtime, deps.hooks);
+  const runs = new BatchRuns(deps.triggerBatchRun, () => batch.refresh());
+
+  metrics.addGauge({
+    name: 'oxbow_serving_manifest_switches_total',
+    help: 'Batch versions switched to.',
+    read: () => batch.stats.switches,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_manifest_poll_failures_total',
+    help: 'Manifest polls that failed.',
+    read: () => batch.stats.pollFailures,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_duckdb_open_files',
+    help: 'DuckDB files open (old ones until their requests finish).',
+    read: () => batch.stats.openFiles,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_batch_watermark_epoch',
+    help: 'Watermark epoch E of the batch version served (-1: none).',
+    read: () => batch.manifest?.watermarkEpoch ?? -1,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let status: number;
+    let code: string;
+    if (error instanceof ServingError) {
+      status = error.statusCode;
+      code = error.code;
+    } else if (error.validation) {
+      status = 400;
+      code = 'OXBOW_BAD_REQUEST';
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      code =
+        status === 429
+          ? 'OXBOW_RATE_LIMITED'
+          : status === 413
+            ? 'OXBOW_PAYLOAD_TOO_LARGE'
+            : 'OXBOW_BAD_REQUEST';
+    } else {
+      request.log.error({ err: error }, 'request failed');
+      status = 500;
+      code = 'OXBOW_INTERNAL';
+    }
+    if (status === 503) reply.header('retry-after', '1');
+    reply.code(status).send({
+      statusCode: status,
+      error: reasonPhrase(status),
+      code,
+      message: status === 500 ? 'internal error (see the server log)' : error.message,
+    });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'OXBOW_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Oxbow serving API',
+        version: '0.1.0',
+        description: 'batch(key, buckets) ⊕ realtime(epochs > E) for every view, from DuckDB and Redis.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      ...(apiKeys.size > 0 ? { security: [{ apiKey: [] }] } : {}),
+    },
+  });
+
+  const rateKey = (headers: Record<string, string | string[] | undefined>, ip: string): string => {
+    const key = presentedKey(headers);
+    return key !== undefined && apiKeys.has(key) ? `key:${key}` : `ip:${ip}`;
+  };
+  await app.register(rateLimit, {
+    global: true,
+    max: config.apiRateLimit,
+    timeWindow: 60_000,
+    keyGenerator: (request) => rateKey(request.headers, request.ip),
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const scope = request.routeOptions.config.scope;
+    if (scope) authorize(apiKeys, presentedKey(request.headers), scope);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.routeOptions.config.etag || reply.statusCode !== 200 || typeof payload !== 'string')
+      return payload;
+    const etag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
+    reply.header('etag', etag);
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      reply.code(304);
+      return '';
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  registerViewRoutes(app, {
+    queries,
+    realtime,
+    maxRangeMs: config.apiMaxRangeDays * 86_400_000,
+    queryTimeoutMs: config.apiRequestTimeoutMs,
+    batchOnlyMaxAgeS: Math.max(1, Math.floor(config.manifestPollMs / 1000)),
+    cacheVisibility: apiKeys.size > 0 ? 'private' : 'public',
+  });
+  registerOpsRoutes(app, { batch, realtime, metrics, runs });
+
+  await batch.start();
+  await app.ready();
+
+  let closed = false;
+  return {
+    app,
+    batch,
+    metrics,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await batch.close();
+      if (ownRedis) redis.disconnect();
+      if (ownLake) await lake.close();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Turns one batch's increments into the writes of its commit: each (view, epoch, partition, key, bucket) becomes
+ * `stored ⊕ delta` with the view's aggregator, encoded with its codec, plus the key index and epoch entries.
+ * Reading before the conditional commit is safe because each hash has one writer (the owner of its partition)
+ * and the commit script refuses the batch if any partition's offsets moved since.
+ */
+import type { Redis } from 'ioredis';
+import type { CommitRequest } from './commit-script.ts';
+import { SpeedError } from './errors.ts';
+import type { AnyView, Increment } from './increments.ts';
+import type { RedisLayout } from './redis-layout.ts';
+
+/** The increment writes of a commit. */
+export type IncrementWrites = Pick<CommitRequest, 'hashWrites' | 'setAdds' | 'zAdds'>;
+
+/**
+ * Reads the stored states of `increments` (one pipelined `HMGET` per hash) and merges each with its delta.
+ *
+ * @example
+ * ```ts
+ * const writes = await mergeIncrements(redis, layout, viewsByName, increments);
+ * await commitBatch(redis, layout, { generation, ranges, ...writes, counters: [] });
+ * ```
+ */
+export async function mergeIncrements(
+  redis: Redis,
+  layout: RedisLayout,
+  views: ReadonlyMap<string, AnyView>,
+  increments: ReadonlyArray<Increment<unknown>>,
+): Promise<IncrementWrites> {
+  const byHash = new Map<string, Array<Increment<unknown>>>();
+  for (const increment of increments) {
+    const key = layout.increments(increment.view, increment.epoch, increment.partition, increment.key);
+    let list = byHash.get(key);
+    if (list === undefined) {
+      list = [];
+      byHash.set(key, list);
+    }
+    list.push(increment);
+  }
+  const hashes = [...byHash.entries()];
+  const pipeline = redis.pipeline();
+  for (const [key, list] of hashes) pipeline.hmgetBuffer(key, ...list.map((i) => String(i.bucketStartMs)));
+  const replies = hashes.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+
+  const hashWrites: Array<IncrementWrites['hashWrites'][number]> = [];
+  const setAdds = new Map<string, { key: string; member: string }>();
+  const zAdds = new Map<string, { key: string; score: number; member: string }>();
+  hashes.forEach(([key, list], h) => {
+    const [error, stored] = replies[h] ?? [new Error('no reply'), null];
+    if (error)
+      throw new SpeedError('OXBOW_SPEED_REDIS', `cannot read ${key}`, { cause: error, retriable: true });
+    const values = stored as Array<Buffer | null>;
+    list.forEach((increment, f) => {
+      const view = views.get(increment.view);
+      if (view === undefined) throw new SpeedError('OXBOW_SPEED_STATE', `no view ${increment.view}`);
+      const previous = values[f];
+      let merged: unknown = increment.state;
+      if (previous !== null && previous !== undefined) {
+        try {
+          merged = view.aggregator.plus(view.aggregator.codec.deserialize(previous), increment.state);
+        } catch (cause) {
+          throw new SpeedError(
+            'OXBOW_SPEED_REDIS',
+            `${key} field ${increment.bucketStartMs}: unreadable state`,
+            {
+              cause,
+            },
+          );
+        }
+      }
+      hashWrites.push({
+        key,
+        field: String(increment.bucketStartMs),
+        value: view.aggregator.codec.serialize(merged),
+      });
+      const index = layout.keyIndex(increment.view, increment.epoch);
+      setAdds.set(`${index}\u0000${increment.key}`, { key: index, member: increment.key });
+      const epochs = layout.epochs(increment.view);
+      zAdds.set(`${epochs}\u0000${increment.epoch}`, {
+        key: epochs,
+        score: increment.epoch,
+        member: String(increment.epoch),
+      });
+    });
+  });
+  return { hashWrites, setAdds: [...setAdds.values()], zAdds: [...zAdds.values()] };
+}

@@ -1,0 +1,95 @@
+/**
+ * The Redis keys of the speed layer (docs/design/0002-layer-contracts.md, "Real-time increments"), under a
+ * configurable prefix (`OXBOW_REDIS_PREFIX`, default `oxbow:`) so tests and tenants can share one Redis.
+ */
+
+/** The parts of an increments hash key `<prefix>rt:<view>:<epoch>:<partition>:<key>`. */
+export interface IncrementsKeyParts {
+  readonly view: string;
+  readonly epoch: number;
+  readonly partition: number;
+  /** The view key (may itself contain `:`). */
+  readonly key: string;
+}
+
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+/** Escapes Redis glob characters so `text` matches itself in a `SCAN … MATCH` pattern. */
+export function escapeGlob(text: string): string {
+  return text.replace(GLOB_SPECIAL, (c) => `\\${c}`);
+}
+
+/**
+ * Builds and parses the speed layer's Redis keys.
+ *
+ * @example
+ * ```ts
+ * const layout = new RedisLayout('oxbow:');
+ * layout.increments('page_views_hourly', 489012, 2, '/cart'); // 'oxbow:rt:page_views_hourly:489012:2:/cart'
+ * ```
+ */
+export class RedisLayout {
+  readonly prefix: string;
+
+  constructor(prefix = 'oxbow:') {
+    this.prefix = prefix;
+  }
+
+  /** Hash of one (view, epoch, partition, key): field `<bucketStartMs>` → the aggregator state's codec bytes. */
+  increments(view: string, epoch: number, partition: number, key: string): string {
+    return `${this.prefix}rt:${view}:${epoch}:${partition}:${key}`;
+  }
+
+  /** Set of the view keys with increments in an epoch. */
+  keyIndex(view: string, epoch: number): string {
+    return `${this.prefix}rtkeys:${view}:${epoch}`;
+  }
+
+  /** Sorted set of the epochs with increments of a view (score = epoch). */
+  epochs(view: string): string {
+    return `${this.prefix}rtepochs:${view}`;
+  }
+
+  /** Hash `<partition>` → next offset to process, of one Kafka topic. */
+  offsets(topic: string): string {
+    return `${this.prefix}offsets:${topic}`;
+  }
+
+  /** The generation marker: a random id set when the speed layer initialized Redis. */
+  generation(): string {
+    return `${this.prefix}generation`;
+  }
+
+  /** JSON of a speed-only view's latest value. */
+  live(view: string): string {
+    return `${this.prefix}live:${view}`;
+  }
+
+  /** Hash of the speed layer's health and lag. */
+  status(): string {
+    return `${this.prefix}speed:status`;
+  }
+
+  /** A `SCAN` pattern for every increments hash of one view and epoch. */
+  incrementsPattern(view: string, epoch: number): string {
+    return `${escapeGlob(this.prefix)}rt:${escapeGlob(view)}:${epoch}:*`;
+  }
+
+  /** `SCAN` patterns of every key this layout owns that a rebuild starts over from. */
+  rebuildPatterns(): string[] {
+    const p = escapeGlob(this.prefix);
+    return [`${p}rt:*`, `${p}rtkeys:*`, `${p}rtepochs:*`, `${p}offsets:*`];
+  }
+
+  /** The parts of an increments key, or undefined when `key` is not one. */
+  parseIncrements(key: string): IncrementsKeyParts | undefined {
+    const head = `${this.prefix}rt:`;
+    if (!key.startsWith(head)) return undefined;
+    const match = /^([^:]+):(-?\d+):(\d+):([\s\S]*)$/.exec(key.slice(head.length));
+    if (!match) return undefined;
+    const [, view, epoch, partition, viewKey] = match;
+    if (view === undefined || epoch === undefined || partition === undefined || viewKey === undefined)
+      return undefined;
+    return { view, epoch: Number(epoch), partition: Number(partition), key: viewKey };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Health and lag of the speed layer: kept in memory, written to the `<prefix>speed:status` hash after every
+ * committed batch, and served as JSON by a tiny HTTP endpoint (`GET /health`).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the speed layer is doing. */
+export type SpeedState = 'starting' | 'running' | 'rebuilding' | 'restarting' | 'stopping' | 'stopped';
+
+/** The status of a speed service (also the fields of the Redis status hash). */
+export interface SpeedStatus {
+  state: SpeedState;
+  generation: string;
+  /** Batch time (ms) of the last committed batch. */
+  lastBatchTime: number;
+  /** How long computing and committing the last batch of a topic took (ms). */
+  lastBatchMs: number;
+  /** The largest Kafka append time processed (ms). */
+  realtimeThrough: number;
+  /** 0 when caught up, else now − realtimeThrough (ms). */
+  lagMs: number;
+  /** Offsets between the last cut and the partitions' high watermarks. */
+  lagRecords: number;
+  /** The manifest's watermark epoch E (−1 without a manifest). */
+  watermarkEpoch: number;
+  /** Committed batches and records since this process started. */
+  batches: number;
+  records: number;
+  /** Batches refused by the commit check (offsets moved or generation changed). */
+  refusedBatches: number;
+  /** Rebuilds after a lost generation marker. */
+  rebuilds: number;
+  lastError: string;
+  updatedAt: number;
+  pid: number;
+}
+
+/** A fresh status. */
+export function initialStatus(): SpeedStatus {
+  return {
+    state: 'starting',
+    generation: '',
+    lastBatchTime: 0,
+    lastBatchMs: 0,
+    realtimeThrough: 0,
+    lagMs: 0,
+    lagRecords: 0,
+    watermarkEpoch: -1,
+    batches: 0,
+    records: 0,
+    refusedBatches: 0,
+    rebuilds: 0,
+    lastError: '',
+    updatedAt: Date.now(),
+    pid: process.pid,
+  };
+}
+
+/** The status as Redis hash fields (strings). */
+export function statusFields(status: SpeedStatus): Record<string, string> {
+  return Object.fromEntries(Object.entries(status).map(([name, value]) => [name, String(value)]));
+}
+
+/** True when the service is running and committed a batch recently enough (or has had nothing to do yet). */
+export function isHealthy(status: SpeedStatus, batchMs: number, now = Date.now()): boolean {
+  if (status.state !== 'running') return false;
+  return now - status.updatedAt <= Math.max(30_000, 10 * batchMs);
+}
+
+/**
+ * Serves `GET /health` (200 when healthy, else 503) with the status as JSON.
+ *
+ * @example
+ * ```ts
+ * const server = await serveHealth(8091, '127.0.0.1', () => ({ status, healthy: isHealthy(status, 1000) }));
+ * ```
+ */
+export async function serveHealth(
+  port: number,
+  host: string,
+  probe: () => { status: SpeedStatus; healthy: boolean },
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || !['/health', '/status'].includes(request.url ?? '')) {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end('{"error":"not found"}');
+      return;
+    }
+    const { status, healthy } = probe();
+    response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ healthy, ...status }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${address.port}/health` };
+}

@@ -1,0 +1,190 @@
+/**
+ * The speed app in-process against the local stack: produced events become increments per (view, epoch,
+ * partition, key, bucket) whose merge equals the DuckDB oracle on every key and bucket; bad records are
+ * dead-lettered with their reasons and counted while the stream goes on; the live views hold sensible values;
+ * a published manifest expires the epochs ≤ its watermark; status and health are exposed.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
+import { type SpeedHandle, startSpeed } from '../src/index.ts';
+import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
+import {
+  consumeAll,
+  createTestNames,
+  FAST_CONSUMER,
+  produce,
+  type SpeedTestNames,
+  scanKeys,
+  TEST_REDIS_URL,
+  testConfig,
+  waitFor,
+} from './support/speed-test-env.ts';
+
+const START = Date.now() - 3 * 3_600_000;
+const httpRecords = [...generateHttpLogs({ count: 2400, seed: 11, startMs: START, ratePerSec: 4 })];
+const sensorRecords = [...generateSensorReadings({ count: 800, seed: 12, startMs: START, ratePerSec: 2 })];
+const BAD_HTTP = [
+  '{not json',
+  JSON.stringify({ ...httpRecords[0], status: 'abc' }),
+  JSON.stringify({ ...httpRecords[1], ts: '1990-01-01T00:00:00Z' }),
+  JSON.stringify({ ...httpRecords[2], ts: new Date(Date.now() + 7 * 86_400_000).toISOString() }),
+];
+const BAD_SENSORS = [JSON.stringify({ ...sensorRecords[0], temperature: 900 }), ''];
+
+let names: SpeedTestNames;
+let speed: SpeedHandle | undefined;
+let redis: Redis;
+let oracle: ViewOracle;
+
+async function processed(topic: string): Promise<number> {
+  return Number((await redis.hget(`${names.prefix}speed:status`, `records:${topic}`)) ?? 0);
+}
+
+beforeAll(async () => {
+  names = await createTestNames('inproc');
+  redis = new Redis(TEST_REDIS_URL);
+  oracle = await oracleOf(httpRecords, sensorRecords);
+  speed = await startSpeed(await testConfig(names), {
+    topics: { http_logs: names.http, sensor_readings: names.sensors },
+    deadLetterTopic: names.deadLetters,
+    consumer: FAST_CONSUMER,
+    healthPort: 0,
+    liveViews: { sessionIdleMs: 600_000 },
+    log: () => {},
+  });
+  // Input flows in chunks while the app runs, bad records among them, so batches span several epochs.
+  const httpValues = httpRecords.map((r) => JSON.stringify(r));
+  const sensorValues = sensorRecords.map((r) => JSON.stringify(r));
+  for (let chunk = 0; chunk < 4; chunk++) {
+    await produce(names.http, [
+      ...httpValues.slice(chunk * 600, (chunk + 1) * 600),
+      ...(chunk === 1 ? BAD_HTTP : []),
+    ]);
+    await produce(names.sensors, [
+      ...sensorValues.slice(chunk * 200, (chunk + 1) * 200),
+      ...(chunk === 2 ? BAD_SENSORS : []),
+    ]);
+    await sleep(1200);
+  }
+  await waitFor(
+    async () =>
+      (await processed(names.http)) === httpRecords.length &&
+      (await processed(names.sensors)) === sensorRecords.length
+        ? true
+        : undefined,
+    40_000,
+    'every valid record to be committed',
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await speed?.stop();
+  oracle?.close();
+  if (names) {
+    for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
+    rmSync(names.lakeDir, { recursive: true, force: true });
+  }
+  redis?.disconnect();
+});
+
+describe('startSpeed', () => {
+  it('keeps increments whose merge over epochs and partitions equals the DuckDB oracle', async () => {
+    const cells = await expectAllViewsMatchOracle(redis, speed!.layout, oracle);
+    expect(cells).toBeGreaterThan(200);
+    // Increments are per epoch and partition: several of each, and each epoch is indexed.
+    const epochs = await redis.zrange(`${names.prefix}rtepochs:status_minutely`, 0, -1);
+    expect(epochs.length).toBeGreaterThan(1);
+    const partitions = new Set(
+      (await scanKeys(redis, `${names.prefix}rt:status_minutely:*`)).map(
+        (k) => speed!.layout.parseIncrements(k)?.partition,
+      ),
+    );
+    expect([...partitions].sort()).toEqual([0, 1, 2]);
+    const indexed = await redis.smembers(`${names.prefix}rtkeys:status_minutely:${epochs[0]}`);
+    expect(indexed.length).toBeGreaterThan(0);
+    const offsets = await redis.hgetall(`${names.prefix}offsets:${names.http}`);
+    expect(Object.values(offsets).reduce((n, o) => n + Number(o), 0)).toBe(
+      httpRecords.length + BAD_HTTP.length,
+    );
+  });
+
+  it('dead-letters invalid JSON, schema violations and absurd timestamps with their reasons, and counts them', async () => {
+    const status = await redis.hgetall(`${names.prefix}speed:status`);
+    expect(Number(status[`deadLettered:${names.http}`])).toBe(BAD_HTTP.length);
+    expect(Number(status[`deadLettered:${names.sensors}`])).toBe(BAD_SENSORS.length);
+    expect(Number(status.deadLettered)).toBe(BAD_HTTP.length + BAD_SENSORS.length);
+    const letters = await consumeAll(names.deadLetters, BAD_HTTP.length + BAD_SENSORS.length);
+    const reasons = letters.map((l) => l.headers['oxbow-error'] ?? '').sort();
+    expect(letters).toHaveLength(BAD_HTTP.length + BAD_SENSORS.length);
+    expect(reasons.filter((r) => r.startsWith('SpeedError: '))).toHaveLength(letters.length);
+    expect(reasons.some((r) => /status/.test(r))).toBe(true);
+    expect(reasons.filter((r) => /\bts\b/.test(r))).toHaveLength(2);
+    expect(reasons.some((r) => /temperature/.test(r))).toBe(true);
+    expect(reasons.some((r) => /JSON/i.test(r))).toBe(true);
+  });
+
+  it('keeps the live views in Redis', async () => {
+    const sessions = JSON.parse((await redis.get(`${names.prefix}live:active_sessions`)) ?? '{}');
+    const users = new Set(httpRecords.map((r) => r.userId));
+    expect(sessions.value.active).toBe(users.size);
+    expect(sessions.value.requests).toBe(httpRecords.length);
+    const anomalies = JSON.parse((await redis.get(`${names.prefix}live:sensor_anomalies`)) ?? '{}');
+    expect(anomalies.value.sensors).toBe(new Set(sensorRecords.map((r) => r.sensorId)).size);
+    expect(anomalies.value.bySensor.reduce((n: number, s: { readings: number }) => n + s.readings, 0)).toBe(
+      sensorRecords.length,
+    );
+    const live = JSON.parse((await redis.get(`${names.prefix}live:live_requests_5m`)) ?? '{}');
+    expect(live.value.total).toBeGreaterThanOrEqual(0);
+    expect(live.value.total).toBeLessThanOrEqual(httpRecords.length);
+  });
+
+  it('exposes its status in Redis and over HTTP', async () => {
+    const status = await redis.hgetall(`${names.prefix}speed:status`);
+    expect(status.state).toBe('running');
+    expect(Number(status.realtimeThrough)).toBeGreaterThan(START);
+    expect(Number(status.lagRecords)).toBe(0);
+    expect(speed!.status().generation).toBe(await redis.get(`${names.prefix}generation`));
+  });
+
+  it('expires the epochs ≤ the watermark of a published manifest and keeps the later ones', async () => {
+    const layout = speed!.layout;
+    const epochs = (await redis.zrange(layout.epochs('status_minutely'), 0, -1))
+      .map(Number)
+      .sort((a, b) => a - b);
+    expect(epochs.length).toBeGreaterThan(1);
+    const watermark = epochs[Math.floor(epochs.length / 2) - 1] as number;
+    const laterBefore = (await scanKeys(redis, `${names.prefix}rt:*`)).filter(
+      (k) => (layout.parseIncrements(k)?.epoch ?? 0) > watermark,
+    );
+    mkdirSync(join(names.lakeDir, 'views'), { recursive: true });
+    writeFileSync(
+      join(names.lakeDir, 'views', '_manifest.json'),
+      JSON.stringify({
+        format: 'oxbow-batch-manifest',
+        version: 1,
+        runId: 'test',
+        epochMs: 2000,
+        watermarkEpoch: watermark,
+        endOffsets: {},
+        views: [],
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await redis.zcount(layout.epochs('status_minutely'), '-inf', watermark)) === 0 ? true : undefined,
+      10_000,
+      'expiry',
+    );
+    await sleep(300);
+    const keys = await scanKeys(redis, `${names.prefix}rt:*`);
+    expect(keys.filter((k) => (layout.parseIncrements(k)?.epoch ?? 0) <= watermark)).toEqual([]);
+    expect(keys.sort()).toEqual(laterBefore.sort());
+    expect(await redis.exists(layout.keyIndex('status_minutely', watermark))).toBe(0);
+    expect(speed!.status().watermarkEpoch).toBe(watermark);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * Test helpers of the speed app, against the local stack: fresh LogAppendTime topics, produced events, a
+ * temporary lake, a Redis key prefix per test, and the increments read back from Redis and merged per
+ * (key, bucket) — the answer the serving layer gives when no manifest covers any epoch.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { loadConfig, type OxbowConfig } from '@oxbow/config';
+import { VIEWS, type ViewName, type ViewRow } from '@oxbow/views';
+import type { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import type { RedisLayout } from '../../src/redis-layout.ts';
+
+export const TEST_BROKERS = (process.env.OXBOW_KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
+export const TEST_REDIS_URL = process.env.OXBOW_REDIS_URL ?? 'redis://127.0.0.1:26379';
+
+/** Consumer timing for fast group joins and rebalances in tests. */
+export const FAST_CONSUMER = {
+  sessionTimeoutMs: 2000,
+  heartbeatIntervalMs: 300,
+  rebalanceTimeoutMs: 3000,
+  maxWaitTimeMs: 100,
+};
+
+const kafka = new Kafka({
+  clientId: 'oxbow-speed-test',
+  brokers: TEST_BROKERS,
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 8, initialRetryTime: 200 },
+});
+
+/** Unique names of one test: topics, dead-letter topic, Redis prefix, lake directory. */
+export interface SpeedTestNames {
+  readonly http: string;
+  readonly sensors: string;
+  readonly deadLetters: string;
+  readonly prefix: string;
+  readonly lakeDir: string;
+  readonly lake: string;
+}
+
+/** Creates the test's topics (3 partitions each, LogAppendTime) and a temporary lake. */
+export async function createTestNames(label: string): Promise<SpeedTestNames> {
+  const id = randomUUID().slice(0, 8);
+  const names = {
+    http: `speed-${label}-http-${id}`,
+    sensors: `speed-${label}-sensors-${id}`,
+    deadLetters: `speed-${label}-dlq-${id}`,
+    prefix: `oxbow-test-${label}-${id}:`,
+  };
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [names.http, names.sensors, names.deadLetters].map((topic) => ({
+        topic,
+        numPartitions: topic === names.deadLetters ? 1 : 3,
+        replicationFactor: 1,
+        configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  const lakeDir = mkdtempSync(join(tmpdir(), `oxbow-speed-${label}-`));
+  return { ...names, lakeDir, lake: `${pathToFileURL(lakeDir).href}/` };
+}
+
+/** The environment of a speed app under test. */
+export function testEnv(names: SpeedTestNames, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OXBOW_KAFKA_BROKERS: TEST_BROKERS.join(','),
+    OXBOW_REDIS_URL: TEST_REDIS_URL,
+    OXBOW_REDIS_PREFIX: names.prefix,
+    OXBOW_LAKE: names.lake,
+    OXBOW_EPOCH_MS: '2000',
+    OXBOW_SPEED_BATCH_MS: '500',
+    OXBOW_SPEED_HEALTH_PORT: '0',
+    OXBOW_MANIFEST_POLL_MS: '200',
+    OXBOW_SPEED_GROUP_ID: `${names.prefix}speed`,
+    OXBOW_SPEED_LIVE_WINDOW_MS: '4000',
+    OXBOW_SPEED_LIVE_SLIDE_MS: '1000',
+    ...extra,
+  };
+}
+
+/** The configuration a speed app under test runs with. */
+export async function testConfig(
+  names: SpeedTestNames,
+  extra: Record<string, string> = {},
+): Promise<OxbowConfig> {
+  return (await loadConfig({ env: testEnv(names, extra), noFile: true, cwd: names.lakeDir })).config;
+}
+
+/** Produces JSON texts (or raw strings) to `topic`, keyed by index, in chunks. */
+export async function produce(topic: string, values: readonly string[], keyPrefix = 'k'): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < values.length; i += 500) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: values.slice(i, i + 500).map((value, j) => ({ key: `${keyPrefix}${i + j}`, value })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Every message of a topic from the beginning (`expected` of them), as values with their headers. */
+export async function consumeAll(
+  topic: string,
+  expected: number,
+  timeoutMs = 15_000,
+): Promise<Array<{ value: string; headers: Record<string, string> }>> {
+  const consumer = kafka.consumer({ groupId: `${topic}-check-${randomUUID().slice(0, 6)}` });
+  const messages: Array<{ value: string; headers: Record<string, string> }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+      messages.push({ value: message.value?.toString() ?? '', headers });
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (messages.length < expected && Date.now() < deadline) await sleep(100);
+  await sleep(300);
+  await consumer.disconnect();
+  return messages;
+}
+
+/** Polls `probe` until it returns a value other than undefined. */
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Every key matching `pattern`. */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+/** One stored increment hash field. */
+export interface StoredIncrement {
+  readonly epoch: number;
+  readonly partition: number;
+  readonly key: string;
+  readonly bucketStartMs: number;
+  readonly bytes: Buffer;
+}
+
+/** Every increment of a view in Redis. */
+export async function readIncrements(
+  redis: Redis,
+  layout: RedisLayout,
+  view: string,
+): Promise<StoredIncrement[]> {
+  const out: StoredIncrement[] = [];
+  for (const hashKey of await scanKeys(redis, `${layout.prefix.replace(/[*?[\]\\]/g, '\\$&')}rt:${view}:*`)) {
+    const parts = layout.parseIncrements(hashKey);
+    if (!parts) throw new Error(`unparseable increments key ${hashKey}`);
+    const fields = await redis.hgetallBuffer(hashKey);
+    for (const [field, bytes] of Object.entries(fields)) {
+      out.push({
+        epoch: parts.epoch,
+        partition: parts.partition,
+        key: parts.key,
+        bucketStartMs: Number(field),
+        bytes,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The realtime answer of a view: the increments of every epoch and partition merged per (key, bucket) with the
+ * view's aggregator, presented, sorted by key then bucket (the oracle's order).
+ */
+export async function realtimeRows(
+  redis: Redis,
+  layout: RedisLayout,
+  viewName: ViewName,
+): Promise<Array<ViewRow<Record<string, unknown>>>> {
+  const view = VIEWS[viewName];
+  const aggregator = view.aggregator as unknown as {
+    zero: unknown;
+    plus(a: unknown, b: unknown): unknown;
+    present(s: unknown): Record<string, unknown>;
+    codec: { deserialize(bytes: Uint8Array): unknown };
+  };
+  const merged = new Map<string, { key: string; bucketStartMs: number; state: unknown }>();
+  for (const increment of await readIncrements(redis, layout, viewName)) {
+    const cell = `${increment.key}\u0000${increment.bucketStartMs}`;
+    const state = aggregator.codec.deserialize(increment.bytes);
+    const previous = merged.get(cell);
+    merged.set(cell, {
+      key: increment.key,
+      bucketStartMs: increment.bucketStartMs,
+      state: previous ? aggregator.plus(previous.state, state) : state,
+    });
+  }
+  return [...merged.values()]
+    .map(({ key, bucketStartMs, state }) => ({ key, bucketStartMs, value: aggregator.present(state) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.bucketStartMs - b.bucketStartMs));
+}
