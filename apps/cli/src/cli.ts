@@ -7,6 +7,7 @@ import { printConfig } from './commands/config-command.ts';
 import { runDemo } from './commands/demo-command.ts';
 import { PRODUCE_FLAGS, runProduce } from './commands/produce-command.ts';
 import { runServe, SERVE_FLAGS } from './commands/serve-command.ts';
+import { runSpeed } from './commands/speed-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
 import { CliError } from './errors.ts';
 import { helpText } from './help.ts';
@@ -70,6 +71,9 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       case 'serve':
         assertFlags(args, 'serve', SERVE_FLAGS);
         return await runServe(args, environment);
+      case 'speed':
+        assertFlags(args, 'speed', []);
+        return await runSpeed(args, environment);
       case 'demo':
       case 'start':
         assertFlags(args, command, []);

@@ -16,6 +16,7 @@ Commands:
   stack logs SERVICE [-f] [-n N]  print (and follow) a service's log: kafka, redis, s3proxy
   stack fetch                  only download the Kafka and S3Proxy jars (CI)
   config [--json] [--show-secrets]  the effective configuration and where each value came from
+  speed                        run the speed layer (views on Kafka → Redis increments) until SIGTERM
   demo | start                 stack up, then a round trip through Kafka, Redis, S3 and DuckDB
   archiver                     archive Kafka topics into the Parquet lake, exactly once (SIGTERM: flush, exit 0)
   batch run [--views a,b] [--until-epoch E] [--engine rdd|duckdb|auto] [--json]

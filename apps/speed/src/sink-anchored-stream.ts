@@ -1,9 +1,9 @@
 /**
  * The Kafka direct stream of the speed layer, anchored in Redis: a restored checkpoint does not position the
- * source (the checkpoint's offsets may lag Redis by a batch, and after a rebuild they are ahead of the replay);
- * partitions always start from the `startingOffsets` callback, which reads Redis. The checkpoint's offsets are
- * kept instead as what the stateful live views have already absorbed, so records replayed below them are not
- * fed to those views twice.
+ * source by itself; partitions always start from the `startingOffsets` callback, which reads Redis (and starts
+ * from the checkpoint's offsets when they lag Redis, replaying what the live views missed). The stream tracks,
+ * per partition, the offset through which the stateful live views have absorbed records (restored from the
+ * checkpoint, advanced by every batch fed to them), so replayed records are never fed to them twice.
  */
 import { DirectKafkaInputDStream, type DirectStreamOptions, type KafkaRecord } from '@oxbow/connectors';
 import type { StreamingContext } from '@oxbow/dataflow';
@@ -36,12 +36,27 @@ export class SinkAnchoredKafkaStream<V> extends DirectKafkaInputDStream<V> {
     super(ssc, options);
   }
 
-  /** What the restored live-view state already reflects (empty without a checkpoint). */
+  /** What the live views' state already reflects, per partition (empty before the first batch). */
   get absorbed(): AbsorbedOffsets {
     return this.absorbedOffsets;
   }
 
-  /** True when `record` is at or past what the restored state reflects (so the live views must see it). */
+  /** The offset through which the live views absorbed a partition, if known. */
+  absorbedOffset(topic: string, partition: number): bigint | undefined {
+    return this.absorbedOffsets.get(absorbedKey(topic, partition));
+  }
+
+  /** Records that the live views absorbed the batch's ranges (called as the batch is fed to them). */
+  markAbsorbed(ranges: ReadonlyArray<{ topic: string; partition: number; untilOffset: string }>): void {
+    for (const range of ranges) {
+      const key = absorbedKey(range.topic, range.partition);
+      const until = BigInt(range.untilOffset);
+      const previous = this.absorbedOffsets.get(key);
+      if (previous === undefined || until > previous) this.absorbedOffsets.set(key, until);
+    }
+  }
+
+  /** True when `record` is at or past what the live views absorbed (so they must see it). */
   isNew(record: KafkaRecord<V>): boolean {
     const through = this.absorbedOffsets.get(absorbedKey(record.topic, record.partition));
     return through === undefined || BigInt(record.offset) >= through;

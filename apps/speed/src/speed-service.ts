@@ -10,6 +10,7 @@ import {
   type FileSystem,
   fileSystemCheckpointStores,
   type KafkaRecord,
+  type OffsetRange,
   offsetRangesOf,
   openFileSystem,
 } from '@oxbow/connectors';
@@ -36,6 +37,7 @@ import { type AnyView, computeIncrements, type Increment } from './increments.ts
 import { ManifestWatcher } from './manifest-watcher.ts';
 import { mergeIncrements } from './merge-increments.ts';
 import { RedisLayout } from './redis-layout.ts';
+import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
 import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';
 import { createTopicStream, type TopicEvents, type TopicStream } from './topic-stream.ts';
@@ -89,6 +91,11 @@ class SpeedService implements SpeedHandle {
   private readonly viewsByName = new Map<string, AnyView>();
   /** Partitions positioned from a base (manifest end offset or earliest) in this generation: `topic:partition`. */
   private readonly basePositioned = new Set<string>();
+  /**
+   * Partitions started from the checkpoint's offsets because Redis is ahead of them (a crash between the Redis
+   * commit and the checkpoint): the offset Redis holds, below which records feed the live views only.
+   */
+  private readonly replayThrough = new Map<string, bigint>();
   private generation = '';
   private rebuildPending = false;
   private stopping = false;
@@ -191,12 +198,18 @@ class SpeedService implements SpeedHandle {
         this.generation = outcome.generation;
         this.state.generation = outcome.generation;
         this.basePositioned.clear();
+        this.replayThrough.clear();
         this.rebuildPending = false;
         await this.watcher.refresh();
         ssc = await StreamingContext.getOrCreate(this.settings.checkpointDir, () => this.buildContext(), {
           checkpointStore: fileSystemCheckpointStores(this.settings.storage),
         });
         await ssc.start();
+        this.log(
+          ssc.restoredCheckpointTime === undefined
+            ? `speed: started (generation ${this.generation}, no checkpoint)`
+            : `speed: started (generation ${this.generation}, state restored from the checkpoint of batch ${ssc.restoredCheckpointTime})`,
+        );
         this.state.state = 'running';
         if (first) firstStart.resolve(undefined);
         first = false;
@@ -247,7 +260,7 @@ class SpeedService implements SpeedHandle {
       const kafkaTopic = this.settings.topics[eventTopic];
       const views = [...this.viewsByName.values()].filter((view) => view.topic === eventTopic);
       if (kafkaTopic === undefined || (views.length === 0 && live === false)) continue;
-      const topic = createTopicStream(
+      const topic: TopicStream = createTopicStream(
         ssc,
         {
           eventTopic,
@@ -257,7 +270,7 @@ class SpeedService implements SpeedHandle {
           deadLetterTopic: this.settings.deadLetterTopic,
           maxRatePerPartition: this.settings.maxRatePerPartition,
           consumer: this.settings.consumer,
-          startingOffsets: (t, p) => this.startingOffset(t, p),
+          startingOffsets: (t, p) => this.startingOffset(t, p, topic.stream),
         },
         views,
       );
@@ -279,6 +292,7 @@ class SpeedService implements SpeedHandle {
     return stream.transform((rdd, time): RDD<TopicEvents[T]> => {
       if (topic.refusedTimes.has(time)) return rdd.filter(() => false).map((record) => record.value);
       const fresh = stream.absorbed.size === 0 ? rdd : rdd.filter((record) => stream.isNew(record));
+      stream.markAbsorbed(offsetRangesOf(rdd) ?? []);
       return fresh.map((record) => record.value);
     });
   }
@@ -308,14 +322,28 @@ class SpeedService implements SpeedHandle {
 
   // ------------------------------------------------------------------ offsets
 
-  /** Where a partition starts: Redis's stored offset, else the manifest's end offset of E, else the earliest. */
-  private async startingOffset(topic: string, partition: number): Promise<string> {
+  /**
+   * Where a partition starts: Redis's stored offset (or the live views' offset when they lag it: the records in
+   * between are replayed to them only), else the manifest's end offset of E, else the earliest offset.
+   */
+  private async startingOffset(
+    topic: string,
+    partition: number,
+    stream: SinkAnchoredKafkaStream<unknown>,
+  ): Promise<string> {
     const stored = await this.redis.hget(this.layout.offsets(topic), String(partition));
     const key = `${topic}:${partition}`;
     if (stored !== null) {
       this.basePositioned.delete(key);
+      const absorbed = stream.absorbedOffset(topic, partition);
+      if (absorbed !== undefined && absorbed < BigInt(stored)) {
+        this.replayThrough.set(key, BigInt(stored));
+        return absorbed.toString();
+      }
+      this.replayThrough.delete(key);
       return stored;
     }
+    this.replayThrough.delete(key);
     const base =
       this.watcher.current?.endOffsets[topic]?.[String(partition)] ??
       (await this.earliestOffset(topic, partition));
@@ -352,10 +380,31 @@ class SpeedService implements SpeedHandle {
       this.requestRebuild('the generation marker is missing or changed (Redis lost its data)');
       return;
     }
-    const ranges = offsetRangesOf(rdd) ?? [];
+    // Ranges (or their beginnings) below what Redis already holds were committed before a crash: skip them.
+    const replay = new Map<string, bigint>();
+    const ranges: OffsetRange[] = [];
+    for (const range of offsetRangesOf(rdd) ?? []) {
+      const key = `${range.topic}:${range.partition}`;
+      const through = this.replayThrough.get(key);
+      if (through === undefined) ranges.push(range);
+      else if (BigInt(range.untilOffset) <= through) {
+        if (BigInt(range.untilOffset) === through) this.replayThrough.delete(key);
+      } else {
+        replay.set(range.partition.toString(), through);
+        ranges.push({ ...range, fromOffset: through.toString() });
+      }
+    }
+    const fresh =
+      replay.size === 0 && ranges.length === (offsetRangesOf(rdd) ?? []).length
+        ? rdd
+        : rdd.filter((record) => {
+            if (!ranges.some((r) => r.partition === record.partition)) return false;
+            const through = replay.get(record.partition.toString());
+            return through === undefined || BigInt(record.offset) >= through;
+          });
     if (ranges.length > 0) {
       const [count, maxAppendTime] = (
-        await rdd
+        await fresh
           .mapPartitions((records): Array<[number, number]> => {
             let n = 0;
             let max = 0;
@@ -370,7 +419,7 @@ class SpeedService implements SpeedHandle {
       const increments: Array<Increment<unknown>> = [];
       const afterEpoch = this.watcher.watermarkEpoch;
       for (const view of topic.views) {
-        increments.push(...(await computeIncrements(view, rdd, this.settings.epochMs, afterEpoch)));
+        increments.push(...(await computeIncrements(view, fresh, this.settings.epochMs, afterEpoch)));
       }
       const writes = await mergeIncrements(this.redis, this.layout, this.viewsByName, increments);
       const commitRanges: CommitRange[] = ranges.map((range) => ({
@@ -403,7 +452,10 @@ class SpeedService implements SpeedHandle {
         );
         return;
       }
-      for (const range of ranges) this.basePositioned.delete(`${range.topic}:${range.partition}`);
+      for (const range of ranges) {
+        this.basePositioned.delete(`${range.topic}:${range.partition}`);
+        this.replayThrough.delete(`${range.topic}:${range.partition}`);
+      }
       this.state.records += count;
       this.state.realtimeThrough = Math.max(this.state.realtimeThrough, maxAppendTime);
     }

@@ -11,7 +11,7 @@ import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
-import { type SpeedHandle, startSpeed } from '../src/index.ts';
+import { RedisLayout, type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   consumeAll,
@@ -40,6 +40,12 @@ let names: SpeedTestNames;
 let speed: SpeedHandle | undefined;
 let redis: Redis;
 let oracle: ViewOracle;
+let layout: RedisLayout;
+
+function running(): SpeedHandle {
+  if (!speed) throw new Error('the speed app is not running');
+  return speed;
+}
 
 async function processed(topic: string): Promise<number> {
   return Number((await redis.hget(`${names.prefix}speed:status`, `records:${topic}`)) ?? 0);
@@ -48,6 +54,7 @@ async function processed(topic: string): Promise<number> {
 beforeAll(async () => {
   names = await createTestNames('inproc');
   redis = new Redis(TEST_REDIS_URL);
+  layout = new RedisLayout(names.prefix);
   oracle = await oracleOf(httpRecords, sensorRecords);
   speed = await startSpeed(await testConfig(names), {
     topics: { http_logs: names.http, sensor_readings: names.sensors },
@@ -94,14 +101,14 @@ afterAll(async () => {
 
 describe('startSpeed', () => {
   it('keeps increments whose merge over epochs and partitions equals the DuckDB oracle', async () => {
-    const cells = await expectAllViewsMatchOracle(redis, speed!.layout, oracle);
+    const cells = await expectAllViewsMatchOracle(redis, layout, oracle);
     expect(cells).toBeGreaterThan(200);
     // Increments are per epoch and partition: several of each, and each epoch is indexed.
-    const epochs = await redis.zrange(`${names.prefix}rtepochs:status_minutely`, 0, -1);
+    const epochs = await redis.zrange(`${names.prefix}rtepochs:status_minutely`, '0', '-1');
     expect(epochs.length).toBeGreaterThan(1);
     const partitions = new Set(
       (await scanKeys(redis, `${names.prefix}rt:status_minutely:*`)).map(
-        (k) => speed!.layout.parseIncrements(k)?.partition,
+        (k) => layout.parseIncrements(k)?.partition,
       ),
     );
     expect([...partitions].sort()).toEqual([0, 1, 2]);
@@ -148,12 +155,11 @@ describe('startSpeed', () => {
     expect(status.state).toBe('running');
     expect(Number(status.realtimeThrough)).toBeGreaterThan(START);
     expect(Number(status.lagRecords)).toBe(0);
-    expect(speed!.status().generation).toBe(await redis.get(`${names.prefix}generation`));
+    expect(running().status().generation).toBe(await redis.get(`${names.prefix}generation`));
   });
 
   it('expires the epochs ≤ the watermark of a published manifest and keeps the later ones', async () => {
-    const layout = speed!.layout;
-    const epochs = (await redis.zrange(layout.epochs('status_minutely'), 0, -1))
+    const epochs = (await redis.zrange(layout.epochs('status_minutely'), '0', '-1'))
       .map(Number)
       .sort((a, b) => a - b);
     expect(epochs.length).toBeGreaterThan(1);
@@ -176,7 +182,9 @@ describe('startSpeed', () => {
     );
     await waitFor(
       async () =>
-        (await redis.zcount(layout.epochs('status_minutely'), '-inf', watermark)) === 0 ? true : undefined,
+        (await redis.zcount(layout.epochs('status_minutely'), '-inf', String(watermark))) === 0
+          ? true
+          : undefined,
       10_000,
       'expiry',
     );
@@ -185,6 +193,6 @@ describe('startSpeed', () => {
     expect(keys.filter((k) => (layout.parseIncrements(k)?.epoch ?? 0) <= watermark)).toEqual([]);
     expect(keys.sort()).toEqual(laterBefore.sort());
     expect(await redis.exists(layout.keyIndex('status_minutely', watermark))).toBe(0);
-    expect(speed!.status().watermarkEpoch).toBe(watermark);
+    expect(running().status().watermarkEpoch).toBe(watermark);
   });
 });

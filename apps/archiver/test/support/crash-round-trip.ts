@@ -97,7 +97,11 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
         const needed = 1 + Math.floor(Math.random() * 3);
         let complete = false;
         await waitUntil(
-          async () => child.published() >= needed || (complete = await lakeComplete()),
+          async () => {
+            if (child.published() >= needed) return true;
+            complete = await lakeComplete();
+            return complete;
+          },
           30_000,
           describe,
           100,
@@ -111,6 +115,13 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
       await producing;
       await waitUntil(lakeComplete, 60_000, describe, 200);
       const archiveMs = Date.now() - began;
+      // A graceful stop (the handler is installed once the process has started) publishes, commits, exits 0.
+      const last = child;
+      await waitUntil(
+        () => last.events.some((event) => event.event === 'archiver.started'),
+        30_000,
+        describe,
+      );
       child.process.kill('SIGTERM');
       expect(await child.exited, describe()).toBe(0);
       const { rows, files, sealed } = await readLake(options.lake, topic);

@@ -67,6 +67,7 @@ export class DagScheduler {
         shuffleId: dep.shuffleId,
         partitioner: dep.partitioner,
         combiner: dep.combiner,
+        reader: rdd,
       })) as Uint8Array[][][];
       blocks.forEach((byReducer, mapPartition) => {
         this.env.shuffles.putMapOutput(dep.shuffleId, mapPartition, byReducer);

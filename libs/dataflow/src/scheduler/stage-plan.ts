@@ -128,16 +128,22 @@ export function planTask(
 
   let outputDescription: TaskOutputDescription;
   if (output.kind === 'shuffleMap') {
+    const readerJob = output.reader ? output.reader.host.jobOf?.(output.reader.id) : undefined;
+    if (readerJob) jobs.set(readerJob.instanceId, readerJob);
     outputDescription = {
       kind: 'shuffleMap',
       shuffleId: output.shuffleId,
       partitioner: output.partitioner.describe(),
-      combiner: output.combiner
-        ? {
-            description: output.combiner.description,
-            functionIndexes: output.combiner.functions.map(indexOf),
-          }
-        : undefined,
+      combiner:
+        output.combiner && !readerJob
+          ? {
+              description: output.combiner.description,
+              functionIndexes: output.combiner.functions.map(indexOf),
+            }
+          : undefined,
+      ...(readerJob && output.reader && output.combiner
+        ? { combinerFromJob: { instanceId: readerJob.instanceId, readerRddId: output.reader.id } }
+        : {}),
     };
   } else {
     outputDescription = {
@@ -185,8 +191,15 @@ export function stageRefusal(root: RDD<unknown>, output: TaskOutput): string | u
     }
     return undefined;
   };
+  // A combiner of a shuffle read by a job module's RDD is rebuilt from the job in the worker.
+  const combinerFromJob =
+    output.kind === 'shuffleMap' && output.reader?.host.jobOf?.(output.reader.id) !== undefined;
   const outputFunctions =
-    output.kind === 'shuffleMap' ? (output.combiner?.functions ?? []) : output.action.functions;
+    output.kind === 'shuffleMap'
+      ? combinerFromJob
+        ? []
+        : (output.combiner?.functions ?? [])
+      : output.action.functions;
   for (const fn of outputFunctions) {
     const verdict = analyzeFunction(fn);
     if (!verdict.shippable) return verdict.reason;

@@ -9,7 +9,7 @@ import type { UserFunction } from '../rdd/lineage.ts';
 import { NODE_FACTORIES } from '../rdd/nodes/node-factories.ts';
 import { RDD } from '../rdd/rdd.ts';
 import type { RddHost } from '../rdd/rdd-host.ts';
-import { buildCombiner } from '../shuffle/combiner.ts';
+import { buildCombiner, type Combiner } from '../shuffle/combiner.ts';
 import type { FunctionSource } from './closure-analysis.ts';
 import { nestedAction } from './dag-scheduler.ts';
 import type { TaskMessage } from './stage-plan.ts';
@@ -101,9 +101,11 @@ export async function runTaskMessage(message: TaskMessage): Promise<TaskReply> {
           kind: 'shuffleMap',
           shuffleId: described.shuffleId,
           partitioner: partitionerFromDescription(described.partitioner),
-          combiner: described.combiner
-            ? buildCombiner(described.combiner.description, pick(described.combiner.functionIndexes))
-            : undefined,
+          combiner: described.combinerFromJob
+            ? combinerOfJobReader(jobRdds, described.combinerFromJob)
+            : described.combiner
+              ? buildCombiner(described.combiner.description, pick(described.combiner.functionIndexes))
+              : undefined,
         }
       : {
           kind: 'result',
@@ -116,4 +118,15 @@ export async function runTaskMessage(message: TaskMessage): Promise<TaskReply> {
   const needed = partitionsComputedBy(root, message.partition, (rdd, p) => cached.has(`${rdd.id}/${p}`));
   reply.result = await withLoadedSources(needed, () => runTask(root, message.partition, output, context));
   return reply;
+}
+
+/** The combiner of the shuffle a job module's RDD reads, from the job rebuilt in this worker. */
+function combinerOfJobReader(
+  jobRdds: Map<number, Map<number, RDD<unknown>>>,
+  from: { instanceId: number; readerRddId: number },
+): Combiner<unknown, unknown> | undefined {
+  const reader = jobRdds.get(from.instanceId)?.get(from.readerRddId);
+  if (!reader)
+    throw new Error(`job instance ${from.instanceId} has no RDD ${from.readerRddId} after its rebuild`);
+  return (reader.node as { combiner?: Combiner<unknown, unknown> }).combiner;
 }

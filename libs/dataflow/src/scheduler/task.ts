@@ -18,6 +18,8 @@ export type TaskOutput =
       shuffleId: number;
       partitioner: Partitioner;
       combiner: Combiner<unknown, unknown> | undefined;
+      /** The RDD reading this shuffle (a job module's RDD lets a worker rebuild the combiner from the job). */
+      reader?: RDD<unknown>;
     }
   | { kind: 'result'; action: ResultAction };
 
@@ -28,6 +30,8 @@ export type TaskOutputDescription =
       shuffleId: number;
       partitioner: PartitionerDescription;
       combiner: { description: CombinerDescription; functionIndexes: number[] } | undefined;
+      /** Set instead of shipped functions when the combiner comes from a job module: the reading RDD's id. */
+      combinerFromJob?: { instanceId: number; readerRddId: number };
     }
   | {
       kind: 'result';

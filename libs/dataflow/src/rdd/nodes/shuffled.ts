@@ -41,6 +41,11 @@ export class ShuffledNode<K, C> implements LineageNode<[K, C]> {
     if (typeof spec.partitioner !== 'function') this.resolved = spec.partitioner;
   }
 
+  /** How values of a key are combined across this shuffle, if they are. */
+  get combiner(): Combiner<unknown, unknown> | undefined {
+    return this.spec.combiner;
+  }
+
   get shuffleIds(): readonly number[] {
     return [this.spec.shuffleId];
   }
