@@ -6,10 +6,17 @@
  * checkpoint, advanced by every batch fed to them), so replayed records are never fed to them twice.
  */
 import { DirectKafkaInputDStream, type DirectStreamOptions, type KafkaRecord } from '@oxbow/connectors';
-import type { StreamingContext } from '@oxbow/dataflow';
+import type { RDD, StreamingContext } from '@oxbow/dataflow';
 
 interface DirectStreamCheckpoint {
   offsets: Array<[topicPartition: string, untilOffset: string]>;
+}
+
+/** Where a record sits in Kafka. */
+export interface PartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
 }
 
 /** Offsets the live views' restored state already reflects, per `topic\0partition` (bigint for comparisons). */
@@ -31,6 +38,7 @@ export function absorbedKey(topic: string, partition: number): string {
  */
 export class SinkAnchoredKafkaStream<V> extends DirectKafkaInputDStream<V> {
   private readonly absorbedOffsets = new Map<string, bigint>();
+  private lastComputed: number | undefined;
 
   constructor(ssc: StreamingContext, options: DirectStreamOptions<V>) {
     super(ssc, options);
@@ -56,10 +64,31 @@ export class SinkAnchoredKafkaStream<V> extends DirectKafkaInputDStream<V> {
     }
   }
 
-  /** True when `record` is at or past what the live views absorbed (so they must see it). */
-  isNew(record: KafkaRecord<V>): boolean {
-    const through = this.absorbedOffsets.get(absorbedKey(record.topic, record.partition));
-    return through === undefined || BigInt(record.offset) >= through;
+  /**
+   * A predicate over records: true for a record at or past what the live views had absorbed when it was made
+   * (a snapshot, so the lazy RDD it filters is unaffected by later {@link markAbsorbed} calls); undefined when
+   * nothing was absorbed yet.
+   */
+  newRecordFilter(): ((record: PartitionOffset) => boolean) | undefined {
+    if (this.absorbedOffsets.size === 0) return undefined;
+    const snapshot = new Map(this.absorbedOffsets);
+    return (record) => {
+      const through = snapshot.get(absorbedKey(record.topic, record.partition));
+      return through === undefined || BigInt(record.offset) >= through;
+    };
+  }
+
+  /**
+   * The batch at `time`; for a time before one already computed (a window reaching back across a restart) an
+   * empty RDD, never a new cut: the source only moves forward, and a cut labelled with a past time would bypass
+   * the increments' commit.
+   */
+  override async compute(time: number): Promise<RDD<KafkaRecord<V>>> {
+    if (this.lastComputed !== undefined && time < this.lastComputed) {
+      return this.ssc.dataflowContext.parallelize<KafkaRecord<V>>([], 1);
+    }
+    this.lastComputed = time;
+    return super.compute(time);
   }
 
   override checkpointState(): DirectStreamCheckpoint {

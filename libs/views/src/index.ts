@@ -35,15 +35,6 @@ export {
   statusMinutely,
 } from './views/http-views.ts';
 export {
-  type HttpLogViewName,
-  isViewName,
-  type SensorReadingViewName,
-  VIEW_NAMES,
-  VIEWS,
-  type ViewName,
-  viewByName,
-} from './views/registry.ts';
-export {
   type ActiveSessionsPart,
   type ActiveSessionsValue,
   activeSessions,
@@ -65,6 +56,15 @@ export {
   type UserSession,
   updateSensorAnomalies,
 } from './views/live-views.ts';
+export {
+  type HttpLogViewName,
+  isViewName,
+  type SensorReadingViewName,
+  VIEW_NAMES,
+  VIEWS,
+  type ViewName,
+  viewByName,
+} from './views/registry.ts';
 export { sensorHourly } from './views/sensor-views.ts';
 export {
   bucketStart,

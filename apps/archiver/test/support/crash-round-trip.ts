@@ -129,8 +129,11 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
       // Every produced event exactly once, at its partition and offset, with its content.
       expect(rows.length).toBe(events.length);
       const byPartition = new Map<number, typeof rows>();
-      for (const row of rows)
-        byPartition.set(row.kafkaPartition, [...(byPartition.get(row.kafkaPartition) ?? []), row]);
+      for (const row of rows) {
+        const list = byPartition.get(row.kafkaPartition) ?? [];
+        list.push(row);
+        byPartition.set(row.kafkaPartition, list);
+      }
       for (let partition = 0; partition < partitions; partition++) {
         const expected = events
           .filter((_, index) => index % partitions === partition)
@@ -142,7 +145,11 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
         const actual = (byPartition.get(partition) ?? []).sort((a, b) =>
           a.kafkaOffset < b.kafkaOffset ? -1 : 1,
         );
-        expect(actual.map((row) => row.kafkaOffset)).toEqual(expected.map((_, index) => BigInt(index)));
+        const offsetsOk =
+          actual.length === expected.length && actual.every((row, i) => row.kafkaOffset === BigInt(i));
+        expect(offsetsOk, `partition ${partition}: offsets are not exactly 0..${expected.length - 1}`).toBe(
+          true,
+        );
         for (let i = 0; i < expected.length; i++) {
           const want = expected[i] as HttpLogEvent;
           const got = actual[i];
@@ -164,17 +171,33 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
           }
         }
       }
-      // Files never overlap and never span two epochs; every row sits in the file of its epoch.
+      // Offsets are 0..n-1 per partition (checked above), so a partition's sorted rows are indexed by offset.
       const epochOf = (row: (typeof rows)[number]) => Math.floor(Number(row.appendTimeMs) / options.epochMs);
+      const problems: string[] = [];
+      for (const [partition, list] of byPartition) {
+        for (let i = 1; i < list.length; i++) {
+          if (epochOf(list[i] as (typeof rows)[number]) < epochOf(list[i - 1] as (typeof rows)[number])) {
+            problems.push(`partition ${partition}: epochs go backwards at offset ${i}`);
+          }
+        }
+      }
+      // Files never overlap and never span two epochs; every row sits in the file of its epoch.
+      const covered = new Map<number, number>();
       for (const file of files) {
-        const inFile = rows.filter(
-          (row) =>
-            row.kafkaPartition === file.partition &&
-            row.kafkaOffset >= file.firstOffset &&
-            row.kafkaOffset <= file.lastOffset,
+        const list = byPartition.get(file.partition) ?? [];
+        for (let offset = Number(file.firstOffset); offset <= Number(file.lastOffset); offset++) {
+          const row = list[offset];
+          if (!row || epochOf(row) !== file.epoch)
+            problems.push(`${file.path}: offset ${offset} is not of its epoch`);
+        }
+        covered.set(
+          file.partition,
+          (covered.get(file.partition) ?? 0) + Number(file.lastOffset - file.firstOffset + 1n),
         );
-        expect(inFile.length).toBe(Number(file.lastOffset - file.firstOffset + 1n));
-        expect(new Set(inFile.map(epochOf))).toEqual(new Set([file.epoch]));
+      }
+      for (const [partition, list] of byPartition) {
+        if (covered.get(partition) !== list.length)
+          problems.push(`partition ${partition}: files overlap or leave gaps`);
       }
       // Seals: contiguous epochs, and endOffsets split each partition exactly at the epoch's end.
       expect(sealed.length).toBeGreaterThan(0);
@@ -184,11 +207,19 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
         expect(Object.keys(marker.endOffsets).sort()).toEqual(
           Array.from({ length: partitions }, (_, p) => String(p)).sort(),
         );
-        for (const row of rows) {
-          const end = BigInt(marker.endOffsets[String(row.kafkaPartition)] ?? '-1');
-          expect(row.kafkaOffset < end).toBe(epochOf(row) <= marker.epoch);
+        for (const [partition, list] of byPartition) {
+          const end = Number(marker.endOffsets[String(partition)] ?? '-1');
+          const before = list[end - 1];
+          const after = list[end];
+          if (before && epochOf(before) > marker.epoch)
+            problems.push(`epoch ${marker.epoch} p${partition}: end too late`);
+          if (after && epochOf(after) <= marker.epoch)
+            problems.push(`epoch ${marker.epoch} p${partition}: end too early`);
+          if (end < 0 || end > list.length)
+            problems.push(`epoch ${marker.epoch} p${partition}: end ${end} out of range`);
         }
       });
+      expect(problems.slice(0, 10)).toEqual([]);
       return {
         topic,
         events: events.length,

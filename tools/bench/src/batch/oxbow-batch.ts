@@ -27,6 +27,7 @@ export async function runOxbowBatch(
   lakeDir: string,
   options: { engine: BatchEngine; parallelism: number; epochMs: number },
 ): Promise<OxbowBatchRun> {
+  // The lake is a local directory: the S3 settings are required by the type and never used.
   const config: BatchConfig = {
     lake: `${pathToFileURL(lakeDir).href}/`,
     epochMs: options.epochMs,

@@ -1,0 +1,52 @@
+/** Runs an {@link Archiver} inside the test process (for tests that need its stats and no crash). */
+import type { FileSystem } from '@oxbow/connectors';
+import { Archiver, type ArchiverLogEvent, type ArchiverStats, parseTopicSpecs } from '../../src/index.ts';
+import { TEST_BROKERS } from './kafka.ts';
+
+/** A running in-process archiver. */
+export interface InProcessArchiver {
+  readonly events: ArchiverLogEvent[];
+  /** Stops gracefully and resolves with the run's stats. */
+  stop(): Promise<ArchiverStats>;
+  readonly stats: ArchiverStats;
+}
+
+/** Starts an archiver for `topic` (schema `http_logs`) on `lake` with fast group timing and small files. */
+export function startInProcess(
+  lake: FileSystem,
+  topic: string,
+  options: { epochMs: number; groupId: string; rollMs?: number },
+): InProcessArchiver {
+  const events: ArchiverLogEvent[] = [];
+  const archiver = new Archiver({
+    lake,
+    brokers: TEST_BROKERS,
+    topics: parseTopicSpecs(`${topic}:http_logs`),
+    groupId: options.groupId,
+    epochMs: options.epochMs,
+    rollRows: 10_000,
+    rollBytes: 64 << 20,
+    rollMs: options.rollMs ?? 300,
+    sealGraceMs: 200,
+    sealCheckIntervalMs: 100,
+    pollIntervalMs: 50,
+    consumer: {
+      sessionTimeoutMs: 2000,
+      heartbeatIntervalMs: 300,
+      rebalanceTimeoutMs: 3000,
+      maxWaitTimeMs: 100,
+    },
+    log: (event) => events.push(event),
+  });
+  const controller = new AbortController();
+  const running = archiver.run(controller.signal);
+  running.catch(() => {});
+  return {
+    events,
+    stats: archiver.stats,
+    stop: async () => {
+      controller.abort();
+      return running;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The generation marker: a FLUSHALL mid-stream (on a private redis-server, never the shared one) makes the
+ * speed app notice the missing marker at the next batch, restart its sources from the earliest offsets (there
+ * is no manifest), set a new generation and rebuild increments equal to the oracle over every event.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisLayout, type SpeedHandle, startSpeed } from '../src/index.ts';
+import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
+import { createTestNames, FAST_CONSUMER, produce, testConfig, waitFor } from './support/speed-test-env.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+let redisServer: ChildProcess | undefined;
+let speed: SpeedHandle | undefined;
+let redis: Redis | undefined;
+let lakeDir: string | undefined;
+
+afterAll(async () => {
+  await speed?.stop();
+  redis?.disconnect();
+  redisServer?.kill('SIGTERM');
+  if (lakeDir) rmSync(lakeDir, { recursive: true, force: true });
+});
+
+describe('generation marker', () => {
+  it('rebuilds the increments from Kafka after FLUSHALL mid-stream', async () => {
+    const port = await freePort();
+    redisServer = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await waitFor(
+      async () => {
+        const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+        probe.on('error', () => {});
+        const up = await probe.connect().then(
+          () => true,
+          () => undefined,
+        );
+        probe.disconnect();
+        return up;
+      },
+      10_000,
+      'the private redis-server',
+    );
+    redis = new Redis(`redis://127.0.0.1:${port}`);
+    const names = await createTestNames('rebuild');
+    lakeDir = names.lakeDir;
+    const layout = new RedisLayout(names.prefix);
+    const logs: string[] = [];
+    speed = await startSpeed(await testConfig(names, { OXBOW_REDIS_URL: `redis://127.0.0.1:${port}` }), {
+      topics: { http_logs: names.http, sensor_readings: names.sensors },
+      deadLetterTopic: names.deadLetters,
+      consumer: FAST_CONSUMER,
+      log: (line) => logs.push(line),
+    });
+    const start = Date.now() - 3_600_000;
+    const http = [...generateHttpLogs({ count: 1600, seed: 31, startMs: start, ratePerSec: 4 })];
+    const sensors = [...generateSensorReadings({ count: 400, seed: 32, startMs: start })];
+    const committed = async () => {
+      const status = (await redis?.hgetall(layout.status())) ?? {};
+      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
+    };
+    await produce(
+      names.http,
+      http.slice(0, 800).map((r) => JSON.stringify(r)),
+    );
+    await produce(
+      names.sensors,
+      sensors.slice(0, 200).map((r) => JSON.stringify(r)),
+    );
+    await waitFor(async () => ((await committed()) === 1000 ? true : undefined), 30_000, 'the first half');
+    const firstGeneration = await redis.get(layout.generation());
+    expect(firstGeneration).toBe(speed.status().generation);
+
+    await redis.flushall();
+    await produce(
+      names.http,
+      http.slice(800).map((r) => JSON.stringify(r)),
+    );
+    await produce(
+      names.sensors,
+      sensors.slice(200).map((r) => JSON.stringify(r)),
+    );
+    await waitFor(
+      async () => {
+        const seen = await committed();
+        if (seen > 2000) throw new Error(`committed ${seen} of 2000 records`);
+        return seen === 2000 ? true : undefined;
+      },
+      40_000,
+      'the rebuild',
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
+    });
+    await sleep(200);
+    const generation = await redis.get(layout.generation());
+    expect(generation).not.toBeNull();
+    expect(generation).not.toBe(firstGeneration);
+    expect(speed.status()).toMatchObject({ generation, rebuilds: 1 });
+    expect(logs.some((line) => line.includes('generation marker'))).toBe(true);
+    const oracle = await oracleOf(http, sensors);
+    expect(await expectAllViewsMatchOracle(redis, layout, oracle)).toBeGreaterThan(100);
+    oracle.close();
+  }, 90_000);
+});
