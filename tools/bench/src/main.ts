@@ -1,17 +1,19 @@
 /**
  * `npm run bench -- <suite> [--scale X]`: runs a benchmark suite and writes its section of docs/benchmarks.md.
- * Suites: rdd, streaming, batch.
+ * Suites: rdd, streaming, serving, batch.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSection } from './report.ts';
 import { runBatchSuite } from './suites/batch.ts';
 import { runRddSuite } from './suites/rdd.ts';
+import { runServingSuite } from './suites/serving.ts';
 import { runStreamingSuite } from './suites/streaming.ts';
 
 const SUITES: Record<string, (options: { scale: number }) => Promise<string>> = {
   rdd: runRddSuite,
   streaming: runStreamingSuite,
+  serving: runServingSuite,
   batch: runBatchSuite,
 };
 
