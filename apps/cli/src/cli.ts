@@ -9,6 +9,7 @@ import { PRODUCE_FLAGS, runProduce } from './commands/produce-command.ts';
 import { runServe, SERVE_FLAGS } from './commands/serve-command.ts';
 import { runSpeed } from './commands/speed-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
+import { runStart } from './commands/start-command.ts';
 import { CliError } from './errors.ts';
 import { helpText } from './help.ts';
 import { type Output, processOutput } from './output.ts';
@@ -75,9 +76,11 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
         assertFlags(args, 'speed', []);
         return await runSpeed(args, environment);
       case 'demo':
-      case 'start':
         assertFlags(args, command, []);
         return await runDemo(environment);
+      case 'start':
+        assertFlags(args, command, []);
+        return await runStart(environment, resolved.origins.epochMs.source !== 'default');
       default:
         throw new CliError('OXBOW_USAGE', `unknown command "${command}" (run oxbow --help)`);
     }

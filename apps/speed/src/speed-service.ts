@@ -291,9 +291,6 @@ class SpeedService implements SpeedHandle {
     const stream = topic.stream;
     return stream.transform((rdd, time): RDD<TopicEvents[T]> => {
       if (topic.refusedTimes.has(time)) return rdd.filter(() => false).map((record) => record.value);
-      this.log(
-        `DEBUG live ${topic.kafkaTopic} t=${time} ranges=${JSON.stringify(offsetRangesOf(rdd)?.map((r) => [r.partition, r.fromOffset, r.untilOffset]))} absorbed=${JSON.stringify([...stream.absorbed].map(([k, v]) => [k.slice(-1), String(v)]))}`,
-      );
       const isNew = stream.newRecordFilter();
       const fresh = isNew === undefined ? rdd : rdd.filter(isNew);
       stream.markAbsorbed(offsetRangesOf(rdd) ?? []);

@@ -197,7 +197,8 @@ export async function sendAtRate(
   return { sent, batches, elapsedMs: clock.now() - started };
 }
 
-async function ensureTopic(kafka: Kafka, topic: string, output: Output): Promise<void> {
+/** Creates `topic` (3 partitions, LogAppendTime) unless it exists. */
+export async function ensureTopic(kafka: Kafka, topic: string, output: Output): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,0 +1,138 @@
+/**
+ * `oxbow start` (what `npm start` runs): the main job on the local stack. Brings the stack up, starts the
+ * archiver, the speed layer and the serving API, produces demo traffic, runs a batch whenever a new epoch is
+ * sealed, and prints the API address with example requests. Ctrl-C (or SIGTERM) stops everything it started.
+ */
+import { runArchiver } from '@oxbow/archiver';
+import { runBatch } from '@oxbow/batch';
+import type { OxbowConfig } from '@oxbow/config';
+import { startServing } from '@oxbow/serving';
+import { startSpeed } from '@oxbow/speed';
+import { HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC } from '@oxbow/views';
+import { Partitioners } from 'kafkajs';
+import { createKafka } from '../clients.ts';
+import { stackUp } from '../stack/stack.ts';
+import { ensureTopic, plannedMessages, sendAtRate } from './produce-command.ts';
+import type { CommandEnvironment } from './stack-command.ts';
+
+/** Epoch length of the demo when none is configured: a minute, so batch runs show up quickly. */
+const DEMO_EPOCH_MS = 60_000;
+/** Demo traffic per topic, events per second. */
+const DEMO_RATE = 50;
+
+function abortedBy(signals: readonly (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}
+
+/** Resolves when `signal` aborts. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/**
+ * Runs the main job until interrupted.
+ *
+ * @param epochFromConfig whether the epoch length was set by the user (else the demo uses one minute)
+ */
+export async function runStart(env: CommandEnvironment, epochFromConfig: boolean): Promise<number> {
+  const { output, clock } = env;
+  const config: OxbowConfig = epochFromConfig ? env.config : { ...env.config, epochMs: DEMO_EPOCH_MS };
+  const say = (text: string) => output.out(`start: ${text}`);
+  await stackUp({ config, clock, output });
+
+  const stop = new AbortController();
+  const onTerm = () => stop.abort();
+  process.once('SIGTERM', onTerm);
+  const signal = abortedBy([stop.signal, env.signal]);
+
+  const kafka = createKafka(config, 'oxbow-start');
+  for (const topic of [HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC]) await ensureTopic(kafka, topic, output);
+
+  say(
+    `epoch length ${config.epochMs / 1000} s${epochFromConfig ? '' : ' (demo default; set OXBOW_EPOCH_MS to change)'}`,
+  );
+  const archiver = runArchiver(config, signal, { log: () => undefined });
+  const speed = await startSpeed(config);
+  say('speed layer consuming http_logs and sensor_readings');
+  const serving = await startServing(config, {
+    triggerBatchRun: async () => {
+      const summary = await runBatch(config);
+      return { status: summary.status, runId: summary.runId, watermarkEpoch: summary.watermarkEpoch ?? null };
+    },
+  });
+  say(`serving API at ${serving.url}`);
+
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  const topics = [HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC] as const;
+  const traffic = topics.map((topic, i) =>
+    sendAtRate(
+      plannedMessages(
+        {
+          topic,
+          schema: topic,
+          count: Number.MAX_SAFE_INTEGER,
+          rate: DEMO_RATE,
+          seed: 7 + i,
+          lateFraction: 0.03,
+        },
+        clock.now(),
+      ),
+      {
+        rate: DEMO_RATE,
+        clock,
+        signal,
+        sink: {
+          send: async (messages) => void (await producer.send({ topic, messages: [...messages], acks: -1 })),
+        },
+      },
+    ),
+  );
+  say(`producing ${DEMO_RATE} events/s to each of ${HTTP_LOGS_TOPIC} and ${SENSOR_READINGS_TOPIC}`);
+  say('try:');
+  for (const example of [
+    `curl -s ${serving.url}/v1/views`,
+    `curl -s '${serving.url}/v1/views/page_views_hourly?key=/'`,
+    `curl -s '${serving.url}/v1/views/page_views_hourly/top?by=hits&limit=5'`,
+    `curl -s ${serving.url}/v1/live/live_requests_5m`,
+    `curl -s ${serving.url}/metrics`,
+  ]) {
+    output.out(`  ${example}`);
+  }
+  say('a batch run starts whenever an epoch is sealed; Ctrl-C stops everything');
+
+  let lastWatermark: number | null = null;
+  const batches = (async () => {
+    while (!signal.aborted) {
+      await Promise.race([clock.sleep(Math.max(5_000, config.epochMs / 4)), untilAborted(signal)]);
+      if (signal.aborted) break;
+      try {
+        const summary = await runBatch(config);
+        if (summary.status === 'published' && summary.watermarkEpoch !== lastWatermark) {
+          lastWatermark = summary.watermarkEpoch ?? null;
+          say(`batch run ${summary.runId} published views up to epoch ${summary.watermarkEpoch}`);
+        }
+      } catch (error) {
+        say(`batch run failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  })();
+
+  await untilAborted(signal);
+  say('stopping');
+  await Promise.allSettled(traffic);
+  await producer.disconnect();
+  await batches;
+  await serving.close();
+  await speed.stop();
+  await archiver.catch(() => undefined);
+  process.removeListener('SIGTERM', onTerm);
+  say('stopped (the stack keeps running: npx oxbow stack down)');
+  return 0;
+}
