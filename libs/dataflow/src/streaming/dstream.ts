@@ -122,6 +122,18 @@ export abstract class DStream<T> {
     return rdd;
   }
 
+  /** Puts `rdd` as the one generated at `time` (used when restoring a checkpoint). */
+  adoptGenerated(time: number, rdd: RDD<T>): void {
+    this.generatedRDDs.set(time, rdd);
+  }
+
+  /** The generated RDDs at times in (fromTime, toTime], oldest first. */
+  generatedBetween(fromTime: number, toTime: number): Array<[number, RDD<T>]> {
+    return [...this.generatedRDDs.entries()]
+      .filter(([t]) => t > fromTime && t <= toTime)
+      .sort((a, b) => a[0] - b[0]);
+  }
+
   /** Stateful streams materialize their RDD here (cutting lineage); others return it unchanged. */
   protected async afterCompute(_time: number, rdd: RDD<T>): Promise<RDD<T>> {
     return rdd;

@@ -213,6 +213,52 @@ describe('checkpoints and getOrCreate', () => {
     }
   });
 
+  it('an incremental window resumes exactly after a restart (window and in-window batches are checkpointed)', async () => {
+    const batches = [['a', 'b'], ['a'], ['c', 'a'], ['b'], ['a', 'a'], [], ['c']];
+    const build = (clock: ManualClock, from: number, seen: string[][]) => () => {
+      const ssc = new StreamingContext(new DataflowContext({ parallelism: 1 }), 1000, { clock });
+      const queue = batches.slice(from).map((batch) => ssc.dataflowContext.parallelize(batch, 2));
+      ssc
+        .queueStream(queue)
+        .map((x): [string, number] => [x, 1])
+        .reduceByKeyAndWindow(
+          (a, b) => a + b,
+          (a, b) => a - b,
+          3000,
+          1000,
+          2,
+          ([, n]) => n > 0,
+        )
+        .foreachRDD(async (rdd) => {
+          seen.push((await rdd.collect()).map(([k, n]) => `${k}=${n}`).sort());
+        });
+      return ssc;
+    };
+    const uninterrupted: string[][] = [];
+    const whole = await StreamingContext.getOrCreate(
+      `memory://window-whole-${Date.now()}`,
+      build(new ManualClock(0), 0, uninterrupted),
+    );
+    contexts.push(whole);
+    await whole.start();
+    await runBatches(whole, (whole as unknown as { clock: ManualClock }).clock, batches.length);
+
+    const location = `memory://window-restart-${Date.now()}`;
+    const before: string[][] = [];
+    const firstClock = new ManualClock(0);
+    const first = await StreamingContext.getOrCreate(location, build(firstClock, 0, before));
+    await first.start();
+    await runBatches(first, firstClock, 4);
+    await first.stop();
+    const after: string[][] = [];
+    const secondClock = new ManualClock(4000);
+    const second = await StreamingContext.getOrCreate(location, build(secondClock, 4, after));
+    contexts.push(second);
+    await second.start();
+    await runBatches(second, secondClock, batches.length - 4);
+    expect([...before, ...after]).toEqual(uninterrupted);
+  });
+
   it('refuses a checkpoint written with another batch duration or another graph', async () => {
     const location = `memory://refuse-${Date.now()}`;
     const clock = new ManualClock(0);

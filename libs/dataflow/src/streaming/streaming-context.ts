@@ -379,6 +379,7 @@ export class StreamingContext {
       }
       stream.restoreState(state);
     }
+    for (const input of this.inputs) input.markRestoredThrough(checkpoint.checkpointTime);
   }
 
   private resetTermination(): void {

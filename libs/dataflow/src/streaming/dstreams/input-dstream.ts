@@ -2,13 +2,31 @@
  * Input streams: the roots of the stream graph, one RDD per batch interval. `start`/`stop` bracket the
  * context's lifetime; sources with positions (offsets) save and restore them through checkpoints.
  */
+import type { RDD } from '../../rdd/rdd.ts';
 import { DStream } from '../dstream.ts';
 import type { StreamingContext } from '../streaming-context.ts';
 
 export abstract class InputDStream<T> extends DStream<T> {
+  /** Batches up to this time were processed before a restart: their input is not read again. */
+  private restoredThrough = Number.NEGATIVE_INFINITY;
+
   constructor(ssc: StreamingContext) {
     super(ssc);
     ssc.registerInputStream(this as InputDStream<unknown>);
+  }
+
+  /** Marks batches up to `time` as processed before a restart (the context calls it when it restores). */
+  markRestoredThrough(time: number): void {
+    this.restoredThrough = time;
+  }
+
+  /**
+   * The batch of `time`. A time at or before the restored checkpoint was processed before the restart, and its
+   * input is not read again: such a batch is empty (stateful streams restored their state for it).
+   */
+  override async getOrCompute(time: number): Promise<RDD<T> | undefined> {
+    if (time <= this.restoredThrough && this.isTimeValid(time)) return this.ssc.dataflowContext.emptyRDD<T>();
+    return super.getOrCompute(time);
   }
 
   get slideDuration(): number {

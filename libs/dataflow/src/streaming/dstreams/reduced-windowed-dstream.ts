@@ -10,6 +10,12 @@ import { DStream } from '../dstream.ts';
 import { materialize, restoreSnapshot, type StateSnapshot, snapshotLatest } from './materialize.ts';
 import { requireMultiple } from './windowed-dstream.ts';
 
+/** What an incremental window saves in a checkpoint. */
+interface WindowCheckpoint<K, V> {
+  window: StateSnapshot<[K, V]>;
+  batches: Array<StateSnapshot<[K, V]>>;
+}
+
 export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
   override readonly mustCheckpoint = true;
   private readonly parent: DStream<[K, V]>;
@@ -96,13 +102,28 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     return materialize(this.ssc.dataflowContext, rdd);
   }
 
-  override checkpointState(): Promise<StateSnapshot<[K, V]> | undefined> {
-    return snapshotLatest(this.generatedRDDs);
+  /** The latest window, and the per-batch reduced values still inside it (the next windows subtract them). */
+  override async checkpointState(): Promise<WindowCheckpoint<K, V> | undefined> {
+    const window = await snapshotLatest(this.generatedRDDs);
+    if (!window) return undefined;
+    const batches: Array<StateSnapshot<[K, V]>> = [];
+    for (const [time, rdd] of this.reducedStream.generatedBetween(
+      window.time - this.windowDuration,
+      window.time,
+    )) {
+      batches.push({ time, partitions: await rdd.glom().collect() });
+    }
+    return { window, batches };
   }
 
   override restoreState(state: unknown): void {
-    const snapshot = state as StateSnapshot<[K, V]> | undefined;
-    restoreSnapshot(this.ssc.dataflowContext, this.generatedRDDs, snapshot, this.partitioner);
+    const saved = state as WindowCheckpoint<K, V> | undefined;
+    if (!saved) return;
+    const ctx = this.ssc.dataflowContext;
+    restoreSnapshot(ctx, this.generatedRDDs, saved.window, this.partitioner);
+    for (const batch of saved.batches) {
+      this.reducedStream.adoptGenerated(batch.time, ctx.fromPartitions(batch.partitions, this.partitioner));
+    }
   }
 }
 
