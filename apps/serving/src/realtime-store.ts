@@ -26,10 +26,34 @@ export interface SpeedStatus {
 export class RealtimeStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #kafkaTopics: Readonly<Record<string, string>>;
 
-  constructor(redis: Redis, prefix: string) {
+  /**
+   * @param kafkaTopics the Kafka topic carrying each event topic, as the speed layer consumes them (its offsets
+   *   hash is named after the Kafka topic); an event topic not listed is its own Kafka topic.
+   */
+  constructor(redis: Redis, prefix: string, kafkaTopics: Readonly<Record<string, string>> = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#kafkaTopics = kafkaTopics;
+  }
+
+  /**
+   * Parses the speed layer's topic setting (`OXBOW_SPEED_TOPICS`: comma-separated `TOPIC` or `TOPIC:SCHEMA`) into
+   * the Kafka topic of each event topic.
+   *
+   * @example
+   * RealtimeStore.kafkaTopicsOf('web-logs:http_logs,sensor_readings'); // { http_logs: 'web-logs', sensor_readings: 'sensor_readings' }
+   */
+  static kafkaTopicsOf(speedTopics: string): Record<string, string> {
+    const topics: Record<string, string> = {};
+    for (const entry of speedTopics.split(',').map((e) => e.trim())) {
+      if (entry === '') continue;
+      const separator = entry.lastIndexOf(':');
+      if (separator < 0) topics[entry] = entry;
+      else topics[entry.slice(separator + 1)] = entry.slice(0, separator);
+    }
+    return topics;
   }
 
   /** The epochs after `afterEpoch` that hold increments of `view`, ascending. */
@@ -64,7 +88,8 @@ export class RealtimeStore {
   ): Promise<StoredState[]> {
     const epochs = await this.epochsAfter(view, afterEpoch);
     if (epochs.length === 0) return [];
-    const partitions = await this.#redis.hkeys(`${this.#prefix}offsets:${topic}`);
+    const kafkaTopic = this.#kafkaTopics[topic] ?? topic;
+    const partitions = await this.#redis.hkeys(`${this.#prefix}offsets:${kafkaTopic}`);
     if (partitions.length === 0) return [];
     const hashKeys: Array<{ key: string; hash: string }> = [];
     for (const epoch of epochs) {

@@ -46,6 +46,7 @@ export type ServingConfig = Pick<
   | 'apiRequestTimeoutMs'
   | 'manifestPollMs'
   | 'servingCacheDir'
+  | 'speedTopics'
 >;
 
 /** What the server is built on; everything not given is created from the configuration. */
@@ -163,7 +164,11 @@ export async function buildServer(
     onError: (error) =>
       app.log.warn({ err: error }, 'batch manifest poll failed; keeping the current version'),
   });
-  const realtime = new RealtimeStore(redis, config.redisPrefix);
+  const realtime = new RealtimeStore(
+    redis,
+    config.redisPrefix,
+    RealtimeStore.kafkaTopicsOf(config.speedTopics),
+  );
   const queries = new ViewQueries(batch, realtime, deps.hooks);
   const runs = new BatchRuns(deps.triggerBatchRun, () => batch.refresh());
 

@@ -5,7 +5,7 @@
  * Exits non-zero, listing every violation, when a rule is broken.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 type Tag = 'type:core' | 'type:domain' | 'type:adapter' | 'type:app' | 'type:cli' | 'type:tool';
 
@@ -77,6 +77,14 @@ function* sourceFiles(dir: string): Generator<string> {
   }
 }
 
+/**
+ * Whether `file` is a test of an app (under the app's `test/` directory): tests are composition roots and may
+ * start other apps (end-to-end tests), which the app's sources may not import.
+ */
+function isAppTest(project: Project, file: string): boolean {
+  return project.tag === 'type:app' && relative(project.root, file).startsWith(`test${sep}`);
+}
+
 /** Returns one human-readable line per violation; empty when the tree is clean. */
 export function findViolations(workspaceRoot: string): string[] {
   const projects = readProjects(workspaceRoot);
@@ -93,7 +101,8 @@ export function findViolations(workspaceRoot: string): string[] {
           violations.push(`${where}: imports ${target}, which is no workspace project`);
           continue;
         }
-        if (!ALLOWED[project.tag].includes(imported.tag)) {
+        const appTestImportingApp = imported.tag === 'type:app' && isAppTest(project, file);
+        if (!ALLOWED[project.tag].includes(imported.tag) && !appTestImportingApp) {
           violations.push(
             `${where}: ${project.name} (${project.tag}) may not import ${target} (${imported.tag})`,
           );

@@ -1,0 +1,200 @@
+/**
+ * Compares what the serving API answers over HTTP with the DuckDB oracle of libs/views (plain SQL over the
+ * records produced so far; it shares no code with the pipeline), for every view, every key and every bucket, and
+ * each key's total over all time: counts, sums, minima and maxima exactly, means to 1e-9, distinct users and
+ * latency quantiles within the sketches' stated error (the bounds of libs/views/test/views-vs-oracle.test.ts).
+ */
+import { hyperLogLogStandardError } from '@oxbow/dataflow';
+import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
+import { expect } from 'vitest';
+import { type OracleRow, ViewOracle } from '../../../../../libs/views/test/support/oracle.ts';
+
+/** The views compared, with the field `/top` ranks by (to list the API's keys). */
+const COMPARED_VIEWS = {
+  page_views_hourly: 'hits',
+  country_daily: 'hits',
+  status_minutely: 'hits',
+  sensor_hourly: 'count',
+} as const;
+type ComparedView = keyof typeof COMPARED_VIEWS;
+
+const lowerQuantile = (column: string, q: number) =>
+  `list_sort(list(${column}))[CAST(floor(${q} * (count(*) - 1)) AS BIGINT) + 1]`;
+
+/** Ground truth of each key's total over all time (the same aggregates as the oracle's per-bucket SQL). */
+const TOTAL_SQL: Readonly<Record<ComparedView, string>> = {
+  page_views_hourly: `
+    SELECT path AS key, count(*) AS hits, count(*) FILTER (WHERE status >= 500) AS errors, sum(bytes) AS bytes,
+      count(DISTINCT userId) AS uniqueUsers, ${lowerQuantile('latencyMs', 0.5)} AS p50,
+      ${lowerQuantile('latencyMs', 0.95)} AS p95, ${lowerQuantile('latencyMs', 0.99)} AS p99
+    FROM http_logs GROUP BY ALL ORDER BY key`,
+  country_daily: `
+    SELECT country AS key, count(*) AS hits, count(DISTINCT userId) AS uniqueUsers
+    FROM http_logs GROUP BY ALL ORDER BY key`,
+  status_minutely: `
+    SELECT CAST(status // 100 AS VARCHAR) || 'xx' AS key, count(*) AS hits FROM http_logs GROUP BY ALL ORDER BY key`,
+  sensor_hourly: `
+    SELECT sensorId AS key, count(*) AS count, avg(temperature) AS temperature, min(temperature) AS min,
+      max(temperature) AS max
+    FROM sensor_readings GROUP BY ALL ORDER BY key`,
+};
+
+type Value = Record<string, unknown>;
+interface KeyAnswer {
+  readonly buckets: ReadonlyArray<{ bucket: string; value: Value }>;
+  readonly total: Value;
+}
+
+/** Distinct-user estimates with their exact counts, checked together at the end. */
+type DistinctCells = Array<[estimate: number, exact: number, where: string]>;
+
+/**
+ * HyperLogLog bound (relative standard error σ = 1.04/√2^p): every cell within 5σ or 3 users, and at most 1 % of
+ * the buckets (at least one) outside 3σ. Totals count only for the first clause: a key's total is nearly the same
+ * user set as its biggest bucket (country_daily has two), so its error is not an independent draw.
+ */
+function expectDistinctWithin(cells: DistinctCells, precision: number): void {
+  const sigma = hyperLogLogStandardError(precision);
+  let outside3Sigma = 0;
+  let buckets = 0;
+  for (const [estimate, exact, where] of cells) {
+    const error = Math.abs(estimate - exact);
+    if (!where.endsWith(' total')) {
+      buckets++;
+      if (error > 3 * sigma * exact) outside3Sigma++;
+    }
+    expect(error, `${where}: users ${estimate} vs exact ${exact}`).toBeLessThanOrEqual(
+      Math.max(5 * sigma * exact, 3),
+    );
+  }
+  expect(outside3Sigma, `distinct-user buckets outside 3σ of ${buckets}`).toBeLessThanOrEqual(
+    Math.max(1, Math.floor(buckets / 100)),
+  );
+}
+
+/** Checks one served value against its oracle row (a bucket or a total). */
+function expectValue(
+  view: ComparedView,
+  value: Value,
+  truth: OracleRow,
+  where: string,
+  distinct: DistinctCells,
+): void {
+  switch (view) {
+    case 'page_views_hourly': {
+      expect({ hits: value.hits, errors: value.errors, bytes: value.bytes }, where).toEqual({
+        hits: truth.hits,
+        errors: truth.errors,
+        bytes: truth.bytes,
+      });
+      distinct.push([value.uniqueUsers as number, truth.uniqueUsers as number, where]);
+      const latency = value.latencyMs as Record<string, number>;
+      for (const q of ['p50', 'p95', 'p99'] as const) {
+        const exact = truth[q] as number;
+        expect(
+          Math.abs((latency[q] as number) - exact),
+          `${where} latency ${q}: ${latency[q]} vs ${exact}`,
+        ).toBeLessThanOrEqual(0.01 * Math.abs(exact) + 1e-9);
+      }
+      break;
+    }
+    case 'country_daily':
+      expect(value.hits, where).toBe(truth.hits);
+      distinct.push([value.uniqueUsers as number, truth.uniqueUsers as number, where]);
+      break;
+    case 'status_minutely':
+      expect(value.hits, where).toBe(truth.hits);
+      break;
+    case 'sensor_hourly':
+      expect({ count: value.count, min: value.min, max: value.max }, where).toEqual({
+        count: truth.count,
+        min: truth.min,
+        max: truth.max,
+      });
+      expect(value.temperature as number, where).toBeCloseTo(truth.temperature as number, 9);
+      break;
+  }
+}
+
+/** Runs `work` over `items` with at most `width` in flight. */
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+/** What one comparison covered. */
+export interface Comparison {
+  readonly keys: number;
+  readonly cells: number;
+  readonly httpEvents: number;
+  readonly sensorEvents: number;
+}
+
+/**
+ * Asserts that the API at `baseUrl` equals the oracle over `http` and `sensors` for every view, key and bucket
+ * and every key's total; `label` prefixes failure messages.
+ */
+export async function expectApiEqualsOracle(
+  baseUrl: string,
+  http: readonly object[],
+  sensors: readonly object[],
+  label: string,
+): Promise<Comparison> {
+  const oracle = await ViewOracle.create();
+  try {
+    await oracle.loadHttpLogs(http);
+    await oracle.loadSensorReadings(sensors);
+    let keys = 0;
+    let cells = 0;
+    for (const [view, by] of Object.entries(COMPARED_VIEWS) as Array<[ComparedView, string]>) {
+      const truthByKey = new Map<string, OracleRow[]>();
+      for (const row of await oracle.rows(view)) {
+        const list = truthByKey.get(row.key) ?? [];
+        list.push(row);
+        truthByKey.set(row.key, list);
+      }
+      const totals = new Map((await oracle.query(TOTAL_SQL[view])).map((row) => [row.key, row]));
+      const top = await getJson<{ keys: Array<{ key: string }> }>(
+        `${baseUrl}/v1/views/${view}/top?by=${by}&limit=1000`,
+      );
+      expect(top.keys.map((k) => k.key).sort(), `${label}: ${view} keys`).toEqual(
+        [...truthByKey.keys()].sort(),
+      );
+      const distinct: DistinctCells = [];
+      await inParallel([...truthByKey.entries()], 6, async ([key, truth]) => {
+        const answer = await getJson<KeyAnswer>(`${baseUrl}/v1/views/${view}?key=${encodeURIComponent(key)}`);
+        const where = `${label}: ${view} ${key}`;
+        expect(
+          answer.buckets.map((b) => Date.parse(b.bucket)),
+          `${where} buckets`,
+        ).toEqual(truth.map((row) => row.bucketStartMs));
+        answer.buckets.forEach((bucket, index) => {
+          expectValue(view, bucket.value, truth[index] as OracleRow, `${where} @ ${bucket.bucket}`, distinct);
+        });
+        expectValue(view, answer.total, totals.get(key) as OracleRow, `${where} total`, distinct);
+        cells += truth.length;
+      });
+      if (view === 'page_views_hourly') expectDistinctWithin(distinct, PAGE_VIEWS_HLL_PRECISION);
+      if (view === 'country_daily') expectDistinctWithin(distinct, 14);
+      keys += truthByKey.size;
+    }
+    return { keys, cells, httpEvents: http.length, sensorEvents: sensors.length };
+  } finally {
+    oracle.close();
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (response.status !== 200)
+    throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
