@@ -4,47 +4,21 @@
  */
 import { defineParquetSchema, type ParquetSchema } from '@oxbow/connectors';
 import {
+  HTTP_LOG_LAKE_COLUMNS,
   HTTP_LOGS_TOPIC,
   type ParseResult,
   parseHttpLog,
   parseSensorReading,
+  SENSOR_READING_LAKE_COLUMNS,
   SENSOR_READINGS_TOPIC,
 } from '@oxbow/views';
 import { ArchiverError } from './errors.ts';
 
-/** Kafka metadata columns appended to every row. */
-const KAFKA_COLUMNS = [
-  { name: 'kafkaPartition', type: 'int32' },
-  { name: 'kafkaOffset', type: 'int64' },
-  { name: 'appendTimeMs', type: 'int64' },
-] as const;
-
 /** Parquet schema of `http_logs` rows (contract 0002). */
-export const HTTP_LOGS_PARQUET = defineParquetSchema([
-  { name: 'ts', type: 'string' },
-  { name: 'tsMs', type: 'int64' },
-  { name: 'host', type: 'string' },
-  { name: 'method', type: 'string' },
-  { name: 'path', type: 'string' },
-  { name: 'status', type: 'int32' },
-  { name: 'bytes', type: 'int64' },
-  { name: 'latencyMs', type: 'double' },
-  { name: 'userId', type: 'string' },
-  { name: 'country', type: 'string' },
-  { name: 'userAgent', type: 'string' },
-  ...KAFKA_COLUMNS,
-] as const);
+export const HTTP_LOGS_PARQUET = defineParquetSchema(HTTP_LOG_LAKE_COLUMNS);
 
 /** Parquet schema of `sensor_readings` rows (contract 0002). */
-export const SENSOR_READINGS_PARQUET = defineParquetSchema([
-  { name: 'ts', type: 'string' },
-  { name: 'tsMs', type: 'int64' },
-  { name: 'sensorId', type: 'string' },
-  { name: 'site', type: 'string' },
-  { name: 'temperature', type: 'double' },
-  { name: 'humidity', type: 'double' },
-  ...KAFKA_COLUMNS,
-] as const);
+export const SENSOR_READINGS_PARQUET = defineParquetSchema(SENSOR_READING_LAKE_COLUMNS);
 
 /** A validated event as a plain row (its fields; the Kafka columns are added by the archiver). */
 export type EventFields = Readonly<Record<string, string | number>>;

@@ -26,6 +26,11 @@ export {
   SENSOR_SITES,
   type SensorReadingGeneratorOptions,
 } from './generator/sensor-readings.ts';
+export {
+  HTTP_LOG_LAKE_COLUMNS,
+  KAFKA_METADATA_COLUMNS,
+  SENSOR_READING_LAKE_COLUMNS,
+} from './lake/lake-columns.ts';
 export { aggregateView, presentViewRows, type ViewKey, type ViewRow } from './views/aggregate-view.ts';
 export {
   countryDaily,

@@ -4,40 +4,20 @@
  * the event the views fold.
  */
 import { defineParquetSchema, type RowOf } from '@oxbow/connectors';
-import type { HttpLogEvent, SensorReadingEvent, ViewTopic } from '@oxbow/views';
-
-const KAFKA_METADATA = [
-  { name: 'kafkaPartition', type: 'int32' },
-  { name: 'kafkaOffset', type: 'int64' },
-  { name: 'appendTimeMs', type: 'int64' },
-] as const;
+import {
+  HTTP_LOG_LAKE_COLUMNS,
+  type HttpLogEvent,
+  KAFKA_METADATA_COLUMNS,
+  SENSOR_READING_LAKE_COLUMNS,
+  type SensorReadingEvent,
+  type ViewTopic,
+} from '@oxbow/views';
 
 /** Parquet schema of an archived `http_logs` record. */
-export const HTTP_LOG_ROW_SCHEMA = defineParquetSchema([
-  { name: 'ts', type: 'string' },
-  { name: 'tsMs', type: 'int64' },
-  { name: 'host', type: 'string' },
-  { name: 'method', type: 'string' },
-  { name: 'path', type: 'string' },
-  { name: 'status', type: 'int32' },
-  { name: 'bytes', type: 'int64' },
-  { name: 'latencyMs', type: 'double' },
-  { name: 'userId', type: 'string' },
-  { name: 'country', type: 'string' },
-  { name: 'userAgent', type: 'string' },
-  ...KAFKA_METADATA,
-] as const);
+export const HTTP_LOG_ROW_SCHEMA = defineParquetSchema(HTTP_LOG_LAKE_COLUMNS);
 
 /** Parquet schema of an archived `sensor_readings` record. */
-export const SENSOR_READING_ROW_SCHEMA = defineParquetSchema([
-  { name: 'ts', type: 'string' },
-  { name: 'tsMs', type: 'int64' },
-  { name: 'sensorId', type: 'string' },
-  { name: 'site', type: 'string' },
-  { name: 'temperature', type: 'double' },
-  { name: 'humidity', type: 'double' },
-  ...KAFKA_METADATA,
-] as const);
+export const SENSOR_READING_ROW_SCHEMA = defineParquetSchema(SENSOR_READING_LAKE_COLUMNS);
 
 /** A `http_logs` row as read. */
 export type HttpLogRow = RowOf<typeof HTTP_LOG_ROW_SCHEMA.fields>;
@@ -53,7 +33,7 @@ export const EVENT_COLUMNS: Readonly<Record<ViewTopic, readonly string[]>> = {
 };
 
 function isKafkaColumn(name: string): boolean {
-  return KAFKA_METADATA.some((field) => field.name === name);
+  return KAFKA_METADATA_COLUMNS.some((field) => field.name === name);
 }
 
 /** The event of an archived `http_logs` row (int64 columns back to numbers). */

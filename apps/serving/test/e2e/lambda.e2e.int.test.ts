@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Comparison, expectApiEqualsOracle } from './support/api-vs-oracle.ts';
-import { LambdaStack, PrivateRedis, waitFor } from './support/lambda-stack.ts';
+import { LambdaStack, PrivateRedis } from './support/lambda-stack.ts';
 
 const EVENTS = Number(process.env.OXBOW_E2E_EVENTS ?? 60_000);
 const EPOCH_MS = 3000;
@@ -144,7 +144,11 @@ describe(`the Lambda architecture end to end (${EVENTS} events per scenario)`, (
 
     // SIGKILL 1: after the speed app committed progress, while the stream flows.
     const producing1 = input.produce(live, 0, 3);
-    await waitFor(async () => ((await live.speedRecords()) > 0 ? true : undefined), 60_000, 'speed progress');
+    await live.waitFor(
+      async () => ((await live.speedRecords()) > 0 ? true : undefined),
+      60_000,
+      'speed progress',
+    );
     await live.killSpeed();
     const beforeChunk3 = await producing1;
     await check(live, input, 3, 'after SIGKILL 1 of the speed app');
@@ -159,7 +163,7 @@ describe(`the Lambda architecture end to end (${EVENTS} events per scenario)`, (
     // SIGKILL 2, mid-stream again.
     const before = await live.speedRecords();
     const producing2 = input.produce(live, 4, 5);
-    await waitFor(
+    await live.waitFor(
       async () => ((await live.speedRecords()) > before ? true : undefined),
       60_000,
       'speed progress',

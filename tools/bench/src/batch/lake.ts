@@ -7,25 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineParquetSchema, type InputRowOf, openFileSystem, writeParquet } from '@oxbow/connectors';
-import { generateHttpLogs, parseIsoTimestamp } from '@oxbow/views';
+import { generateHttpLogs, HTTP_LOG_LAKE_COLUMNS, parseIsoTimestamp } from '@oxbow/views';
 
 /** The http_logs row schema of the contract: the event's fields plus Kafka metadata. */
-export const HTTP_LOG_PARQUET_SCHEMA = defineParquetSchema([
-  { name: 'ts', type: 'string' },
-  { name: 'tsMs', type: 'int64' },
-  { name: 'host', type: 'string' },
-  { name: 'method', type: 'string' },
-  { name: 'path', type: 'string' },
-  { name: 'status', type: 'int32' },
-  { name: 'bytes', type: 'int64' },
-  { name: 'latencyMs', type: 'double' },
-  { name: 'userId', type: 'string' },
-  { name: 'country', type: 'string' },
-  { name: 'userAgent', type: 'string' },
-  { name: 'kafkaPartition', type: 'int32' },
-  { name: 'kafkaOffset', type: 'int64' },
-  { name: 'appendTimeMs', type: 'int64' },
-] as const);
+export const HTTP_LOG_PARQUET_SCHEMA = defineParquetSchema(HTTP_LOG_LAKE_COLUMNS);
 
 type HttpLogRow = InputRowOf<typeof HTTP_LOG_PARQUET_SCHEMA.fields>;
 

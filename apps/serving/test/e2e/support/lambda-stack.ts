@@ -249,6 +249,17 @@ export class LambdaStack {
     this.speed = child;
   }
 
+  /** {@link waitFor}, with the tail of the apps' logs in the timeout's message. */
+  async waitFor<T>(
+    probe: () => T | undefined | Promise<T | undefined>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
+    return waitFor(probe, timeoutMs, what).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${this.logs.slice(-40).join('\n')}`);
+    });
+  }
+
   /** SIGKILLs the speed app and starts a new one. */
   async killSpeed(): Promise<void> {
     const child = this.speed;
@@ -311,7 +322,7 @@ export class LambdaStack {
   }
 
   /**
-   * Runs batches in this process until one publishes (with watermark `untilEpoch` when given; with `coversEverything`,
+   * Runs batches in this process until one publishes (up to `untilEpoch` when given; with `coversEverything`,
    * until its manifest's end offsets are the topics' current end offsets: every record is in the batch views).
    */
   async batchRun(
@@ -321,14 +332,13 @@ export class LambdaStack {
     const wanted = until.coversEverything
       ? { [this.http]: await this.endOffsets(this.http), [this.sensors]: await this.endOffsets(this.sensors) }
       : undefined;
-    return waitFor(
+    return this.waitFor(
       async () => {
         const summary = await runBatch(this.config, {
           lockSettleMs: 20,
           ...(until.untilEpoch === undefined ? {} : { untilEpoch: until.untilEpoch }),
         });
-        const short = until.untilEpoch !== undefined && summary.watermarkEpoch !== until.untilEpoch;
-        if (summary.status !== 'published' || summary.manifest === undefined || short) {
+        if (summary.status !== 'published' || summary.manifest === undefined) {
           await sleep(400);
           return undefined;
         }
@@ -354,7 +364,7 @@ export class LambdaStack {
    * child's lock lives `lockTtlMs` (then the next run takes over). Returns the dead run's id.
    */
   async batchRunKilledMidWrite(lockTtlMs: number): Promise<string> {
-    return waitFor(
+    return this.waitFor(
       () => this.#batchRunKilledMidWrite(lockTtlMs),
       60_000,
       'a batch child with sealed epochs to read',
