@@ -13,7 +13,9 @@ export type BatchConfig = Pick<
   | 'batchParallelism'
   | 'batchKeepRuns'
   | 'batchLockTtlMs'
->;
+> &
+  /** The archiver's topics (`TOPIC:SCHEMA` renames where an event topic lies in the lake); default: not renamed. */
+  Partial<Pick<OxbowConfig, 'archiverTopics'>>;
 
 /**
  * How to open the lake: the S3 endpoint and credentials of the configuration (path-style addressing, as the

@@ -97,7 +97,20 @@ function selectViews(names: readonly string[] | undefined): ViewName[] {
   return chosen;
 }
 
-async function listTopic(fs: FileSystem, topic: ViewTopic): Promise<TopicListing> {
+/**
+ * The lake directory (`events/<topic>/`) of each event topic: the Kafka topic the archiver archives it from
+ * (`archiverTopics`, `TOPIC:SCHEMA` entries); an event topic not renamed there is its own directory.
+ */
+function lakeTopicsOf(archiverTopics: string | undefined): Map<string, string> {
+  const topics = new Map<string, string>();
+  for (const entry of (archiverTopics ?? '').split(',').map((e) => e.trim())) {
+    const separator = entry.lastIndexOf(':');
+    if (separator > 0) topics.set(entry.slice(separator + 1), entry.slice(0, separator));
+  }
+  return topics;
+}
+
+async function listTopic(fs: FileSystem, topic: string): Promise<TopicListing> {
   const files: Array<{ path: string; size: number }> = [];
   for await (const file of fs.list(`events/${topic}/`)) files.push(file);
   return classifyTopicFiles(topic, files);
@@ -156,7 +169,11 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
 
     // Read: list the lake, find E and its end offsets.
     let phase = Date.now();
-    const topics = [...new Set(viewNames.map((name) => VIEWS[name].topic))];
+    const lakeTopics = lakeTopicsOf(config.archiverTopics);
+    const eventTopicOf = new Map<string, ViewTopic>();
+    for (const name of viewNames)
+      eventTopicOf.set(lakeTopics.get(VIEWS[name].topic) ?? VIEWS[name].topic, VIEWS[name].topic);
+    const topics = [...eventTopicOf.keys()];
     progress.stage('list', topics.length);
     const listings: TopicListing[] = [];
     for (const topic of topics) {
@@ -171,9 +188,9 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     const endOffsets: Record<string, Record<string, string>> = {};
     const filesOf = new Map<ViewTopic, string[]>();
     for (const listing of listings) {
-      const topic = listing.topic as ViewTopic;
+      const topic = listing.topic;
       filesOf.set(
-        topic,
+        eventTopicOf.get(topic) as ViewTopic,
         listing.files.filter((file) => file.epoch <= watermark).map((file) => file.path),
       );
       const sealed = lastSealedAtOrBefore(listing, watermark);

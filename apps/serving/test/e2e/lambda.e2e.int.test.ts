@@ -8,9 +8,9 @@
  * app SIGKILLed twice, its Redis (a private `redis-server`) restarted empty once, a batch run killed after
  * writing its data and before its manifest. Nothing lost, nothing doubled.
  *
- * Size: `OXBOW_E2E_EVENTS` events per scenario (90 % HTTP logs, 10 % sensor readings). The issue's 300 000 runs
- * with `OXBOW_E2E_EVENTS=300000`; the default is smaller so the suite stays a few minutes on the shared 2-core
- * machine (see apps/serving/README.md, "End-to-end test", for measured times).
+ * Size: `OXBOW_E2E_EVENTS` events per scenario (90 % HTTP logs, 10 % sensor readings), default 20 000 (both
+ * scenarios ≈ 45 s on the shared 2-core machine). The issue's 300 000: `OXBOW_E2E_EVENTS=300000` (the clean
+ * scenario takes ≈ 30 s; see the report of this test's introduction for the fault scenario at that size).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Comparison, expectApiEqualsOracle } from './support/api-vs-oracle.ts';
 import { LambdaStack, PrivateRedis } from './support/lambda-stack.ts';
 
-const EVENTS = Number(process.env.OXBOW_E2E_EVENTS ?? 60_000);
+const EVENTS = Number(process.env.OXBOW_E2E_EVENTS ?? 20_000);
 const EPOCH_MS = 3000;
 /** The stream is produced in this many chunks, with a short pause between them. */
 const CHUNKS = 10;

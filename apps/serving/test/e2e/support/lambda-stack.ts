@@ -216,7 +216,7 @@ export class LambdaStack {
     await stack.producer.connect();
     stack.archiver = runArchiver(config, stack.archiverStop.signal, {
       log: (event) => {
-        if (event.event !== 'archiver.progress' && event.event !== 'archiver.published')
+        if (event.event === 'archiver.started' || event.level !== 'info')
           stack.logs.push(`archiver: ${JSON.stringify(event)}`);
       },
     }).catch((error: unknown) => stack.logs.push(`archiver failed: ${String(error)}`));
