@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
-import { hyperLogLogStandardError } from '@oxbow/dataflow';
 import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectDistinctWithin } from '../../../libs/views/test/support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from '../../../libs/views/test/support/oracle.ts';
 import { runBatch } from '../src/run/run-batch.ts';
 import { formatSummaryTable } from '../src/run/summary-table.ts';
@@ -50,18 +50,6 @@ const cellOf = (row: { key: string; bucket?: number; bucketStartMs?: number }) =
 function paired(rows: PublishedRow[], truth: OracleRow[]): Array<[PublishedRow, OracleRow]> {
   expect(rows.map(cellOf)).toEqual(truth.map(cellOf));
   return rows.map((row, index) => [row, truth[index] as OracleRow]);
-}
-
-/** HyperLogLog within its stated error: ≥ 99 % of cells within 3σ, all within 5σ or 3 users (as in libs/views). */
-function expectDistinctWithin(cells: Array<[number, number, string]>, precision: number): void {
-  const sigma = hyperLogLogStandardError(precision);
-  let outside = 0;
-  for (const [estimate, exact, where] of cells) {
-    const error = Math.abs(estimate - exact);
-    if (error > 3 * sigma * exact) outside++;
-    expect(error, where).toBeLessThanOrEqual(Math.max(5 * sigma * exact, 3));
-  }
-  expect(outside).toBeLessThanOrEqual(Math.max(1, Math.floor(cells.length / 100)));
 }
 
 describe('runBatch on a file:// lake', () => {

@@ -3,7 +3,7 @@
  * exactly for counts, sums, means and extremes; within the sketches' stated error for distinct users and
  * latency quantiles.
  */
-import { DataflowContext, hyperLogLogStandardError, type QuantileSummary } from '@oxbow/dataflow';
+import { DataflowContext, type QuantileSummary } from '@oxbow/dataflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpLogEvent, parseHttpLog } from '../src/events/http-log.ts';
 import { parseSensorReading, type SensorReadingEvent } from '../src/events/sensor-reading.ts';
@@ -13,6 +13,7 @@ import { aggregateView, presentViewRows, type ViewRow } from '../src/views/aggre
 import { PAGE_VIEWS_HLL_PRECISION } from '../src/views/http-views.ts';
 import { VIEWS } from '../src/views/registry.ts';
 import type { TimedEvent, ViewDefinition } from '../src/views/view-definition.ts';
+import { expectDistinctWithin } from './support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from './support/oracle.ts';
 
 /** 22:40 UTC, so the events span two UTC days (and late events reach back two hours more). */
@@ -66,29 +67,6 @@ const cell = (row: { key: string; bucketStartMs: number }) =>
 function paired<O>(rows: ViewRow<O>[], truth: OracleRow[]): Array<[ViewRow<O>, OracleRow]> {
   expect(rows.map(cell)).toEqual(truth.map(cell));
   return rows.map((row, index) => [row, truth[index] as OracleRow]);
-}
-
-/**
- * HyperLogLog bound, per the sketch's stated error (relative standard error σ = 1.04/√2^p, ~99.7 % of estimates
- * within 3σ): at least 99 % of the cells (all but one when there are fewer than 200) lie within 3σ of the exact
- * count, and every cell within 5σ or 3 users. The second clause is for small cells, where the estimator is in its
- * linear-counting range and is not exact: two users whose hashes share a register (probability ≈ n²/2^(p+1))
- * cost about one whole user, more than 3σ·n when n < 1/σ.
- */
-function expectDistinctWithin(
-  cells: ReadonlyArray<readonly [estimate: number, exact: number, where: string]>,
-  precision: number,
-): void {
-  const sigma = hyperLogLogStandardError(precision);
-  let outside3Sigma = 0;
-  for (const [estimate, exact, where] of cells) {
-    const error = Math.abs(estimate - exact);
-    if (error > 3 * sigma * exact) outside3Sigma++;
-    expect(error, `${where}: estimate ${estimate}, exact ${exact}`).toBeLessThanOrEqual(
-      Math.max(5 * sigma * exact, 3),
-    );
-  }
-  expect(outside3Sigma).toBeLessThanOrEqual(Math.max(1, Math.floor(cells.length / 100)));
 }
 
 /** Quantile bound: within 1 % of the oracle's lower quantile x_⌊q·(n−1)⌋ (plus float slack). */

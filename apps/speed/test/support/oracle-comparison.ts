@@ -3,10 +3,11 @@
  * produced records; it shares no code with the pipeline): counts, sums, min and max exactly, means to 1e-9,
  * distinct users and latency quantiles within the sketches' stated bounds.
  */
-import { hyperLogLogStandardError, type QuantileSummary } from '@oxbow/dataflow';
+import type { QuantileSummary } from '@oxbow/dataflow';
 import { PAGE_VIEWS_HLL_PRECISION, type ViewName, type ViewRow } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { distinctTolerance } from '../../../../libs/views/test/support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from '../../../../libs/views/test/support/oracle.ts';
 import type { RedisLayout } from '../../src/redis-layout.ts';
 import { realtimeRows } from './speed-test-env.ts';
@@ -14,9 +15,8 @@ import { realtimeRows } from './speed-test-env.ts';
 const cell = (row: { key: string; bucketStartMs: number }) => `${row.key} @ ${row.bucketStartMs}`;
 
 function distinctWithin(estimate: number, exact: number, precision: number, where: string): void {
-  const sigma = hyperLogLogStandardError(precision);
   expect(Math.abs(estimate - exact), `${where}: users ${estimate} vs ${exact}`).toBeLessThanOrEqual(
-    Math.max(5 * sigma * exact, 3),
+    distinctTolerance(exact, precision),
   );
 }
 

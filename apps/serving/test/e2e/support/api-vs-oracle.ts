@@ -1,12 +1,6 @@
-/**
- * Compares what the serving API answers over HTTP with the DuckDB oracle of libs/views (plain SQL over the
- * records produced so far; it shares no code with the pipeline), for every view, every key and every bucket, and
- * each key's total over all time: counts, sums, minima and maxima exactly, means to 1e-9, distinct users and
- * latency quantiles within the sketches' stated error (the bounds of libs/views/test/views-vs-oracle.test.ts).
- */
-import { hyperLogLogStandardError } from '@oxbow/dataflow';
 import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
 import { expect } from 'vitest';
+import { expectDistinctWithin } from '../../../../../libs/views/test/support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from '../../../../../libs/views/test/support/oracle.ts';
 
 /** The views compared, with the field `/top` ranks by (to list the API's keys). */
@@ -53,25 +47,6 @@ type DistinctCells = Array<[estimate: number, exact: number, where: string]>;
  * the buckets (at least one) outside 3σ. Totals count only for the first clause: a key's total is nearly the same
  * user set as its biggest bucket (country_daily has two), so its error is not an independent draw.
  */
-function expectDistinctWithin(cells: DistinctCells, precision: number): void {
-  const sigma = hyperLogLogStandardError(precision);
-  let outside3Sigma = 0;
-  let buckets = 0;
-  for (const [estimate, exact, where] of cells) {
-    const error = Math.abs(estimate - exact);
-    if (!where.endsWith(' total')) {
-      buckets++;
-      if (error > 3 * sigma * exact) outside3Sigma++;
-    }
-    expect(error, `${where}: users ${estimate} vs exact ${exact}`).toBeLessThanOrEqual(
-      Math.max(5 * sigma * exact, 3),
-    );
-  }
-  expect(outside3Sigma, `distinct-user buckets outside 3σ of ${buckets}`).toBeLessThanOrEqual(
-    Math.max(1, Math.floor(buckets / 100)),
-  );
-}
-
 /** Checks one served value against its oracle row (a bucket or a total). */
 function expectValue(
   view: ComparedView,
