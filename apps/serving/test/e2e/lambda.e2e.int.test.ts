@@ -8,9 +8,8 @@
  * app SIGKILLed twice, its Redis (a private `redis-server`) restarted empty once, a batch run killed after
  * writing its data and before its manifest. Nothing lost, nothing doubled.
  *
- * Size: `OXBOW_E2E_EVENTS` events per scenario (90 % HTTP logs, 10 % sensor readings), default 20 000 (both
- * scenarios ≈ 45 s on the shared 2-core machine). The issue's 300 000: `OXBOW_E2E_EVENTS=300000` (the clean
- * scenario takes ≈ 30 s; see the report of this test's introduction for the fault scenario at that size).
+ * Size: `OXBOW_E2E_EVENTS` events per scenario (90 % HTTP logs, 10 % sensor readings), default 300 000 as the
+ * issue asks (both scenarios ≈ 80 s on the shared 2-core machine); a smaller number gives a quick local run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
@@ -18,7 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Comparison, expectApiEqualsOracle } from './support/api-vs-oracle.ts';
 import { LambdaStack, PrivateRedis } from './support/lambda-stack.ts';
 
-const EVENTS = Number(process.env.OXBOW_E2E_EVENTS ?? 20_000);
+const EVENTS = Number(process.env.OXBOW_E2E_EVENTS ?? 300_000);
 const EPOCH_MS = 3000;
 /** The stream is produced in this many chunks, with a short pause between them. */
 const CHUNKS = 10;
