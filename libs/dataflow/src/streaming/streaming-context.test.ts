@@ -259,6 +259,24 @@ describe('checkpoints and getOrCreate', () => {
     expect([...before, ...after]).toEqual(uninterrupted);
   });
 
+  it('reads incremental-window checkpoints of the earlier format (window only)', () => {
+    const { ssc } = newContext();
+    const windowed = ssc.queueStream<[string, number]>([]).reduceByKeyAndWindow(
+      (a, b) => a + b,
+      (a, b) => a - b,
+      2000,
+      1000,
+      2,
+    );
+    expect(() => windowed.restoreState({ time: 3000, partitions: [[['a', 1]], []] })).not.toThrow();
+    expect(() =>
+      windowed.restoreState({
+        window: { time: 3000, partitions: [[], []] },
+        batches: [{ time: 3000, partitions: [[], []] }],
+      }),
+    ).not.toThrow();
+  });
+
   it('refuses a checkpoint written with another batch duration or another graph', async () => {
     const location = `memory://refuse-${Date.now()}`;
     const clock = new ManualClock(0);

@@ -117,11 +117,15 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
   }
 
   override restoreState(state: unknown): void {
-    const saved = state as WindowCheckpoint<K, V> | undefined;
-    if (!saved) return;
+    if (!state) return;
+    // Checkpoints written before the in-window batches were saved hold only the window snapshot.
+    const saved: WindowCheckpoint<K, V> =
+      'window' in (state as object)
+        ? (state as WindowCheckpoint<K, V>)
+        : { window: state as StateSnapshot<[K, V]>, batches: [] };
     const ctx = this.ssc.dataflowContext;
     restoreSnapshot(ctx, this.generatedRDDs, saved.window, this.partitioner);
-    for (const batch of saved.batches) {
+    for (const batch of saved.batches ?? []) {
       this.reducedStream.adoptGenerated(batch.time, ctx.fromPartitions(batch.partitions, this.partitioner));
     }
   }
