@@ -3,7 +3,7 @@
  * exactly for counts, sums, means and extremes; within the sketches' stated error for distinct users and
  * latency quantiles.
  */
-import { DataflowContext, type QuantileSummary } from '@oxbow/dataflow';
+import { DataflowContext } from '@oxbow/dataflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpLogEvent, parseHttpLog } from '../src/events/http-log.ts';
 import { parseSensorReading, type SensorReadingEvent } from '../src/events/sensor-reading.ts';
@@ -15,6 +15,7 @@ import { VIEWS } from '../src/views/registry.ts';
 import type { TimedEvent, ViewDefinition } from '../src/views/view-definition.ts';
 import { expectDistinctWithin } from './support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from './support/oracle.ts';
+import { expectQuantilesWithin } from './support/presented-value-checks.ts';
 
 /** 22:40 UTC, so the events span two UTC days (and late events reach back two hours more). */
 const START_MS = Date.UTC(2026, 10, 23, 22, 40);
@@ -67,18 +68,6 @@ const cell = (row: { key: string; bucketStartMs: number }) =>
 function paired<O>(rows: ViewRow<O>[], truth: OracleRow[]): Array<[ViewRow<O>, OracleRow]> {
   expect(rows.map(cell)).toEqual(truth.map(cell));
   return rows.map((row, index) => [row, truth[index] as OracleRow]);
-}
-
-/** Quantile bound: within 1 % of the oracle's lower quantile x_⌊q·(n−1)⌋ (plus float slack). */
-function expectQuantilesWithin(summary: QuantileSummary, truth: OracleRow, where: string): void {
-  for (const q of ['p50', 'p95', 'p99'] as const) {
-    const exact = truth[q] as number;
-    const estimate = summary[q] as number;
-    expect(
-      Math.abs(estimate - exact),
-      `${where} ${q}: estimate ${estimate}, exact ${exact}`,
-    ).toBeLessThanOrEqual(0.01 * Math.abs(exact) + 1e-9);
-  }
 }
 
 describe('views against the DuckDB oracle', () => {

@@ -1,7 +1,11 @@
 import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
 import { expect } from 'vitest';
-import { expectDistinctWithin } from '../../../../../libs/views/test/support/distinct-tolerance.ts';
+import {
+  type DistinctCell,
+  expectDistinctWithin,
+} from '../../../../../libs/views/test/support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from '../../../../../libs/views/test/support/oracle.ts';
+import { expectPresentedValue } from '../../../../../libs/views/test/support/presented-value-checks.ts';
 
 /** The views compared, with the field `/top` ranks by (to list the API's keys). */
 const COMPARED_VIEWS = {
@@ -40,56 +44,7 @@ interface KeyAnswer {
 }
 
 /** Distinct-user estimates with their exact counts, checked together at the end. */
-type DistinctCells = Array<[estimate: number, exact: number, where: string]>;
-
-/**
- * HyperLogLog bound (relative standard error σ = 1.04/√2^p): every cell within 5σ or 3 users, and at most 1 % of
- * the buckets (at least one) outside 3σ. Totals count only for the first clause: a key's total is nearly the same
- * user set as its biggest bucket (country_daily has two), so its error is not an independent draw.
- */
-/** Checks one served value against its oracle row (a bucket or a total). */
-function expectValue(
-  view: ComparedView,
-  value: Value,
-  truth: OracleRow,
-  where: string,
-  distinct: DistinctCells,
-): void {
-  switch (view) {
-    case 'page_views_hourly': {
-      expect({ hits: value.hits, errors: value.errors, bytes: value.bytes }, where).toEqual({
-        hits: truth.hits,
-        errors: truth.errors,
-        bytes: truth.bytes,
-      });
-      distinct.push([value.uniqueUsers as number, truth.uniqueUsers as number, where]);
-      const latency = value.latencyMs as Record<string, number>;
-      for (const q of ['p50', 'p95', 'p99'] as const) {
-        const exact = truth[q] as number;
-        expect(
-          Math.abs((latency[q] as number) - exact),
-          `${where} latency ${q}: ${latency[q]} vs ${exact}`,
-        ).toBeLessThanOrEqual(0.01 * Math.abs(exact) + 1e-9);
-      }
-      break;
-    }
-    case 'country_daily':
-      expect(value.hits, where).toBe(truth.hits);
-      distinct.push([value.uniqueUsers as number, truth.uniqueUsers as number, where]);
-      break;
-    case 'status_minutely':
-      expect(value.hits, where).toBe(truth.hits);
-      break;
-    case 'sensor_hourly':
-      expect({ count: value.count, min: value.min, max: value.max }, where).toEqual({
-        count: truth.count,
-        min: truth.min,
-        max: truth.max,
-      });
-      expect(value.temperature as number, where).toBeCloseTo(truth.temperature as number, 9);
-      break;
-  }
-}
+type DistinctCells = DistinctCell[];
 
 /** Runs `work` over `items` with at most `width` in flight. */
 async function inParallel<T>(
@@ -152,9 +107,17 @@ export async function expectApiEqualsOracle(
           `${where} buckets`,
         ).toEqual(truth.map((row) => row.bucketStartMs));
         answer.buckets.forEach((bucket, index) => {
-          expectValue(view, bucket.value, truth[index] as OracleRow, `${where} @ ${bucket.bucket}`, distinct);
+          expectPresentedValue(
+            view,
+            bucket.value,
+            truth[index] as OracleRow,
+            `${where} @ ${bucket.bucket}`,
+            (cell) => distinct.push(cell),
+          );
         });
-        expectValue(view, answer.total, totals.get(key) as OracleRow, `${where} total`, distinct);
+        expectPresentedValue(view, answer.total, totals.get(key) as OracleRow, `${where} total`, (cell) =>
+          distinct.push(cell),
+        );
         cells += truth.length;
       });
       if (view === 'page_views_hourly') expectDistinctWithin(distinct, PAGE_VIEWS_HLL_PRECISION);
