@@ -15,7 +15,6 @@ import { type DStream, type MapWithStateStream, StateSpec } from '@oxbow/dataflo
 import { requireArgument } from '../errors.ts';
 import type { HttpLogEvent } from '../events/http-log.ts';
 import type { SensorReadingEvent } from '../events/sensor-reading.ts';
-import { recoverableBatches } from './recoverable-batches.ts';
 
 /** The names of the speed-only views (Redis `oxbow:live:<name>`). */
 export const LIVE_VIEW_NAMES = ['live_requests_5m', 'active_sessions', 'sensor_anomalies'] as const;
@@ -77,18 +76,17 @@ export function liveRequestsByPath(
     windowMs > 0 && slideMs > 0 && windowMs % slideMs === 0,
     `live_requests_5m: the window (${windowMs} ms) must be a positive multiple of the slide (${slideMs} ms)`,
   );
-  // The batches leaving the window come back from the checkpoint after a restart (see recoverableBatches).
-  const perBatch = events
+  // The incremental window checkpoints its per-batch counts, so the batches leaving it survive a restart.
+  return events
     .map((event): [string, number] => [event.path, 1])
-    .reduceByKey((a: number, b: number) => a + b);
-  return recoverableBatches(perBatch, windowMs + slideMs).reduceByKeyAndWindow(
-    (a: number, b: number) => a + b,
-    (a: number, b: number) => a - b,
-    windowMs,
-    slideMs,
-    undefined,
-    ([, requests]) => requests > 0,
-  );
+    .reduceByKeyAndWindow(
+      (a: number, b: number) => a + b,
+      (a: number, b: number) => a - b,
+      windowMs,
+      slideMs,
+      undefined,
+      ([, requests]) => requests > 0,
+    );
 }
 
 /** The served value of `live_requests_5m`. */
