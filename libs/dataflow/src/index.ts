@@ -6,7 +6,7 @@ export * from './aggregators/index.ts';
 export * as aggregators from './aggregators/index.ts';
 export { DataflowContext, type DataflowContextOptions } from './context.ts';
 export { DATAFLOW_ERROR_CODES, DataflowError, type DataflowErrorCode } from './errors.ts';
-export { defineJob, type JobDefinition, type RddFactory } from './jobs/job-definition.ts';
+export { defineJob, type JobDefinition, type JobOptions, type RddFactory } from './jobs/job-definition.ts';
 export { hashCode } from './keys/java-hash.ts';
 export { KeyMap } from './keys/key-map.ts';
 export { type Comparator, naturalCompare } from './keys/ordering.ts';

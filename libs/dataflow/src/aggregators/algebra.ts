@@ -82,6 +82,13 @@ export interface Aggregator<In, State, Out> extends Monoid<State> {
   readonly errorBound: ErrorBound;
   /** Bytes for states. */
   readonly codec: Codec<State>;
+  /**
+   * The functions this aggregator reads its inputs with (an extractor or a predicate), in order, when it has
+   * any: what a view's fingerprint hashes and what the batch layer's SQL compiler reads.
+   */
+  readonly inputs?: ReadonlyArray<(...args: never[]) => unknown>;
+  /** Parameters that change the states (e.g. `{ precision: 12 }`), for fingerprints and SQL compilation. */
+  readonly parameters?: Readonly<Record<string, string | number | boolean>>;
   /** The state of a single input (a fresh value). */
   prepare(input: In): State;
   /** Folds one input into `state` (may update `state` in place) and returns the updated state. */
@@ -158,6 +165,8 @@ export function andThenPresent<In, State, Out, Next>(
     approximate: aggregator.approximate,
     errorBound: aggregator.errorBound,
     codec: aggregator.codec,
+    ...(aggregator.inputs === undefined ? {} : { inputs: aggregator.inputs }),
+    ...(aggregator.parameters === undefined ? {} : { parameters: aggregator.parameters }),
     get zero() {
       return aggregator.zero;
     },

@@ -23,6 +23,7 @@ export function count<In = unknown>(predicate?: (input: In) => boolean): GroupAg
     approximate: false,
     errorBound: { kind: 'exact' },
     codec: countCodec,
+    ...(predicate === undefined ? {} : { inputs: [predicate] }),
     zero: 0,
     plus: sumMonoid.plus,
     negate: sumMonoid.negate,

@@ -69,6 +69,7 @@ export function distinctSet<In, V extends HashableValue>(
   const union = setUnionMonoid<V>();
   return {
     kind: 'distinctSet',
+    inputs: [extract],
     commutative: true,
     approximate: false,
     errorBound: { kind: 'exact' },

@@ -42,6 +42,7 @@ function extreme<In>(
 ): Aggregator<In, number, number | undefined> {
   return {
     kind,
+    inputs: [extract],
     commutative: true,
     approximate: false,
     errorBound: { kind: 'exact' },

@@ -244,6 +244,8 @@ export function hyperLogLog<In>(
   const monoid = hyperLogLogMonoid(precision);
   return {
     kind: 'hyperLogLog',
+    inputs: [extract],
+    parameters: { precision },
     commutative: true,
     approximate: true,
     errorBound: { kind: 'relative-standard-error', relative: hyperLogLogStandardError(precision) },

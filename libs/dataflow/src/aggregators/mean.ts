@@ -56,6 +56,7 @@ export function mean<In>(
 ): GroupAggregator<In, MeanState, number | undefined> {
   return {
     kind: 'mean',
+    inputs: [extract],
     commutative: true,
     approximate: false,
     errorBound: { kind: 'exact' },

@@ -361,6 +361,8 @@ export function quantiles<In>(
   const resolved = resolveOptions(options);
   return {
     kind: 'quantiles',
+    inputs: [extract],
+    parameters: { relativeAccuracy: resolved.relativeAccuracy, maxBuckets: resolved.maxBuckets },
     commutative: true,
     approximate: true,
     errorBound: { kind: 'relative-value', relative: resolved.relativeAccuracy },

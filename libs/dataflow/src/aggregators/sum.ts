@@ -35,6 +35,7 @@ const sumCodec = numberCodec(FORMAT_TAGS.sum, 'sum state');
 export function sum<In>(extract: (input: In) => NumericInput): GroupAggregator<In, number, number> {
   return {
     kind: 'sum',
+    inputs: [extract],
     commutative: true,
     approximate: false,
     errorBound: { kind: 'exact' },

@@ -332,6 +332,8 @@ export function topK<In, T extends HashableValue>(
   }
   return {
     kind: 'topK',
+    inputs: [extract],
+    parameters: { k, capacity },
     commutative: true,
     approximate: true,
     errorBound: { kind: 'count-overestimate', fractionOfTotal: 1 / capacity },

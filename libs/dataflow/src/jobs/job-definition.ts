@@ -30,6 +30,17 @@ export interface JobDefinition<I, R> {
    * thread (no `Math.random()`, no clock, no driver state other than `input`).
    */
   readonly build: (factory: RddFactory, input: I) => R;
+  /**
+   * Awaited in a worker before `build` is replayed there, e.g. to import a user's module named by the input
+   * (the driver awaits it itself before `ctx.job`). Optional.
+   */
+  readonly prepare?: (input: I) => Promise<void>;
+}
+
+/** Options of {@link defineJob}. */
+export interface JobOptions<I> {
+  /** See {@link JobDefinition.prepare}. */
+  readonly prepare?: (input: I) => Promise<void>;
 }
 
 /**
@@ -37,6 +48,7 @@ export interface JobDefinition<I, R> {
  *
  * @param moduleUrl `import.meta.url` of the module that exports the job
  * @param exportName the name the job is exported under
+ * @param options `prepare`: async work a worker awaits before rebuilding the job (e.g. loading a module)
  *
  * @example
  * ```ts
@@ -57,8 +69,11 @@ export function defineJob<I, R>(
   moduleUrl: string,
   exportName: string,
   build: (factory: RddFactory, input: I) => R,
+  options: JobOptions<I> = {},
 ): JobDefinition<I, R> {
-  return { moduleUrl, exportName, build };
+  return options.prepare === undefined
+    ? { moduleUrl, exportName, build }
+    : { moduleUrl, exportName, build, prepare: options.prepare };
 }
 
 /** One build of a job on the driver: the ids it took, in order, so a worker's rebuild takes the same ones. */

@@ -126,6 +126,7 @@ export async function replayJob(
       `${instance.moduleUrl} does not export a job named ${instance.exportName}`,
     );
   }
+  if (definition.prepare !== undefined) await definition.prepare(instance.input);
   const host = new ReplayHost(instance, defaultParallelism);
   definition.build(host, instance.input);
   host.verifyComplete();
