@@ -1,23 +1,42 @@
 /**
  * Enforces the dependency direction of ARCHITECTURE.md between workspace projects, by their Nx tags:
- * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours; tools → anything.
+ * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours but the contracts; tools → anything.
+ * The contracts (`type:contract`, `@oxbow/contracts`) may be imported by every project and import nothing of ours
+ * (docs/decisions/0005-contracts-library.md).
  * Every `@oxbow/*` import in a project's sources must be allowed by these rules and declared in its package.json.
  * Exits non-zero, listing every violation, when a rule is broken.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-type Tag = 'type:core' | 'type:domain' | 'type:adapter' | 'type:app' | 'type:cli' | 'type:tool';
+type Tag =
+  | 'type:contract'
+  | 'type:core'
+  | 'type:domain'
+  | 'type:adapter'
+  | 'type:app'
+  | 'type:cli'
+  | 'type:tool';
 
 /** Which tags a project with the key tag may import from. */
 export const ALLOWED: Readonly<Record<Tag, readonly Tag[]>> = {
-  'type:core': [],
-  'type:domain': ['type:core'],
-  'type:adapter': ['type:core'],
-  'type:app': ['type:core', 'type:domain', 'type:adapter'],
+  /** The layer contracts and the error base: dependency-free, so that anything may depend on them. */
+  'type:contract': [],
+  'type:core': ['type:contract'],
+  'type:domain': ['type:contract', 'type:core'],
+  'type:adapter': ['type:contract', 'type:core'],
+  'type:app': ['type:contract', 'type:core', 'type:domain', 'type:adapter'],
   /** The `oxbow` command starts the apps. */
-  'type:cli': ['type:core', 'type:domain', 'type:adapter', 'type:app'],
-  'type:tool': ['type:core', 'type:domain', 'type:adapter', 'type:app', 'type:cli', 'type:tool'],
+  'type:cli': ['type:contract', 'type:core', 'type:domain', 'type:adapter', 'type:app'],
+  'type:tool': [
+    'type:contract',
+    'type:core',
+    'type:domain',
+    'type:adapter',
+    'type:app',
+    'type:cli',
+    'type:tool',
+  ],
 };
 
 interface Project {
