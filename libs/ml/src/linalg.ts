@@ -74,7 +74,15 @@ export function checkVector(v: unknown, what: string, dimension?: number): asser
   }
 }
 
-/** A copy of `v` as a fresh mutable array. */
-export function copyVector(v: Vector): number[] {
-  return Array.from(v);
+/**
+ * A frozen copy of `v` with −0 stored as 0: JSON has no −0, and no computation of the models tells them apart,
+ * so saved models read back exactly.
+ */
+export function frozenVector(v: Vector): Vector {
+  return Object.freeze(Array.from(v, positiveZero));
+}
+
+/** `x`, with −0 as 0. */
+export function positiveZero(x: number): number {
+  return x === 0 ? 0 : x;
 }

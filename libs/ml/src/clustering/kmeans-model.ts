@@ -14,7 +14,7 @@ import {
   kmeansStatsKernel,
   withParams,
 } from '../internal/kernels.ts';
-import { checkVector, closestCenter, type Vector } from '../linalg.ts';
+import { checkVector, closestCenter, frozenVector, type Vector } from '../linalg.ts';
 import {
   MODEL_FORMAT,
   parseModelDocument,
@@ -89,7 +89,7 @@ export class KMeansModel {
     this.clusterCenters = Object.freeze(
       clusterCenters.map((center, i) => {
         checkVector(center, `cluster center ${i}`, dimension);
-        return Object.freeze(Array.from(center));
+        return frozenVector(center);
       }),
     );
     this.summary = summary && freezeSummary(summary);
@@ -203,7 +203,7 @@ export class StreamingKMeansModel extends KMeansModel {
         `cluster weights must be finite and non-negative, got ${w}`,
       );
     }
-    this.clusterWeights = Object.freeze(Array.from(clusterWeights));
+    this.clusterWeights = frozenVector(clusterWeights);
   }
 
   /**

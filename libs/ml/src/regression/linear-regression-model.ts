@@ -5,7 +5,7 @@
 import { RDD } from '@oxbow/dataflow';
 import { MlError, requireArgument } from '../errors.ts';
 import { type LinearParams, linearPredictKernel, withParams } from '../internal/kernels.ts';
-import { checkVector, dot, type Vector } from '../linalg.ts';
+import { checkVector, dot, frozenVector, positiveZero, type Vector } from '../linalg.ts';
 import { MODEL_FORMAT, parseModelDocument, readEnvelope, readNumber, readVector } from '../serialization.ts';
 
 /** What the gradient descent that made a model measured. */
@@ -59,8 +59,8 @@ export class LinearRegressionModel {
   constructor(weights: Vector, intercept = 0, summary?: SgdSummary) {
     checkVector(weights, 'the weights');
     requireArgument(Number.isFinite(intercept), `the intercept must be finite, got ${intercept}`);
-    this.weights = Object.freeze(Array.from(weights));
-    this.intercept = intercept;
+    this.weights = frozenVector(weights);
+    this.intercept = positiveZero(intercept);
     this.summary =
       summary && Object.freeze({ ...summary, lossHistory: Object.freeze(Array.from(summary.lossHistory)) });
   }
