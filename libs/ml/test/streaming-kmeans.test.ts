@@ -269,6 +269,10 @@ describe('StreamingKMeans on known clusters', () => {
     expect(() => kmeans.setHalfLife(0, 'batches')).toThrow('positive');
     expect(kmeans.setHalfLife(2, 'points').decayFactor).toBeCloseTo(Math.SQRT1_2, 15);
     expect(kmeans.timeUnit).toBe('points');
+    kmeans.setInitialCenters([[0], [1]], [1, 1]).setK(3);
+    const ssc = new StreamingContext(ctx, 1000, { clock: new ManualClock(0) });
+    const points = new TestInputStream<Vector>(ssc, [], 1);
+    expect(() => kmeans.trainOn(points)).toThrow('k is 3 but the initial model has 2 centers');
   });
 });
 

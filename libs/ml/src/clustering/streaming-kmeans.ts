@@ -178,7 +178,11 @@ export class StreamingKMeans {
    * Every batch counts, an empty one too (with `'batches'`, it decays the weights).
    */
   trainOn(data: DStream<Vector>): void {
-    this.requireModel();
+    const model = this.requireModel();
+    requireArgument(
+      model.k === this.kValue,
+      `k is ${this.kValue} but the initial model has ${model.k} centers: set the initial centers after setK`,
+    );
     new ModelTrainingDStream<Vector>(data, this.learner());
   }
 

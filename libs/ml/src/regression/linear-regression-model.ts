@@ -112,7 +112,11 @@ export class LinearRegressionModel {
     return new LinearRegressionModel(weights, intercept, readSummary(document.summary));
   }
 
-  /** The parameters the prediction kernels receive. */
+  /**
+   * The parameters the kernels receive (used by the streaming algorithm).
+   *
+   * @internal
+   */
   params(fitIntercept = false): LinearParams {
     return { weights: this.weights, intercept: this.intercept, fitIntercept };
   }
