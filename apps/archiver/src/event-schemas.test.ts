@@ -20,7 +20,7 @@ describe('parseTopicSpecs', () => {
     expect(() => parseTopicSpecs('clicks')).toThrow(/unknown schema "clicks".*TOPIC:SCHEMA/);
     expect(() => parseTopicSpecs('http_logs,http_logs')).toThrow(/listed twice/);
     expect(() => parseTopicSpecs(' , ')).toThrow(ArchiverError);
-    expect(() => parseTopicSpecs('a:b:c')).toThrow(/bad topic/);
+    expect(() => parseTopicSpecs('a:b:c')).toThrow(/OXBOW_ARCHIVER_TOPICS: bad topic "a:b:c"/);
   });
 
   it('validates with the views parser and keeps the typed fields', () => {

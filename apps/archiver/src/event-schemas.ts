@@ -3,6 +3,7 @@
  * row schema of the master dataset (the event's fields, then `kafkaPartition`, `kafkaOffset`, `appendTimeMs`).
  */
 import { defineParquetSchema, type ParquetSchema } from '@oxbow/connectors';
+import { parseTopicBindings } from '@oxbow/contracts';
 import {
   HTTP_LOG_LAKE_COLUMNS,
   HTTP_LOGS_TOPIC,
@@ -52,34 +53,26 @@ export interface TopicSpec {
 }
 
 /**
- * Parses `OXBOW_ARCHIVER_TOPICS`: comma-separated `TOPIC` or `TOPIC:SCHEMA` (the schema defaults to the topic name).
+ * Reads `OXBOW_ARCHIVER_TOPICS` (comma-separated `TOPIC` or `TOPIC:SCHEMA`, the schema defaulting to the topic
+ * name; parsed by `parseTopicBindings` of `@oxbow/contracts`, which throws `OXBOW_TOPIC_BINDING` on a malformed
+ * entry or a topic listed twice) and resolves each schema.
  *
  * @example
  * parseTopicSpecs('http_logs,edge_logs:http_logs'); // two topics, both with the http_logs schema
  */
 export function parseTopicSpecs(text: string): TopicSpec[] {
-  const specs: TopicSpec[] = [];
-  for (const item of text.split(',').map((part) => part.trim())) {
-    if (item === '') continue;
-    const [topic = '', schemaName = topic, ...extra] = item.split(':').map((part) => part.trim());
-    if (topic === '' || extra.length > 0 || !/^[A-Za-z0-9._-]+$/.test(topic)) {
-      throw new ArchiverError(
-        'OXBOW_ARCHIVER_BAD_OPTIONS',
-        `bad topic "${item}" (expected TOPIC or TOPIC:SCHEMA)`,
-      );
-    }
-    const schema = EVENT_SCHEMAS[schemaName];
-    if (!schema) {
-      throw new ArchiverError(
-        'OXBOW_ARCHIVER_UNKNOWN_SCHEMA',
-        `topic ${topic}: unknown schema "${schemaName}" (known: ${Object.keys(EVENT_SCHEMAS).join(', ')}); write TOPIC:SCHEMA`,
-      );
-    }
-    if (specs.some((spec) => spec.topic === topic)) {
-      throw new ArchiverError('OXBOW_ARCHIVER_BAD_OPTIONS', `topic ${topic} is listed twice`);
-    }
-    specs.push({ topic, schema });
-  }
+  const specs = parseTopicBindings(text, 'OXBOW_ARCHIVER_TOPICS').map(
+    ({ topic, schema: name }): TopicSpec => {
+      const schema = EVENT_SCHEMAS[name];
+      if (!schema) {
+        throw new ArchiverError(
+          'OXBOW_ARCHIVER_UNKNOWN_SCHEMA',
+          `topic ${topic}: unknown schema "${name}" (known: ${Object.keys(EVENT_SCHEMAS).join(', ')}); write TOPIC:SCHEMA`,
+        );
+      }
+      return { topic, schema };
+    },
+  );
   if (specs.length === 0) throw new ArchiverError('OXBOW_ARCHIVER_BAD_OPTIONS', 'no topics to archive');
   return specs;
 }

@@ -8,10 +8,6 @@ export const BATCH_ERROR_CODES = [
   'OXBOW_BATCH_LOCKED',
   /** The run lost its lock (it expired and another run took it over) before publishing. */
   'OXBOW_BATCH_LOCK_LOST',
-  /** A lake file breaks the layout of docs/design/0002-layer-contracts.md (bad name, unreadable `_sealed`). */
-  'OXBOW_BATCH_LAKE_LAYOUT',
-  /** A manifest cannot be read or parsed. */
-  'OXBOW_BATCH_MANIFEST',
   /** The DuckDB engine was asked for a view it has no SQL plan for. */
   'OXBOW_BATCH_NO_SQL_PLAN',
 ] as const;

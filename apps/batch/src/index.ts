@@ -20,15 +20,16 @@ export {
   type SensorReadingRow,
   sensorReadingEventOf,
 } from './lake/event-schemas.ts';
-export * from './lake/lake-layout.ts';
-export { type BatchConfig, storageOptionsOf } from './lake/storage-options.ts';
 export {
-  type BatchManifest,
-  decodeManifest,
-  listManifestHistory,
-  type ManifestView,
-  readCurrentManifest,
-} from './publish/manifest.ts';
+  classifyTopicFiles,
+  completeThrough,
+  type ListedPartFile,
+  lastSealedAtOrBefore,
+  type TopicListing,
+  watermarkEpoch,
+} from './lake/lake-listing.ts';
+export { type BatchConfig, storageOptionsOf } from './lake/storage-options.ts';
+export { listManifestHistory, readCurrentManifest } from './publish/manifest.ts';
 export { collectGarbage, type RetentionOptions } from './publish/retention.ts';
 export { DUCKDB_FILE, presentedColumns } from './publish/view-tables.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';

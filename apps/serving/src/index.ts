@@ -6,7 +6,7 @@ export { type BatchRunRecord, BatchRuns, type TriggerBatchRun } from './batch-ru
 export { BatchSnapshot, type BucketRange, type StoredState } from './batch-snapshot.ts';
 export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './batch-store.ts';
 export { httpStatusOf, SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
-export { type BatchManifest, MANIFEST_PATH, parseManifest, readCurrentManifest } from './manifest.ts';
+export { type ReadManifestOptions, readCurrentManifest } from './manifest.ts';
 export { RealtimeStore, type SpeedStatus } from './realtime-store.ts';
 export { LIVE_VIEWS } from './routes/schemas.ts';
 export { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';

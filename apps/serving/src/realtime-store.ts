@@ -4,6 +4,7 @@
  * listed in `<prefix>rtepochs:<view>`, the keys of an epoch in `<prefix>rtkeys:<view>:<epoch>`, the speed
  * layer's status and the speed-only live views.
  */
+import { parseTopicBindings } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import type { BucketRange, StoredState } from './batch-snapshot.ts';
 import { ServingError } from './errors.ts';
@@ -39,20 +40,16 @@ export class RealtimeStore {
   }
 
   /**
-   * Parses the speed layer's topic setting (`OXBOW_SPEED_TOPICS`: comma-separated `TOPIC` or `TOPIC:SCHEMA`) into
-   * the Kafka topic of each event topic.
+   * The Kafka topic of each event topic from the speed layer's topic setting (`OXBOW_SPEED_TOPICS`, parsed by
+   * `parseTopicBindings` of `@oxbow/contracts`).
    *
    * @example
    * RealtimeStore.kafkaTopicsOf('web-logs:http_logs,sensor_readings'); // { http_logs: 'web-logs', sensor_readings: 'sensor_readings' }
    */
   static kafkaTopicsOf(speedTopics: string): Record<string, string> {
     const topics: Record<string, string> = {};
-    for (const entry of speedTopics.split(',').map((e) => e.trim())) {
-      if (entry === '') continue;
-      const separator = entry.lastIndexOf(':');
-      if (separator < 0) topics[entry] = entry;
-      else topics[entry.slice(separator + 1)] = entry.slice(0, separator);
-    }
+    for (const { topic, schema } of parseTopicBindings(speedTopics, 'OXBOW_SPEED_TOPICS'))
+      topics[schema] = topic;
     return topics;
   }
 

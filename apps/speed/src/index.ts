@@ -3,7 +3,7 @@
  * streams and keeps their increments per (view, epoch, partition, key, bucket) in Redis, exactly once, plus the
  * live views; `oxbow speed` runs it until SIGTERM.
  */
-export { type BatchManifest, MANIFEST_PATH, parseManifest, readManifest } from './batch-manifest.ts';
+export { type ManifestRead, readManifest } from './batch-manifest.ts';
 export {
   COMMIT_LUA,
   type CommitRange,
@@ -14,7 +14,7 @@ export {
 export { type ExpiryOutcome, expireEpochs } from './epoch-expiry.ts';
 export { SPEED_ERROR_CODES, SpeedError, type SpeedErrorCode } from './errors.ts';
 export { ensureGeneration, readGeneration } from './generation.ts';
-export { computeIncrements, epochOf, type Increment, incrementView } from './increments.ts';
+export { computeIncrements, type Increment, incrementView } from './increments.ts';
 export { type IncrementsKeyParts, RedisLayout } from './redis-layout.ts';
 export {
   defaultCheckpointDir,

@@ -5,6 +5,7 @@
  */
 import type { OxbowConfig } from '@oxbow/config';
 import type { KafkaConsumerTuning, OpenFileSystemOptions } from '@oxbow/connectors';
+import { parseTopicBindings } from '@oxbow/contracts';
 import { type LiveViewOptions, VIEW_NAMES, type ViewName, type ViewTopic } from '@oxbow/views';
 import { SpeedError } from './errors.ts';
 
@@ -58,8 +59,9 @@ export interface SpeedSettings {
 }
 
 /**
- * Parses `OXBOW_SPEED_TOPICS`: comma-separated `TOPIC` or `TOPIC:SCHEMA`, the schema an event topic
- * (`http_logs`, `sensor_readings`; default the topic's own name). One Kafka topic per event topic.
+ * Reads `OXBOW_SPEED_TOPICS` (comma-separated `TOPIC` or `TOPIC:SCHEMA`, parsed by `parseTopicBindings` of
+ * `@oxbow/contracts`) into the Kafka topic of each event topic; the schema must be one the views read
+ * (`http_logs`, `sensor_readings`), and one Kafka topic per event topic.
  *
  * @example
  * ```ts
@@ -68,17 +70,11 @@ export interface SpeedSettings {
  */
 export function parseSpeedTopics(text: string): Partial<Record<ViewTopic, string>> {
   const topics: Partial<Record<ViewTopic, string>> = {};
-  for (const entry of text
-    .split(',')
-    .map((e) => e.trim())
-    .filter((e) => e !== '')) {
-    const separator = entry.lastIndexOf(':');
-    const topic = separator < 0 ? entry : entry.slice(0, separator);
-    const schema = separator < 0 ? entry : entry.slice(separator + 1);
+  for (const { topic, schema } of parseTopicBindings(text, 'OXBOW_SPEED_TOPICS')) {
     if (schema !== 'http_logs' && schema !== 'sensor_readings') {
       throw new SpeedError(
         'OXBOW_SPEED_BAD_OPTIONS',
-        `OXBOW_SPEED_TOPICS entry "${entry}": the schema must be http_logs or sensor_readings`,
+        `OXBOW_SPEED_TOPICS: topic ${topic} has schema "${schema}"; the schema must be http_logs or sensor_readings`,
       );
     }
     if (topics[schema] !== undefined) {

@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeManifest, MANIFEST_PATH } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,8 +170,8 @@ describe('startSpeed', () => {
     );
     mkdirSync(join(names.lakeDir, 'views'), { recursive: true });
     writeFileSync(
-      join(names.lakeDir, 'views', '_manifest.json'),
-      JSON.stringify({
+      join(names.lakeDir, MANIFEST_PATH),
+      encodeManifest({
         format: 'oxbow-batch-manifest',
         version: 1,
         runId: 'test',
@@ -178,6 +179,10 @@ describe('startSpeed', () => {
         watermarkEpoch: watermark,
         endOffsets: {},
         views: [],
+        duckdb: 'views/v=test/views.duckdb',
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationsMs: { read: 0, compute: 0, write: 0 },
       }),
     );
     await waitFor(

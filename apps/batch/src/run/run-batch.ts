@@ -8,6 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import {
+  type BatchManifest,
+  decodeSealedMarker,
+  encodeManifest,
+  historyManifestPath,
+  MANIFEST_PATH,
+  parseTopicBindings,
+  sealedPath,
+  topicPrefix,
+  versionDir,
+} from '@oxbow/contracts';
 import { DataflowContext } from '@oxbow/dataflow';
 import { VIEW_NAMES, VIEWS, type ViewName, type ViewTopic, viewByName } from '@oxbow/views';
 import { batchViewJob, type ViewCell } from '../compute/batch-view-job.ts';
@@ -16,17 +27,11 @@ import { hasSqlPlan } from '../compute/sql-plans.ts';
 import { BatchError } from '../errors.ts';
 import {
   classifyTopicFiles,
-  historyManifestPath,
   lastSealedAtOrBefore,
-  MANIFEST_PATH,
-  parseSealedMarker,
-  sealedPath,
   type TopicListing,
-  versionDir,
   watermarkEpoch,
-} from '../lake/lake-layout.ts';
+} from '../lake/lake-listing.ts';
 import { type BatchConfig, storageOptionsOf } from '../lake/storage-options.ts';
-import { type BatchManifest, encodeManifest } from '../publish/manifest.ts';
 import { collectGarbage } from '../publish/retention.ts';
 import { DUCKDB_FILE, writeViewTables } from '../publish/view-tables.ts';
 import { LakeLock } from './lake-lock.ts';
@@ -103,16 +108,15 @@ function selectViews(names: readonly string[] | undefined): ViewName[] {
  */
 function lakeTopicsOf(archiverTopics: string | undefined): Map<string, string> {
   const topics = new Map<string, string>();
-  for (const entry of (archiverTopics ?? '').split(',').map((e) => e.trim())) {
-    const separator = entry.lastIndexOf(':');
-    if (separator > 0) topics.set(entry.slice(separator + 1), entry.slice(0, separator));
+  for (const { topic, schema } of parseTopicBindings(archiverTopics ?? '', 'OXBOW_ARCHIVER_TOPICS')) {
+    if (topic !== schema) topics.set(schema, topic);
   }
   return topics;
 }
 
 async function listTopic(fs: FileSystem, topic: string): Promise<TopicListing> {
   const files: Array<{ path: string; size: number }> = [];
-  for await (const file of fs.list(`events/${topic}/`)) files.push(file);
+  for await (const file of fs.list(topicPrefix(topic))) files.push(file);
   return classifyTopicFiles(topic, files);
 }
 
@@ -196,7 +200,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       const sealed = lastSealedAtOrBefore(listing, watermark);
       if (sealed !== undefined) {
         const path = sealedPath(topic, sealed);
-        endOffsets[topic] = { ...parseSealedMarker(await fs.read(path), path).endOffsets };
+        endOffsets[topic] = { ...decodeSealedMarker(await fs.read(path), path).endOffsets };
       }
     }
     progress.log('watermark', { runId, watermarkEpoch: watermark, files: Object.fromEntries(filesOf) });

@@ -5,6 +5,7 @@
  * every epoch but the last of each topic.
  */
 import { type FileSystem, writeParquet } from '@oxbow/connectors';
+import { encodeSealedMarker, epochOf, partFilePath, sealedPath } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -14,7 +15,6 @@ import {
   type SensorReading,
 } from '@oxbow/views';
 import { HTTP_LOG_ROW_SCHEMA, SENSOR_READING_ROW_SCHEMA } from '../../src/lake/event-schemas.ts';
-import { epochDir, partFileName, sealedPath } from '../../src/lake/lake-layout.ts';
 
 /** What the generated lake holds. */
 export interface GeneratedLake {
@@ -70,7 +70,7 @@ async function writeTopic<R extends { ts: string }>(
   records.forEach((record, index) => {
     const tsMs = Date.parse(record.ts);
     appendTimeMs = Math.max(appendTimeMs, tsMs);
-    const epoch = Math.floor(appendTimeMs / epochMs);
+    const epoch = epochOf(appendTimeMs, epochMs);
     const partition = index % partitions;
     const offset = nextOffset[partition] ?? 0;
     nextOffset[partition] = offset + 1;
@@ -82,7 +82,13 @@ async function writeTopic<R extends { ts: string }>(
     out.push({ record, epoch });
   });
   for (const file of byFile.values()) {
-    const path = `${epochDir(topic, file.epoch)}/${partFileName(file.partition, file.first, file.last)}`;
+    const path = partFilePath({
+      topic,
+      epoch: file.epoch,
+      partition: file.partition,
+      firstOffset: BigInt(file.first),
+      lastOffset: BigInt(file.last),
+    });
     const schema = topic === 'http_logs' ? HTTP_LOG_ROW_SCHEMA : SENSOR_READING_ROW_SCHEMA;
     // biome-ignore lint/suspicious/noExplicitAny: rows are built per topic by `toRow`, matching `schema`.
     await writeParquet(fs, path, schema as any, file.rows as any, { rowGroupRows: 500 });
@@ -100,7 +106,7 @@ async function writeTopic<R extends { ts: string }>(
     }
     endOffsets.set(epoch, offsets);
     const marker = { topic, epoch, epochMs, sealedAt: new Date(NOW).toISOString(), endOffsets: offsets };
-    await fs.putAtomic(sealedPath(topic, epoch), new TextEncoder().encode(JSON.stringify(marker)));
+    await fs.putAtomic(sealedPath(topic, epoch), encodeSealedMarker(marker));
   }
   return { records: out, sealed, endOffsets, files: byFile.size };
 }
