@@ -1,6 +1,8 @@
 /**
- * The one error type of `@oxbow/ml`: a closed set of codes, a `retriable` flag and the `cause`.
+ * The one error type of `@oxbow/ml`: a closed set of codes, a `retriable` flag and the `cause` (an
+ * {@link OxbowError}).
  */
+import { OxbowError } from '@oxbow/contracts';
 
 /** Every code an ML error can carry. */
 export const ML_ERROR_CODES = [
@@ -17,15 +19,10 @@ export const ML_ERROR_CODES = [
 /** A code from {@link ML_ERROR_CODES}. */
 export type MlErrorCode = (typeof ML_ERROR_CODES)[number];
 
-/** Options of {@link MlError}. */
-export interface MlErrorOptions {
-  cause?: unknown;
-  retriable?: boolean;
-}
-
 /**
- * An error raised by `@oxbow/ml`. Errors raised inside tasks (a point with the wrong number of dimensions, a
- * non-finite coordinate) reach the caller as the engine's `DataflowError` `OXBOW_TASK_FAILED` with the message.
+ * An error raised by `@oxbow/ml` (an {@link OxbowError}, so the CLI, the API and retry loops handle it by `code`).
+ * Errors raised inside tasks (a point with the wrong number of dimensions, a non-finite coordinate) reach the
+ * caller as the engine's `DataflowError` `OXBOW_TASK_FAILED` with the message.
  *
  * @example
  * ```ts
@@ -33,25 +30,7 @@ export interface MlErrorOptions {
  * catch (e) { if (MlError.is(e, 'OXBOW_INVALID_MODEL')) console.error(e.message); }
  * ```
  */
-export class MlError extends Error {
-  /** What went wrong, from {@link ML_ERROR_CODES}. */
-  readonly code: MlErrorCode;
-  /** Whether retrying the same call may succeed (never, for the errors of this library). */
-  readonly retriable: boolean;
-
-  /** Makes an error with `code` and `message`. */
-  constructor(code: MlErrorCode, message: string, options: MlErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'MlError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-
-  /** True when `error` is an {@link MlError}, with the given code when one is named. */
-  static is(error: unknown, code?: MlErrorCode): error is MlError {
-    return error instanceof MlError && (code === undefined || error.code === code);
-  }
-}
+export class MlError extends OxbowError<MlErrorCode> {}
 
 /** Throws `OXBOW_INVALID_ARGUMENT` with `message` unless `condition` holds. */
 export function requireArgument(condition: boolean, message: string): asserts condition {

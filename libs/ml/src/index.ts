@@ -14,7 +14,7 @@ export {
   type TimeUnit,
 } from './clustering/kmeans-model.ts';
 export { StreamingKMeans, type StreamingKMeansOptions } from './clustering/streaming-kmeans.ts';
-export { ML_ERROR_CODES, MlError, type MlErrorCode, type MlErrorOptions } from './errors.ts';
+export { ML_ERROR_CODES, MlError, type MlErrorCode } from './errors.ts';
 export { dot, type LabeledPoint, norm, squaredDistance, type Vector } from './linalg.ts';
 export { modelFromJSON, type SavedModel } from './models.ts';
 export { runMiniBatchSgd, type SgdOptions } from './regression/gradient-descent.ts';
