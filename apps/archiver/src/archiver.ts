@@ -233,6 +233,8 @@ export class Archiver {
         return { fields: result.event, bytes: bytes.length };
       },
       ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+      // How the dead-letter topic was found, created or raised: `archiver.dead-letter.*`.
+      log: (entry) => this.log({ ...entry, event: `archiver.${entry.event}` }),
       ...(options.consumer ? { consumer: options.consumer } : {}),
       ...(options.maxBufferedPerPartition
         ? { maxBufferedPerPartition: options.maxBufferedPerPartition }

@@ -271,6 +271,7 @@ class SpeedService implements SpeedHandle {
           maxRatePerPartition: this.settings.maxRatePerPartition,
           consumer: this.settings.consumer,
           startingOffsets: (t, p) => this.startingOffset(t, p, topic.stream),
+          log: (entry) => this.log(`speed: ${entry.message}`),
         },
         views,
       );

@@ -3,7 +3,7 @@
  * events (invalid ones are dead-lettered with their reasons), the views that read it, and what the stream's
  * output operations remember between batches.
  */
-import type { KafkaConsumerTuning, Offset } from '@oxbow/connectors';
+import type { KafkaConsumerTuning, KafkaSourceLogEntry, Offset } from '@oxbow/connectors';
 import type { StreamingContext } from '@oxbow/dataflow';
 import {
   type HttpLogEvent,
@@ -54,6 +54,8 @@ export interface TopicStreamOptions<T extends ViewTopic> {
   readonly maxRatePerPartition: number;
   readonly consumer: KafkaConsumerTuning;
   readonly startingOffsets: (topic: string, partition: number) => Promise<Offset>;
+  /** Where the source reports how it found, created or raised the dead-letter topic. */
+  readonly log?: (entry: KafkaSourceLogEntry) => void;
 }
 
 /** A consumed topic with its views and per-batch bookkeeping. */
@@ -86,6 +88,7 @@ export function createTopicStream<T extends ViewTopic>(
     backpressure: true,
     consumer: options.consumer,
     logLevel: 'nothing',
+    ...(options.log ? { log: options.log } : {}),
   });
   return {
     eventTopic: options.eventTopic,

@@ -86,6 +86,11 @@ describe('docker-compose.yml mirrors the local stack', () => {
     for (const { topic, numPartitions } of DEFAULT_TOPICS)
       expect(init).toContain(`${topic}:${numPartitions}`);
     expect(init).toContain('message.timestamp.type=LogAppendTime');
+    // The dead-letter topic takes any record an event topic accepts, as `stack up` creates it.
+    for (const { topic, configs } of DEFAULT_TOPICS) {
+      for (const [name, value] of Object.entries(configs ?? {}))
+        expect(init).toContain(`--entity-name ${topic} --add-config ${name}=${value}`);
+    }
   });
 
   it('gives MinIO the configured credentials and creates the default bucket', () => {

@@ -15,11 +15,27 @@ import { renderTemplate } from '../template.ts';
 /** The Apache Kafka version the stack runs (passed to infra/kafka/pom.xml as `kafka.version`). */
 export const KAFKA_VERSION = '4.1.1';
 
-/** Topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`. */
-export const DEFAULT_TOPICS: readonly { topic: string; numPartitions: number }[] = [
+/**
+ * `max.message.bytes` of the dead-letter topic: the broker's default limit of the event topics (1 048 588) plus the
+ * 16 KiB of headroom `deadLetterTopicMaxBytes` of @oxbow/connectors adds, so any record an event topic accepted fits
+ * whole with its dead-letter headers. The archiver and the speed layer raise it themselves at start when the event
+ * topics accept larger records.
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 1_064_972;
+
+/** Topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`, and their other settings. */
+export const DEFAULT_TOPICS: readonly {
+  topic: string;
+  numPartitions: number;
+  configs?: Readonly<Record<string, string>>;
+}[] = [
   { topic: 'http_logs', numPartitions: 3 },
   { topic: 'sensor_readings', numPartitions: 3 },
-  { topic: 'oxbow_dead_letter', numPartitions: 1 },
+  {
+    topic: 'oxbow_dead_letter',
+    numPartitions: 1,
+    configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) },
+  },
 ];
 
 const JVM_OPTIONS = [
@@ -193,10 +209,14 @@ export const kafkaService: ServiceDefinition = {
     try {
       const existing = new Set(await admin.listTopics());
       const missing: ITopicConfig[] = DEFAULT_TOPICS.filter(({ topic }) => !existing.has(topic)).map(
-        (topic) => ({
-          ...topic,
+        ({ topic, numPartitions, configs }) => ({
+          topic,
+          numPartitions,
           replicationFactor: 1,
-          configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+          configEntries: [
+            { name: 'message.timestamp.type', value: 'LogAppendTime' },
+            ...Object.entries(configs ?? {}).map(([name, value]) => ({ name, value })),
+          ],
         }),
       );
       if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
