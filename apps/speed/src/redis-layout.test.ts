@@ -21,6 +21,8 @@ describe('RedisLayout', () => {
       'oxbow:live:active_sessions',
       'oxbow:speed:status',
     ]);
+    expect(layout.staging('c0ffee', 'hashes')).toBe('oxbow:staging:c0ffee:hashes');
+    expect(new RedisLayout('t[1]:').stagingPattern()).toBe('t\\[1\\]:staging:*');
   });
 
   it('escapes glob characters of the prefix in SCAN patterns', () => {

@@ -70,6 +70,20 @@ export class RedisLayout {
     return `${this.prefix}speed:status`;
   }
 
+  /**
+   * A staging list of one large commit: `<prefix>staging:<token>:<section>`, written in bounded chunks before the
+   * commit's final script applies it (and deletes it). Never read by anything else; it expires if the commit
+   * never finishes.
+   */
+  staging(token: string, section: string): string {
+    return `${this.prefix}staging:${token}:${section}`;
+  }
+
+  /** A `SCAN` pattern for every staging list under this prefix. */
+  stagingPattern(): string {
+    return `${escapeGlob(this.prefix)}staging:*`;
+  }
+
   /** A `SCAN` pattern for every increments hash of one view and epoch. */
   incrementsPattern(view: string, epoch: number): string {
     return `${escapeGlob(this.prefix)}rt:${escapeGlob(view)}:${epoch}:*`;

@@ -421,7 +421,9 @@ class SpeedService implements SpeedHandle {
       const increments: Array<Increment<unknown>> = [];
       const afterEpoch = this.watcher.watermarkEpoch;
       for (const view of topic.views) {
-        increments.push(...(await computeIncrements(view, fresh, this.settings.epochMs, afterEpoch)));
+        for (const increment of await computeIncrements(view, fresh, this.settings.epochMs, afterEpoch)) {
+          increments.push(increment);
+        }
       }
       const writes = await mergeIncrements(this.redis, this.layout, this.viewsByName, increments);
       const commitRanges: CommitRange[] = ranges.map((range) => ({
