@@ -24,11 +24,11 @@ import {
   partitionKey,
   writeParquet,
 } from '@oxbow/connectors';
+import { encodeSealedMarker, partFilePath, type SealedMarker, sealedPath } from '@oxbow/contracts';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { ArchiverLogger } from './archive-log.ts';
 import { ArchiverError } from './errors.ts';
 import type { EventFields, EventSchema, TopicSpec } from './event-schemas.ts';
-import { partFilePath, sealedPath } from './lake-layout.ts';
 import { PartitionLog, type PendingFile, type RollPolicy } from './partition-log.ts';
 import { sealEndOffsets } from './seal-decision.ts';
 import { TopicProgress } from './topic-progress.ts';
@@ -486,7 +486,7 @@ export class Archiver {
           })),
         });
         if (!endOffsets) break;
-        const marker = {
+        const marker: SealedMarker = {
           topic: spec.topic,
           epoch: current,
           epochMs: this.options.epochMs,
@@ -494,7 +494,7 @@ export class Archiver {
           endOffsets,
         };
         const path = sealedPath(spec.topic, current);
-        await this.options.lake.putAtomic(path, new TextEncoder().encode(`${JSON.stringify(marker)}\n`));
+        await this.options.lake.putAtomic(path, encodeSealedMarker(marker));
         progress.recordSealed(current);
         progress.prune();
         this.stats.epochsSealed++;

@@ -1,10 +1,10 @@
 /**
- * Reads the speed layer's increments from Redis (docs/design/0002-layer-contracts.md): per-partition hashes
- * `<prefix>rt:<view>:<epoch>:<partition>:<key>` (field = bucket start, value = codec bytes) for the epochs
- * listed in `<prefix>rtepochs:<view>`, the keys of an epoch in `<prefix>rtkeys:<view>:<epoch>`, the speed
- * layer's status and the speed-only live views.
+ * Reads the speed layer's increments from Redis (docs/design/0002-layer-contracts.md; keys by the `RedisLayout`
+ * of `@oxbow/contracts`): per-partition hashes `<prefix>rt:<view>:<epoch>:<partition>:<key>` (field = bucket
+ * start, value = codec bytes) for the epochs listed in `<prefix>rtepochs:<view>`, the keys of an epoch in
+ * `<prefix>rtkeys:<view>:<epoch>`, the speed layer's status and the speed-only live views.
  */
-import { parseTopicBindings } from '@oxbow/contracts';
+import { parseTopicBindings, RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import type { BucketRange, StoredState } from './batch-snapshot.ts';
 import { ServingError } from './errors.ts';
@@ -26,7 +26,7 @@ export interface SpeedStatus {
  */
 export class RealtimeStore {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #layout: RedisLayout;
   readonly #kafkaTopics: Readonly<Record<string, string>>;
 
   /**
@@ -35,7 +35,7 @@ export class RealtimeStore {
    */
   constructor(redis: Redis, prefix: string, kafkaTopics: Readonly<Record<string, string>> = {}) {
     this.#redis = redis;
-    this.#prefix = prefix;
+    this.#layout = new RedisLayout(prefix);
     this.#kafkaTopics = kafkaTopics;
   }
 
@@ -57,7 +57,7 @@ export class RealtimeStore {
   epochsAfter(view: string, afterEpoch: number | undefined): Promise<number[]> {
     return unavailableOnFailure(async () => {
       const min = afterEpoch === undefined ? '-inf' : `(${afterEpoch}`;
-      const members = await this.#redis.zrangebyscore(`${this.#prefix}rtepochs:${view}`, min, '+inf');
+      const members = await this.#redis.zrangebyscore(this.#layout.epochs(view), min, '+inf');
       return members.map(Number).filter(Number.isSafeInteger);
     });
   }
@@ -86,14 +86,14 @@ export class RealtimeStore {
     const epochs = await this.epochsAfter(view, afterEpoch);
     if (epochs.length === 0) return [];
     const kafkaTopic = this.#kafkaTopics[topic] ?? topic;
-    const partitions = await this.#redis.hkeys(`${this.#prefix}offsets:${kafkaTopic}`);
+    const partitions = await this.#redis.hkeys(this.#layout.offsets(kafkaTopic));
     if (partitions.length === 0) return [];
     const hashKeys: Array<{ key: string; hash: string }> = [];
     for (const epoch of epochs) {
-      const epochKeys = keys ?? (await this.#redis.smembers(`${this.#prefix}rtkeys:${view}:${epoch}`));
+      const epochKeys = keys ?? (await this.#redis.smembers(this.#layout.keyIndex(view, epoch)));
       for (const key of epochKeys) {
         for (const partition of partitions) {
-          hashKeys.push({ key, hash: `${this.#prefix}rt:${view}:${epoch}:${partition}:${key}` });
+          hashKeys.push({ key, hash: this.#layout.increments(view, epoch, Number(partition), key) });
         }
       }
     }
@@ -125,7 +125,7 @@ export class RealtimeStore {
 
   /** The speed layer's reported position; nulls when it has not reported. */
   async speedStatus(): Promise<SpeedStatus> {
-    const status = await unavailableOnFailure(() => this.#redis.hgetall(`${this.#prefix}speed:status`));
+    const status = await unavailableOnFailure(() => this.#redis.hgetall(this.#layout.status()));
     const through = status.realtimeThrough;
     const throughMs = through !== undefined && /^\d+$/.test(through) ? Number(through) : undefined;
     const lag = status.lagMs !== undefined ? Number(status.lagMs) : Number.NaN;
@@ -138,7 +138,7 @@ export class RealtimeStore {
 
   /** The latest JSON value of a speed-only view, `undefined` when the speed layer has not written one. */
   async live(view: string): Promise<unknown> {
-    const text = await unavailableOnFailure(() => this.#redis.get(`${this.#prefix}live:${view}`));
+    const text = await unavailableOnFailure(() => this.#redis.get(this.#layout.live(view)));
     if (text === null) return undefined;
     try {
       return JSON.parse(text);

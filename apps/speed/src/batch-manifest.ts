@@ -8,8 +8,6 @@
 import { ConnectorError, type FileSystem } from '@oxbow/connectors';
 import { type BatchManifest, ContractError, decodeManifest, MANIFEST_PATH } from '@oxbow/contracts';
 
-export type { BatchManifest } from '@oxbow/contracts';
-
 /** What reading the manifest gave. */
 export type ManifestRead =
   | { readonly kind: 'missing' }

@@ -11,9 +11,9 @@
  * is visible before that final script, and no command or JavaScript call grows with the batch.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
-import type { RedisLayout } from './redis-layout.ts';
 
 /** One partition's range in a commit, and whether an absent stored offset is acceptable for it. */
 export interface CommitRange {

@@ -4,8 +4,8 @@
  * another instance re-initialized it. Either way the speed layer rebuilds its increments by replaying Kafka.
  */
 import { randomUUID } from 'node:crypto';
+import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
-import type { RedisLayout } from './redis-layout.ts';
 
 /** The generation in Redis, or null when there is none. */
 export function readGeneration(redis: Redis, layout: RedisLayout): Promise<string | null> {

@@ -15,7 +15,6 @@ export { type ExpiryOutcome, expireEpochs } from './epoch-expiry.ts';
 export { SPEED_ERROR_CODES, SpeedError, type SpeedErrorCode } from './errors.ts';
 export { ensureGeneration, readGeneration } from './generation.ts';
 export { computeIncrements, type Increment, incrementView } from './increments.ts';
-export { type IncrementsKeyParts, RedisLayout } from './redis-layout.ts';
 export {
   defaultCheckpointDir,
   resolveSpeedSettings,

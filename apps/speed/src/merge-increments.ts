@@ -4,11 +4,12 @@
  * Reading before the conditional commit is safe because each hash has one writer (the owner of its partition)
  * and the commit script refuses the batch if any partition's offsets moved since.
  */
+
+import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import type { CommitRequest } from './commit-script.ts';
 import { SpeedError } from './errors.ts';
 import type { AnyView, Increment } from './increments.ts';
-import type { RedisLayout } from './redis-layout.ts';
 
 /** The increment writes of a commit. */
 export type IncrementWrites = Pick<CommitRequest, 'hashWrites' | 'setAdds' | 'zAdds'>;

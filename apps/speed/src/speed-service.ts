@@ -14,6 +14,7 @@ import {
   offsetRangesOf,
   openFileSystem,
 } from '@oxbow/connectors';
+import { type BatchManifest, RedisLayout } from '@oxbow/contracts';
 import { DataflowContext, type RDD, StreamingContext } from '@oxbow/dataflow';
 import {
   activeSessions,
@@ -29,14 +30,12 @@ import {
 } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import type { BatchManifest } from './batch-manifest.ts';
 import { type CommitRange, commitBatch } from './commit-script.ts';
 import { expireEpochs } from './epoch-expiry.ts';
 import { ensureGeneration, readGeneration } from './generation.ts';
 import { type AnyView, computeIncrements, type Increment } from './increments.ts';
 import { ManifestWatcher } from './manifest-watcher.ts';
 import { mergeIncrements } from './merge-increments.ts';
-import { RedisLayout } from './redis-layout.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
 import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';

@@ -5,11 +5,12 @@
  * single failed batch or restart, and its increments must equal the DuckDB oracle on every cell.
  */
 import { rmSync } from 'node:fs';
+import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, type HttpLog, SeededRandom } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
-import { RedisLayout, type SpeedHandle, startSpeed } from '../src/index.ts';
+import { type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectViewMatchesOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   createTestNames,

@@ -5,6 +5,7 @@
  * could ever be applied.
  */
 import { randomUUID } from 'node:crypto';
+import { RedisLayout } from '@oxbow/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +16,6 @@ import {
   stageCommit,
 } from '../src/commit-script.ts';
 import { SpeedError } from '../src/errors.ts';
-import { RedisLayout } from '../src/redis-layout.ts';
 import { scanKeys, TEST_REDIS_URL } from './support/speed-test-env.ts';
 
 const GENERATION = 'gen-1';

@@ -8,6 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -23,7 +24,7 @@ import {
   readDeadLetters,
   topicMaxMessageBytes,
 } from '../../../libs/connectors/test/support/dead-letter-mix.ts';
-import { RedisLayout, type SpeedHandle, startSpeed } from '../src/index.ts';
+import { type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   createTestNames,

@@ -7,12 +7,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeManifest, MANIFEST_PATH } from '@oxbow/contracts';
+import { encodeManifest, MANIFEST_PATH, RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
-import { RedisLayout, type SpeedHandle, startSpeed } from '../src/index.ts';
+import { type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   consumeAll,

@@ -1,10 +1,10 @@
+import type { RedisLayout } from '@oxbow/contracts';
 import type { ViewName, ViewRow } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { distinctTolerance } from '../../../../libs/views/test/support/distinct-tolerance.ts';
 import { type OracleRow, ViewOracle } from '../../../../libs/views/test/support/oracle.ts';
 import { expectPresentedValue } from '../../../../libs/views/test/support/presented-value-checks.ts';
-import type { RedisLayout } from '../../src/redis-layout.ts';
 import { realtimeRows } from './speed-test-env.ts';
 
 const cell = (row: { key: string; bucketStartMs: number }) => `${row.key} @ ${row.bucketStartMs}`;
