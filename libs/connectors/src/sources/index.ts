@@ -3,6 +3,7 @@
  * ZeroMQ, and an HTTP-polling custom receiver; with their shared backoff, metrics and errors.
  */
 export { Backoff, type BackoffOptions } from './backoff.ts';
+export { type MqttMessage, MqttReceiver, type MqttStreamOptions, mqttStream } from './mqtt/mqtt-stream.ts';
 export {
   meteredReceiverStream,
   ReconnectingReceiver,
