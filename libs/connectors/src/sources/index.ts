@@ -3,6 +3,17 @@
  * ZeroMQ, and an HTTP-polling custom receiver; with their shared backoff, metrics and errors.
  */
 export { Backoff, type BackoffOptions } from './backoff.ts';
+export {
+  type DirectoryLocation,
+  FileInputDStream,
+  type FileReader,
+  type FileStreamMetrics,
+  type FileStreamOptions,
+  fileStream,
+  readTextLines,
+  textFileStream,
+} from './files/file-input-dstream.ts';
+export { type ParquetFileStreamOptions, parquetFileStream } from './files/parquet-file-stream.ts';
 export { type MqttMessage, MqttReceiver, type MqttStreamOptions, mqttStream } from './mqtt/mqtt-stream.ts';
 export {
   meteredReceiverStream,
