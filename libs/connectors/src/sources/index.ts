@@ -14,6 +14,14 @@ export {
   textFileStream,
 } from './files/file-input-dstream.ts';
 export { type ParquetFileStreamOptions, parquetFileStream } from './files/parquet-file-stream.ts';
+export {
+  type KinesisInitialPosition,
+  KinesisInputDStream,
+  type KinesisMetrics,
+  type KinesisRecord,
+  type KinesisStreamOptions,
+  kinesisStream,
+} from './kinesis/kinesis-input-dstream.ts';
 export { type MqttMessage, MqttReceiver, type MqttStreamOptions, mqttStream } from './mqtt/mqtt-stream.ts';
 export {
   meteredReceiverStream,
