@@ -63,3 +63,10 @@ export {
   type SyslogTcpOptions,
   syslogStream,
 } from './syslog/syslog-stream.ts';
+export {
+  type ZeroMqCurveKeys,
+  type ZeroMqMessage,
+  ZeroMqReceiver,
+  type ZeroMqStreamOptions,
+  zeromqStream,
+} from './zeromq/zeromq-stream.ts';

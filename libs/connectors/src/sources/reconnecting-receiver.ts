@@ -95,7 +95,7 @@ export abstract class ReconnectingReceiver<T, M extends SourceMetrics = SourceMe
     const deadline = Date.now() + this.startTimeoutMs;
     for (;;) {
       try {
-        await this.connect(generation);
+        await this.connectWithin(generation, deadline - Date.now());
         this.connected(generation);
         return;
       } catch (error) {
@@ -118,6 +118,21 @@ export abstract class ReconnectingReceiver<T, M extends SourceMetrics = SourceMe
         if (generation !== this.generation || this.isStopped()) return;
       }
     }
+  }
+
+  /** `connect`, failing with `OXBOW_SOURCE_UNAVAILABLE` when it takes longer than `timeoutMs`. */
+  private connectWithin(generation: number, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new SourceError('OXBOW_SOURCE_UNAVAILABLE', `${this.description}: no connection established`),
+          ),
+        Math.max(0, timeoutMs),
+      );
+    });
+    return Promise.race([this.connect(generation), timeout]).finally(() => clearTimeout(timer));
   }
 
   async onStop(): Promise<void> {
