@@ -15,7 +15,7 @@ import {
   type FileSystem,
   openFileSystem,
 } from '@oxbow/connectors';
-import { generateHttpLogs } from '@oxbow/views';
+import { generateHttpLogs } from '@oxbow/example-web-analytics';
 import type { Admin, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealedPath } from '../src/index.ts';

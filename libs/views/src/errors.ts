@@ -3,7 +3,13 @@
  */
 
 /** Every code a views error can carry. */
-export const VIEWS_ERROR_CODES = ['OXBOW_INVALID_ARGUMENT', 'OXBOW_UNKNOWN_VIEW'] as const;
+export const VIEWS_ERROR_CODES = [
+  'OXBOW_INVALID_ARGUMENT',
+  'OXBOW_UNKNOWN_VIEW',
+  'OXBOW_UNKNOWN_TOPIC',
+  'OXBOW_INVALID_PROJECT',
+  'OXBOW_PROJECT_NOT_FOUND',
+] as const;
 
 /** A code from {@link VIEWS_ERROR_CODES}. */
 export type ViewsErrorCode = (typeof VIEWS_ERROR_CODES)[number];

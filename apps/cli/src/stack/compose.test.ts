@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
+import { type OxbowConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_TOPICS, KAFKA_VERSION } from './services/kafka.ts';
+import { KAFKA_VERSION, stackTopics } from './services/kafka.ts';
 
 interface ComposeService {
   image: string;
@@ -78,12 +78,18 @@ describe('docker-compose.yml mirrors the local stack', () => {
     for (const [env, fallback] of used) expect([env, fallback]).toEqual([env, defaultOf(settingByEnv(env))]);
   });
 
-  it('runs Kafka in KRaft mode with append-time timestamps and creates the default topics', () => {
+  it("runs Kafka in KRaft mode with append-time timestamps and creates the default project's topics", async () => {
     const environment = service('kafka').environment ?? {};
     expect(environment.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(environment.KAFKA_LOG_MESSAGE_TIMESTAMP_TYPE).toBe('LogAppendTime');
     const init = [service('kafka-init').command ?? ''].flat().join('\n');
-    for (const { topic, numPartitions } of DEFAULT_TOPICS)
+    const defaults = {
+      project: '',
+      archiverTopics: '',
+      speedTopics: '',
+      speedDeadLetterTopic: defaultOf('speedDeadLetterTopic'),
+    } as unknown as OxbowConfig;
+    for (const { topic, numPartitions } of await stackTopics(defaults))
       expect(init).toContain(`${topic}:${numPartitions}`);
     expect(init).toContain('message.timestamp.type=LogAppendTime');
   });

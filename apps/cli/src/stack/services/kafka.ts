@@ -15,12 +15,27 @@ import { renderTemplate } from '../template.ts';
 /** The Apache Kafka version the stack runs (passed to infra/kafka/pom.xml as `kafka.version`). */
 export const KAFKA_VERSION = '4.1.1';
 
-/** Topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`. */
-export const DEFAULT_TOPICS: readonly { topic: string; numPartitions: number }[] = [
-  { topic: 'http_logs', numPartitions: 3 },
-  { topic: 'sensor_readings', numPartitions: 3 },
-  { topic: 'oxbow_dead_letter', numPartitions: 1 },
-];
+/** Partitions of each project topic `stack up` creates. */
+export const PROJECT_TOPIC_PARTITIONS = 3;
+
+/**
+ * The topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`: every Kafka topic the project
+ * binds (its topics, and renamed ones listed in `archiverTopics`/`speedTopics`) with
+ * {@link PROJECT_TOPIC_PARTITIONS} partitions, and the dead-letter topic with one. The project is loaded here
+ * (not at import), so the other stack commands never read it.
+ */
+export async function stackTopics(config: OxbowConfig): Promise<{ topic: string; numPartitions: number }[]> {
+  const { bindTopics, loadProject, resolveProjectPath } = await import('@oxbow/views');
+  const project = await loadProject(resolveProjectPath(config.project));
+  const topics = new Set<string>();
+  for (const setting of [config.archiverTopics, config.speedTopics]) {
+    for (const binding of bindTopics(project, setting)) topics.add(binding.kafkaTopic);
+  }
+  return [
+    ...[...topics].map((topic) => ({ topic, numPartitions: PROJECT_TOPIC_PARTITIONS })),
+    { topic: config.speedDeadLetterTopic, numPartitions: 1 },
+  ];
+}
 
 const JVM_OPTIONS = [
   '-Xms128m',
@@ -62,13 +77,13 @@ function localAddress(config: OxbowConfig): string {
  * Asks for a group's offsets until the broker answers, which makes it create and load `__consumer_offsets`
  * now, so the first consumer group does not wait for (and log) "coordinator not available/loading".
  */
-async function warmUpGroupCoordinator(admin: Admin, context: StackContext): Promise<void> {
+async function warmUpGroupCoordinator(admin: Admin, context: StackContext, topic: string): Promise<void> {
   const deadline = context.clock.now() + 30_000;
   for (;;) {
     try {
       await admin.fetchOffsets({
         groupId: 'oxbow-stack-warmup',
-        topics: [DEFAULT_TOPICS[0]?.topic ?? 'http_logs'],
+        topics: [topic],
       });
       return;
     } catch (error) {
@@ -192,15 +207,16 @@ export const kafkaService: ServiceDefinition = {
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const missing: ITopicConfig[] = DEFAULT_TOPICS.filter(({ topic }) => !existing.has(topic)).map(
-        (topic) => ({
+      const wanted = await stackTopics(context.config);
+      const missing: ITopicConfig[] = wanted
+        .filter(({ topic }) => !existing.has(topic))
+        .map((topic) => ({
           ...topic,
           replicationFactor: 1,
           configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
-        }),
-      );
+        }));
       if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-      await warmUpGroupCoordinator(admin, context);
+      await warmUpGroupCoordinator(admin, context, wanted[0]?.topic ?? context.config.speedDeadLetterTopic);
       return missing.map(
         ({ topic, numPartitions }) =>
           `created topic ${topic} (${numPartitions} partition${numPartitions === 1 ? '' : 's'}, LogAppendTime)`,

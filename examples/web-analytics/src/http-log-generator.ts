@@ -2,9 +2,28 @@
  * A deterministic generator of realistic HTTP access logs: Zipf-distributed paths and users, a daily rate swing,
  * a few percent of 5xx responses, log-normal latencies and sizes, and a few percent of late events.
  */
-import type { HttpLog } from '../events/http-log.ts';
-import { ArrivalProcess, checkGeneratorOptions, type GeneratorOptions } from './arrivals.ts';
-import { SeededRandom, WeightedChoice, WeightedIndex } from './random.ts';
+import {
+  ArrivalProcess,
+  checkGeneratorOptions,
+  type GeneratorOptions,
+  SeededRandom,
+  WeightedChoice,
+  WeightedIndex,
+} from '@oxbow/views';
+
+/** One HTTP access log record as produced to Kafka (what {@link generateHttpLogs} yields). */
+export interface HttpLog {
+  readonly ts: string;
+  readonly host: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly bytes: number;
+  readonly latencyMs: number;
+  readonly userId: string;
+  readonly country: string;
+  readonly userAgent: string;
+}
 
 /** Options of {@link generateHttpLogs}. */
 export interface HttpLogGeneratorOptions extends GeneratorOptions {

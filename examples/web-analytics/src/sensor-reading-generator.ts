@@ -2,9 +2,16 @@
  * A deterministic generator of IoT sensor readings: sensors at a few sites, temperatures and humidity that follow
  * the time of day with per-sensor offsets and noise, and a few percent of late readings.
  */
-import type { SensorReading } from '../events/sensor-reading.ts';
-import { ArrivalProcess, checkGeneratorOptions, type GeneratorOptions } from './arrivals.ts';
-import { SeededRandom } from './random.ts';
+import { ArrivalProcess, checkGeneratorOptions, type GeneratorOptions, SeededRandom } from '@oxbow/views';
+
+/** One sensor reading as produced to Kafka (what {@link generateSensorReadings} yields). */
+export interface SensorReading {
+  readonly ts: string;
+  readonly sensorId: string;
+  readonly site: string;
+  readonly temperature: number;
+  readonly humidity: number;
+}
 
 /** Options of {@link generateSensorReadings}. */
 export interface SensorReadingGeneratorOptions extends GeneratorOptions {

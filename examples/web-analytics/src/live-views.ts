@@ -12,9 +12,8 @@
  * one batch's collected output into the JSON value the API serves. Durations are options so tests use short ones.
  */
 import { type DStream, type MapWithStateStream, StateSpec } from '@oxbow/dataflow';
-import { requireArgument } from '../errors.ts';
-import type { HttpLogEvent } from '../events/http-log.ts';
-import type { SensorReadingEvent } from '../events/sensor-reading.ts';
+import { defineLiveView, type LiveViewSettings, requireArgument } from '@oxbow/views';
+import type { HttpLogEvent, SensorReadingEvent } from './schemas.ts';
 
 /** The names of the speed-only views (Redis `oxbow:live:<name>`). */
 export const LIVE_VIEW_NAMES = ['live_requests_5m', 'active_sessions', 'sensor_anomalies'] as const;
@@ -141,7 +140,7 @@ export function sessionize(
     (userId, event, state) => {
       if (state.isTimingOut()) return { kind: 'completed', session: state.get() };
       const previous = state.getOption();
-      const tsMs = event?.tsMs ?? 0;
+      const tsMs = event?.ts ?? 0;
       const session: UserSession = previous
         ? {
             userId,
@@ -220,8 +219,8 @@ export function presentActiveSessions(parts: readonly ActiveSessionsPart[], limi
 /** A reading more than `sigma` standard deviations from its sensor's running mean. */
 export interface SensorAnomaly {
   readonly sensorId: string;
-  readonly ts: string;
-  readonly tsMs: number;
+  /** Event time, epoch milliseconds. */
+  readonly ts: number;
   readonly temperature: number;
   /** The sensor's running mean and standard deviation before this reading. */
   readonly mean: number;
@@ -259,7 +258,7 @@ export function updateSensorAnomalies(
   let m2 = state?.m2 ?? 0;
   let anomalies = state?.anomalies ?? 0;
   const recent = [...(state?.recent ?? [])];
-  const ordered = [...readings].sort((a, b) => a.tsMs - b.tsMs);
+  const ordered = [...readings].sort((a, b) => a.ts - b.ts);
   for (const reading of ordered) {
     const x = reading.temperature;
     if (n >= minReadings && n > 1) {
@@ -269,7 +268,6 @@ export function updateSensorAnomalies(
         recent.push({
           sensorId: reading.sensorId,
           ts: reading.ts,
-          tsMs: reading.tsMs,
           temperature: x,
           mean,
           stddev,
@@ -323,7 +321,7 @@ export function presentSensorAnomalies(
 ): SensorAnomaliesValue {
   const recent = states
     .flatMap(([, state]) => state.recent)
-    .sort((a, b) => b.tsMs - a.tsMs || (a.sensorId < b.sensorId ? -1 : 1));
+    .sort((a, b) => b.ts - a.ts || (a.sensorId < b.sensorId ? -1 : 1));
   const bySensor = states
     .map(([sensorId, state]) => ({
       sensorId,
@@ -340,3 +338,49 @@ export function presentSensorAnomalies(
     bySensor,
   };
 }
+
+/** Reads the live views' settings (durations and thresholds) from the speed layer's settings object. */
+function optionsOf(settings: LiveViewSettings): LiveViewOptions {
+  const options: Record<string, number> = {};
+  for (const name of [
+    'requestsWindowMs',
+    'requestsSlideMs',
+    'sessionIdleMs',
+    'sessionScanMs',
+    'anomalySigma',
+    'anomalyMinReadings',
+    'anomaliesKept',
+  ]) {
+    const value = settings[name];
+    if (typeof value === 'number') options[name] = value;
+  }
+  return options;
+}
+
+/** `live_requests_5m`: requests per path over the last 5 minutes, sliding every 10 s. */
+export const liveRequests5m = defineLiveView({
+  name: 'live_requests_5m',
+  topic: 'http_logs',
+  description: 'Requests per path over the last 5 minutes of processing time, sliding every 10 s',
+  build: (events: DStream<HttpLogEvent>, settings) => liveRequestsByPath(events, optionsOf(settings)),
+  present: (pairs: Array<[string, number]>) => presentLiveRequests(pairs),
+});
+
+/** `active_sessions`: user sessions closed after 30 idle minutes. Names users, so admin keys only. */
+export const activeSessionsView = defineLiveView({
+  name: 'active_sessions',
+  topic: 'http_logs',
+  description: 'Active user sessions (closed after 30 minutes without a request) and completed sessions',
+  personal: true,
+  build: (events: DStream<HttpLogEvent>, settings) => activeSessions(events, optionsOf(settings)),
+  present: (parts: ActiveSessionsPart[]) => presentActiveSessions(parts),
+});
+
+/** `sensor_anomalies`: readings more than 3σ from their sensor's running mean. */
+export const sensorAnomaliesView = defineLiveView({
+  name: 'sensor_anomalies',
+  topic: 'sensor_readings',
+  description: "Readings more than 3 standard deviations from their sensor's running mean",
+  build: (readings: DStream<SensorReadingEvent>, settings) => sensorAnomalies(readings, optionsOf(settings)),
+  present: (states: Array<[string, SensorAnomalyState]>) => presentSensorAnomalies(states),
+});
