@@ -39,7 +39,10 @@ describe('loadProject', () => {
       'orders_by_size_5m',
     ]);
     expect(project.liveViews.map((view) => view.name)).toEqual(['orders_per_store_now']);
-    expect(project.view('express_by_channel_daily')).toMatchObject({ keyField: 'channel', bucketMs: 86_400_000 });
+    expect(project.view('express_by_channel_daily')).toMatchObject({
+      keyField: 'channel',
+      bucketMs: 86_400_000,
+    });
     expect(loadedProject(SHOP)).toBe(project);
   });
 
@@ -78,7 +81,9 @@ describe('loadProject', () => {
     expect(thrown.message).toBe(`${throws}: the project module failed to initialise`);
     const noDefault = fixture('no-default.project.ts');
     const notProject = await rejection(loadProject(noDefault));
-    expect(notProject.message).toBe(`${noDefault}: the default export must be defineProject({ topics, views, live })`);
+    expect(notProject.message).toBe(
+      `${noDefault}: the default export must be defineProject({ topics, views, live })`,
+    );
   });
 
   it('refuses loadedProject before loadProject', () => {
@@ -139,6 +144,8 @@ describe('resolveProjectPath', () => {
       rmSync(directory, { recursive: true, force: true });
     }
     expect(existsSync(BUNDLED_EXAMPLE_PROJECT)).toBe(true);
-    expect(BUNDLED_EXAMPLE_PROJECT.endsWith(join('examples', 'web-analytics', 'oxbow.project.ts'))).toBe(true);
+    expect(BUNDLED_EXAMPLE_PROJECT.endsWith(join('examples', 'web-analytics', 'oxbow.project.ts'))).toBe(
+      true,
+    );
   });
 });
