@@ -17,6 +17,11 @@ export interface ManifestView {
   readonly rowsIn?: number;
   readonly engine?: 'rdd' | 'duckdb';
   readonly computeMs?: number;
+  /**
+   * The view definition's fingerprint (`view.fingerprint` of `@oxbow/views`: 16 hex digits) the table was
+   * computed with. Absent in manifests written before fingerprints: read that as "unknown fingerprint".
+   */
+  readonly fingerprint?: string;
 }
 
 /** The manifest of one successful run. */
