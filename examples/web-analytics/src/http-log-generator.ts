@@ -11,8 +11,11 @@ import {
   WeightedIndex,
 } from '@oxbow/views';
 
-/** One HTTP access log record as produced to Kafka (what {@link generateHttpLogs} yields). */
-export interface HttpLog {
+/**
+ * One HTTP access log record as produced to Kafka (what {@link generateHttpLogs} yields). A type alias, not an
+ * interface, so that it is a `Record<string, unknown>` as the project's `EventGenerator` yields.
+ */
+export type HttpLog = {
   readonly ts: string;
   readonly host: string;
   readonly method: string;
@@ -23,7 +26,7 @@ export interface HttpLog {
   readonly userId: string;
   readonly country: string;
   readonly userAgent: string;
-}
+};
 
 /** Options of {@link generateHttpLogs}. */
 export interface HttpLogGeneratorOptions extends GeneratorOptions {

@@ -4,14 +4,17 @@
  */
 import { ArrivalProcess, checkGeneratorOptions, type GeneratorOptions, SeededRandom } from '@oxbow/views';
 
-/** One sensor reading as produced to Kafka (what {@link generateSensorReadings} yields). */
-export interface SensorReading {
+/**
+ * One sensor reading as produced to Kafka (what {@link generateSensorReadings} yields). A type alias, not an
+ * interface, so that it is a `Record<string, unknown>` as the project's `EventGenerator` yields.
+ */
+export type SensorReading = {
   readonly ts: string;
   readonly sensorId: string;
   readonly site: string;
   readonly temperature: number;
   readonly humidity: number;
-}
+};
 
 /** Options of {@link generateSensorReadings}. */
 export interface SensorReadingGeneratorOptions extends GeneratorOptions {

@@ -43,6 +43,13 @@ export {
   loadProject,
   resolveProjectPath,
 } from './project/load-project.ts';
+export {
+  generatorOf,
+  type SamplePlan,
+  sampleJsonLines,
+  type WriteSampleOptions,
+  writeSampleData,
+} from './project/sample-data.ts';
 export { bindTopics, parseTopicSetting, type TopicBinding } from './project/topic-bindings.ts';
 export {
   defineSchema,
