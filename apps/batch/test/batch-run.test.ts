@@ -1,6 +1,6 @@
 /**
  * A batch run of the web-analytics example over a generated file:// lake: the published views equal plain DuckDB
- * SQL over the raw events of the sealed epochs (support/web-analytics-oracle.ts, sharing no code with the pipeline),
+ * SQL over the raw events of the sealed epochs (the example's oracle, sharing no code with the pipeline),
  * sketches within their stated error; each view's fingerprint is in the manifest; the table columns follow the
  * fields' kinds; parallelism 2 reads in workers and matches parallelism 1; `--engine duckdb` is refused while no
  * view has a SQL plan; old versions are garbage-collected.
@@ -11,17 +11,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
 import { PAGE_VIEWS_HLL_PRECISION, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { webAnalyticsOracle } from '@oxbow/example-web-analytics/oracle';
 import { loadProject } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDistinctWithin } from '../../../libs/views/test/support/distinct-tolerance.ts';
-import { type OracleRow, ViewOracle } from '../../../libs/views/test/support/oracle.ts';
+import type { OracleRow, ViewOracle } from '../../../libs/views/test/support/oracle.ts';
 import { BatchError } from '../src/errors.ts';
 import { runBatch } from '../src/run/run-batch.ts';
 import { formatSummaryTable } from '../src/run/summary-table.ts';
 import { type GeneratedLake, writeGeneratedLake } from './support/generated-lake.ts';
 import { type PublishedRow, readManifestFile, readPublishedTables } from './support/published.ts';
 import { testConfig } from './support/test-config.ts';
-import { WEB_ANALYTICS_ORACLE } from './support/web-analytics-oracle.ts';
 
 let dir: string;
 let lakeUrl: string;
@@ -35,11 +35,12 @@ beforeAll(async () => {
   lakeUrl = `${pathToFileURL(dir).href}/`;
   fs = openFileSystem(lakeUrl);
   lake = await writeGeneratedLake(fs, { epochMs: 30_000, httpCount: 3000, sensorCount: 1000 });
-  oracle = await ViewOracle.create(WEB_ANALYTICS_ORACLE);
   const included = <R>(topic: { records: ReadonlyArray<{ record: R; epoch: number }> }) =>
     topic.records.filter((entry) => entry.epoch <= lake.watermark).map((entry) => entry.record as object);
-  await oracle.load('http_logs', included(lake.topics.http_logs));
-  await oracle.load('sensor_readings', included(lake.topics.sensor_readings));
+  oracle = await webAnalyticsOracle({
+    http_logs: included(lake.topics.http_logs),
+    sensor_readings: included(lake.topics.sensor_readings),
+  });
 });
 
 afterAll(async () => {

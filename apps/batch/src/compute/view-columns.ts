@@ -97,7 +97,7 @@ export function fieldsReadBy(fn: unknown): string[] | undefined {
  *
  * @example
  * ```ts
- * columnsReadBy(project.view('status_minutely')); // { columns: ['ts', 'status'], pruned: true }
+ * columnsReadBy(project.view('fares_by_city')); // { columns: ['time', 'city', 'fareCents'], pruned: true }
  * ```
  */
 export function columnsReadBy(

@@ -14,8 +14,8 @@ import { BatchError } from '../errors.ts';
  *
  * @example
  * ```ts
- * lakeTopicsOf(project, 'edge_logs:http_logs');
- * // Map { 'http_logs' => ['edge_logs'], 'sensor_readings' => ['sensor_readings'] }
+ * lakeTopicsOf(project, 'rides_eu:ride_events');
+ * // Map { 'ride_events' => ['rides_eu'], 'driver_pings' => ['driver_pings'] }
  * ```
  */
 export function lakeTopicsOf(project: Project, archiverTopics: string | undefined): Map<string, string[]> {

@@ -42,8 +42,8 @@ const fieldOf = (name: string) => (presented: unknown) => (presented as Record<s
  *
  * @example
  * ```ts
- * presentedColumns(project.view('page_views_hourly')).map((c) => `${c.name} ${c.type}`);
- * // ['hits BIGINT', 'errors BIGINT', 'bytes DOUBLE', 'uniqueUsers DOUBLE', 'latencyMs_p50 DOUBLE', …]
+ * presentedColumns(project.view('rides_by_city')).map((c) => `${c.name} ${c.type}`);
+ * // ['rides BIGINT', 'revenue DOUBLE', 'drivers DOUBLE', 'fare_p50 DOUBLE', 'fare_p95 DOUBLE', …]
  * ```
  */
 export function presentedColumns(view: AnyView): PresentedColumn[] {
@@ -141,7 +141,7 @@ export interface LocalVersion {
  * Writes the DuckDB database and one Parquet file per view into `directory` (a local temporary directory).
  *
  * @example
- * const local = await writeViewTables(tmp, [{ view: project.view('status_minutely'), cells }]);
+ * const local = await writeViewTables(tmp, [{ view: project.view('rides_by_city'), cells }]);
  */
 export async function writeViewTables(
   directory: string,
