@@ -15,6 +15,11 @@ export interface ManifestView {
   readonly name: string;
   readonly rows: number;
   readonly parquet?: string;
+  /**
+   * The fingerprint of the view definition the batch table was computed with (`ViewDefinition.fingerprint`);
+   * absent in manifests written before fingerprints were recorded.
+   */
+  readonly fingerprint?: string;
 }
 
 /** The fields of a batch manifest the serving layer uses (others are kept but ignored). */
@@ -70,6 +75,7 @@ export function parseManifest(input: string | Uint8Array): BatchManifest {
       name: entry.name,
       rows: typeof entry.rows === 'number' ? entry.rows : 0,
       ...(typeof entry.parquet === 'string' ? { parquet: entry.parquet } : {}),
+      ...(typeof entry.fingerprint === 'string' ? { fingerprint: entry.fingerprint } : {}),
     };
   });
   return {
