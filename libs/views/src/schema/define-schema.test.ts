@@ -442,6 +442,11 @@ describe('defineSchema: definitions it refuses', () => {
       () => defineSchema('s', { t: f.timestamp().optional() }, { eventTime: 't' }),
       /eventTime "t" must name a required/,
     ],
+    [
+      'a messageKey that is not a field',
+      () => defineSchema('s', time, { eventTime: 't', messageKey: 'user' }),
+      /schema "s": messageKey "user" is not a field/,
+    ],
   ])('refuses %s', (_what, define, message) => {
     expect(define).toThrow(message);
     try {
@@ -484,6 +489,16 @@ describe('defineSchema: definitions it refuses', () => {
   ])('refuses %s', (_what, make, message) => {
     expect(make).toThrow(message);
     expect(() => make()).toThrow(ViewsError);
+  });
+
+  it('names the field that keys Kafka messages, when given one', () => {
+    expect(rides.messageKey).toBeUndefined();
+    const keyed = defineSchema(
+      'k',
+      { t: f.timestamp(), user: f.string() },
+      { eventTime: 't', messageKey: 'user' },
+    );
+    expect(keyed.messageKey).toBe('user');
   });
 
   it('leaves the original field type required when .optional() is taken', () => {
