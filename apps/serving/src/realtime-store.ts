@@ -28,6 +28,11 @@ export interface SpeedReport {
    * an object (a speed layer that does not report fingerprints).
    */
   readonly viewFingerprints: Readonly<Record<string, string>> | undefined;
+  /**
+   * True while the speed layer's current generation replays Kafka up to where the previous one had reached (its
+   * hash field `rebuilding` is `true`): the increments are incomplete until then.
+   */
+  readonly replaying: boolean;
 }
 
 /** The realtime part of a read: the increments and the epochs after the watermark they came from. */
@@ -41,8 +46,8 @@ export interface RealtimeRead {
  * The realtime part of a view: the increments of epochs after the batch watermark.
  *
  * @example
- * const realtime = new RealtimeStore(redis, 'oxbow:', { ride_events: ['ride_events'] });
- * await realtime.states('rides_by_city_hourly', 'ride_events', ['Utrecht'], 489012, {});
+ * const realtime = new RealtimeStore(redis, 'oxbow:', { orders: ['orders'] });
+ * await realtime.states('orders_by_store_hourly', 'orders', ['amsterdam-01'], 489012, {});
  */
 export class RealtimeStore {
   readonly #redis: Redis;
@@ -169,6 +174,7 @@ export class RealtimeStore {
         speedLagMs: Number.isFinite(lag) ? lag : null,
       },
       viewFingerprints: parseViewFingerprints(status.viewFingerprints),
+      replaying: status.rebuilding === 'true',
     };
   }
 

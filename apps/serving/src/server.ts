@@ -147,7 +147,7 @@ function describeSchemaErrors(errors: readonly SchemaError[], part: string): str
  *
  * @example
  * const server = await buildServer(config, { triggerBatchRun: () => runBatch(config, {}) });
- * const response = await server.app.inject('/v1/views/rides_by_city_hourly?key=Utrecht');
+ * const response = await server.app.inject('/v1/views/orders_by_store_hourly?key=amsterdam-01');
  * await server.close();
  */
 export async function buildServer(

@@ -187,7 +187,7 @@ export class ViewQueries {
    * Throws 404 for a view not in the project and 503 `OXBOW_VIEW_REBUILDING` while it is rebuilding.
    *
    * @example
-   * await queries.answer('rides_by_city_hourly', 'Utrecht', parseTimeRange(undefined, undefined, Infinity));
+   * await queries.answer('orders_by_store_hourly', 'amsterdam-01', parseTimeRange(undefined, undefined, Infinity));
    */
   async answer(viewName: string, key: string, range: TimeRange): Promise<ViewAnswer> {
     const view = this.view(viewName);
@@ -221,7 +221,7 @@ export class ViewQueries {
    * The `limit` keys with the largest `by` over `range` (ties by key; keys without a value last).
    *
    * @example
-   * await queries.top('rides_by_city_hourly', 'rides', 10, range);
+   * await queries.top('orders_by_store_hourly', 'orders', 10, range);
    */
   async top(viewName: string, by: string, limit: number, range: TimeRange): Promise<TopAnswer> {
     const view = this.view(viewName);

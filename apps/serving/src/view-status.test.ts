@@ -15,10 +15,15 @@ const manifest = (views: BatchManifest['views']): BatchManifest => ({
   duckdb: 'views/v=r1/views.duckdb',
 });
 
-const report = (viewFingerprints: SpeedReport['viewFingerprints'], reported = true): SpeedReport => ({
+const report = (
+  viewFingerprints: SpeedReport['viewFingerprints'],
+  reported = true,
+  replaying = false,
+): SpeedReport => ({
   reported,
   status: { realtimeThrough: null, speedLagMs: null },
   viewFingerprints,
+  replaying,
 });
 
 describe('view status', () => {
@@ -60,6 +65,14 @@ describe('view status', () => {
   ])('is rebuilding on the speed side with %s', (_name, fingerprints, reason) => {
     const status = speedStatusOf(view, report(fingerprints));
     expect(status.status === 'rebuilding' && status.reason).toMatch(reason);
+  });
+
+  it('is rebuilding on the speed side while it replays Kafka into a new generation', () => {
+    const status = speedStatusOf(view, report({ rides_hourly: view.fingerprint }, true, true));
+    expect(status.status === 'rebuilding' && status.reason).toMatch(/replaying Kafka/);
+    expect(speedStatusOf(view, report({ rides_hourly: view.fingerprint }, true, true), false).status).toBe(
+      'ready',
+    );
   });
 
   it('gives the batch side reason first, and a 503 error naming the view', () => {

@@ -10,8 +10,9 @@
  *   fingerprint (written before fingerprints were recorded) cannot be checked, so the view is rebuilding.
  * - Speed side: with no `<prefix>speed:status` at all the speed layer has never committed a batch, so there are
  *   no increments to mix up. Once it reports, its `viewFingerprints` field must list the view with its
- *   fingerprint. Views over topics the speed layer does not consume (`speedTopics`) have no realtime part and
- *   skip this check.
+ *   fingerprint, and its `rebuilding` field must not be `true` (a new generation replaying Kafka: the increments
+ *   are incomplete until it reached where the previous one was). Views over topics the speed layer does not
+ *   consume (`speedTopics`) have no realtime part and skip this check.
  */
 import { ServingError } from './errors.ts';
 import type { BatchManifest } from './manifest.ts';
@@ -87,6 +88,13 @@ export function speedStatusOf(view: FingerprintedView, report: SpeedReport, cons
       reason: `the speed layer maintains it with fingerprint ${held}, this server runs ${view.fingerprint}`,
     };
   }
+  if (report.replaying) {
+    return {
+      status: 'rebuilding',
+      reason:
+        'the speed layer is replaying Kafka to rebuild its increments, which are incomplete until it is done',
+    };
+  }
   return READY;
 }
 
@@ -111,7 +119,7 @@ export function viewStatusOf(
  * `Retry-After: retryAfterS`.
  *
  * @example
- * throw new ViewRebuildingError('rides_by_city_hourly', 'the next batch run rebuilds it', 5);
+ * throw new ViewRebuildingError('orders_by_store_hourly', 'the next batch run rebuilds it', 5);
  */
 export class ViewRebuildingError extends ServingError {
   readonly view: string;

@@ -116,7 +116,7 @@ describe('rebuilding after a definition changed', () => {
     });
   });
 
-  it('is rebuilding while the speed layer reports another fingerprint, or none', async () => {
+  it('is rebuilding while the speed layer reports another fingerprint, or none, or replays', async () => {
     await writeSpeedStatus(env.redis, env.prefix, {
       fingerprints: {
         ...Object.fromEntries(exampleProject.views.map((view) => [view.name, view.fingerprint])),
@@ -138,7 +138,11 @@ describe('rebuilding after a definition changed', () => {
     await writeSpeedStatus(env.redis, env.prefix, { fingerprints: null });
     await expectRebuilding(server, 'status_minutely', /the speed layer does not report the fingerprints/);
 
-    await writeSpeedStatus(env.redis, env.prefix);
+    // A new generation replaying Kafka: the increments are incomplete until it reached the previous one.
+    await writeSpeedStatus(env.redis, env.prefix, { fields: { rebuilding: 'true' } });
+    await expectRebuilding(server, 'page_views_hourly', /the speed layer is replaying Kafka/);
+
+    await writeSpeedStatus(env.redis, env.prefix, { fields: { rebuilding: 'false' } });
     expect((await query(server, 'page_views_hourly')).statusCode).toBe(200);
   });
 

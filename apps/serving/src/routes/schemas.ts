@@ -19,7 +19,7 @@ export const FUNCTION_KEY_MAX_LENGTH = 4096;
  * optional or possibly empty string key field, or a function key).
  *
  * @example
- * keyLimitsOf(project.view('rides_by_city_hourly')); // { minLength: 1, maxLength: 64 }: f.string({ minLength: 1, maxLength: 64 })
+ * keyLimitsOf(project.view('orders_by_store_hourly')); // { minLength: 1, maxLength: 64 }: f.string({ minLength: 1, maxLength: 64 })
  */
 export function keyLimitsOf(view: AnyView): { minLength: number; maxLength: number } {
   const maxLength = view.keyMaxLength ?? FUNCTION_KEY_MAX_LENGTH;
@@ -115,7 +115,7 @@ export function fieldValueSchema(field: AnyView['fields'][number]): Record<strin
  * nothing else.
  *
  * @example
- * valueSchemaOf(project.view('rides_by_city_hourly')).properties.meanFare; // { type: ['number', 'null'], … } for a mean()
+ * valueSchemaOf(project.view('orders_by_store_hourly')).properties.meanBasket; // { type: ['number', 'null'], … } for a mean()
  */
 export function valueSchemaOf(view: AnyView): Record<string, unknown> {
   return {
