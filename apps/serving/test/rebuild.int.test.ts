@@ -6,13 +6,13 @@
  * is answered from the realtime increments alone.
  */
 import { count } from '@oxbow/dataflow';
-import { defineProject, defineView, type Project } from '@oxbow/views';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   httpLogs,
   sensorReadings,
   statusMinutely as statusMinutelyDeclaration,
-} from '../../../examples/web-analytics/index.ts';
+} from '@oxbow/example-web-analytics';
+import { defineProject, defineView, type Project } from '@oxbow/views';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type ServingServer } from '../src/index.ts';
 import {
   deletePrefix,

@@ -12,8 +12,8 @@
  * issue asks (both scenarios ≈ 80 s on the shared 2-core machine); a smaller number gives a quick local run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateHttpLogs, generateSensorReadings } from '../../../../examples/web-analytics/index.ts';
 import { type Comparison, expectApiEqualsOracle } from './support/api-vs-oracle.ts';
 import { LambdaStack, PrivateRedis } from './support/lambda-stack.ts';
 

@@ -7,15 +7,15 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Aggregator } from '@oxbow/dataflow';
-import { type AnyEvent, bucketStart, loadProject, type Project, type ViewDefinition } from '@oxbow/views';
-import type { Redis } from 'ioredis';
-// The example project, by path: apps name no example outside their tests.
+// The example project (apps name no example outside their tests).
 import {
   generateHttpLogs,
   type HttpLogEvent,
   httpLogs,
   WEB_ANALYTICS_PROJECT,
-} from '../../../../examples/web-analytics/index.ts';
+} from '@oxbow/example-web-analytics';
+import { type AnyEvent, bucketStart, loadProject, type Project, type ViewDefinition } from '@oxbow/views';
+import type { Redis } from 'ioredis';
 
 export type { HttpLogEvent };
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@oxbow/config';
+import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
-import { WEB_ANALYTICS_PROJECT } from '../../../../examples/web-analytics/index.ts';
 import type { ServingConfig } from '../../src/server.ts';
 import { deletePrefix } from './fixtures.ts';
 

@@ -1,20 +1,12 @@
+import { PAGE_VIEWS_HLL_PRECISION, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { webAnalyticsOracle } from '@oxbow/example-web-analytics/oracle';
 import { loadProject } from '@oxbow/views';
 import { expect } from 'vitest';
-import {
-  PAGE_VIEWS_HLL_PRECISION,
-  WEB_ANALYTICS_PROJECT,
-} from '../../../../../examples/web-analytics/index.ts';
 import {
   type DistinctCell,
   expectDistinctWithin,
 } from '../../../../../libs/views/test/support/distinct-tolerance.ts';
-import {
-  bucketStartSql,
-  isoToEpochMsSql,
-  type OracleDefinition,
-  type OracleRow,
-  ViewOracle,
-} from '../../../../../libs/views/test/support/oracle.ts';
+import type { OracleRow } from '../../../../../libs/views/test/support/oracle.ts';
 import { expectPresentedValue } from '../../../../../libs/views/test/support/presented-value-checks.ts';
 
 /** The example project the stack runs (the bundled default). */
@@ -31,52 +23,6 @@ type ComparedView = keyof typeof COMPARED_VIEWS;
 
 const lowerQuantile = (column: string, q: number) =>
   `list_sort(list(${column}))[CAST(floor(${q} * (count(*) - 1)) AS BIGINT) + 1]`;
-
-const bucket = (ms: number) => bucketStartSql(isoToEpochMsSql('ts'), ms);
-
-/** The example's raw records and the ground truth of its views per key and bucket. */
-const ORACLE: OracleDefinition = {
-  tables: {
-    http_logs: {
-      ts: 'VARCHAR',
-      host: 'VARCHAR',
-      method: 'VARCHAR',
-      path: 'VARCHAR',
-      status: 'INTEGER',
-      bytes: 'BIGINT',
-      latencyMs: 'DOUBLE',
-      userId: 'VARCHAR',
-      country: 'VARCHAR',
-      userAgent: 'VARCHAR',
-    },
-    sensor_readings: {
-      ts: 'VARCHAR',
-      sensorId: 'VARCHAR',
-      site: 'VARCHAR',
-      temperature: 'DOUBLE',
-      humidity: 'DOUBLE',
-    },
-  },
-  views: {
-    page_views_hourly: `
-      SELECT path AS key, ${bucket(3_600_000)} AS bucketStartMs, count(*) AS hits,
-        count(*) FILTER (WHERE status >= 500) AS errors, sum(bytes) AS bytes, count(DISTINCT userId) AS uniqueUsers,
-        ${lowerQuantile('latencyMs', 0.5)} AS p50, ${lowerQuantile('latencyMs', 0.95)} AS p95,
-        ${lowerQuantile('latencyMs', 0.99)} AS p99
-      FROM http_logs GROUP BY ALL ORDER BY key, bucketStartMs`,
-    country_daily: `
-      SELECT country AS key, ${bucket(86_400_000)} AS bucketStartMs, count(*) AS hits,
-        count(DISTINCT userId) AS uniqueUsers
-      FROM http_logs GROUP BY ALL ORDER BY key, bucketStartMs`,
-    status_minutely: `
-      SELECT CAST(status // 100 AS VARCHAR) || 'xx' AS key, ${bucket(60_000)} AS bucketStartMs, count(*) AS hits
-      FROM http_logs GROUP BY ALL ORDER BY key, bucketStartMs`,
-    sensor_hourly: `
-      SELECT sensorId AS key, ${bucket(3_600_000)} AS bucketStartMs, count(*) AS count,
-        avg(temperature) AS temperature, min(temperature) AS min, max(temperature) AS max
-      FROM sensor_readings GROUP BY ALL ORDER BY key, bucketStartMs`,
-  },
-};
 
 /** Ground truth of each key's total over all time (the same aggregates as the oracle's per-bucket SQL). */
 const TOTAL_SQL: Readonly<Record<ComparedView, string>> = {
@@ -137,10 +83,8 @@ export async function expectApiEqualsOracle(
   sensors: readonly object[],
   label: string,
 ): Promise<Comparison> {
-  const oracle = await ViewOracle.create(ORACLE);
+  const oracle = await webAnalyticsOracle({ http_logs: http, sensor_readings: sensors });
   try {
-    await oracle.load('http_logs', http);
-    await oracle.load('sensor_readings', sensors);
     let keys = 0;
     let cells = 0;
     for (const [view, by] of Object.entries(COMPARED_VIEWS) as Array<[ComparedView, string]>) {
