@@ -42,10 +42,10 @@ export interface LiveViewDefinition<E = AnyEvent, T = unknown, V = unknown> exte
  * @example
  * ```ts
  * defineLiveView({
- *   name: 'live_requests_5m', topic: 'http_logs',
- *   build: (events) => events.map((e): [string, number] => [e.path, 1])
+ *   name: 'orders_last_5m', topic: 'orders',
+ *   build: (events) => events.map((e): [string, number] => [e.store, 1])
  *     .reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 300_000, 10_000),
- *   present: (pairs) => ({ paths: pairs.length }),
+ *   present: (pairs) => ({ stores: pairs.length }),
  * });
  * ```
  */

@@ -67,9 +67,9 @@ const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
  * @example
  * ```ts
  * export default defineProject({
- *   topics: { ride_events: rides },
- *   views: [defineView({ name: 'rides_by_city_hourly', topic: 'ride_events', bucket: '1h', key: 'city',
- *                        fields: { rides: count() } })],
+ *   topics: { orders },
+ *   views: [defineView({ name: 'orders_by_store_hourly', topic: 'orders', bucket: '1h', key: 'store',
+ *                        fields: { orders: count() } })],
  * });
  * ```
  */

@@ -50,9 +50,9 @@ export interface ViewDeclaration<O = unknown> {
  * @example
  * ```ts
  * defineView({
- *   name: 'rides_by_city_hourly', topic: 'ride_events', bucket: '1h', key: 'city',
- *   filter: (e) => e.fareCents > 0,
- *   fields: { rides: count(), revenue: sum((e) => e.fareCents), drivers: hyperLogLog((e) => e.driverId) },
+ *   name: 'orders_by_store_hourly', topic: 'orders', bucket: '1h', key: 'store',
+ *   filter: (e) => e.amountCents > 0,
+ *   fields: { orders: count(), revenue: sum((e) => e.amountCents), customers: hyperLogLog((e) => e.customer) },
  * });
  * ```
  */
@@ -61,14 +61,14 @@ export function defineView<O>(spec: ViewSpec<AnyEvent, O>): ViewDeclaration<O> {
 }
 
 /**
- * `defineView` with the events typed by `schema`: `viewsOf(rides).defineView({ … fields: { revenue: sum((e) =>
- * e.fareCents) } })` checks `e.fareCents` against the schema at compile time.
+ * `defineView` with the events typed by `schema`: `viewsOf(orders).defineView({ … fields: { revenue: sum((e) =>
+ * e.amountCents) } })` checks `e.amountCents` against the schema at compile time.
  *
  * @example
  * ```ts
- * const rideViews = viewsOf(rides);
- * export const byCity = rideViews.defineView({ name: 'by_city', topic: 'ride_events', bucket: '1h', key: 'city',
- *   fields: { revenue: sum((e) => e.fareCents) } });
+ * const orderViews = viewsOf(orders);
+ * export const byStore = orderViews.defineView({ name: 'by_store', topic: 'orders', bucket: '1h', key: 'store',
+ *   fields: { revenue: sum((e) => e.amountCents) } });
  * ```
  */
 export function viewsOf<E>(_schema: Schema<E>): { defineView<O>(spec: ViewSpec<E, O>): ViewDeclaration<O> } {

@@ -28,7 +28,7 @@ export interface SamplePlan {
  *
  * @example
  * ```ts
- * for (const record of generatorOf(project, 'ride_events')({ count: 10, seed: 1, startMs })) console.log(record);
+ * for (const record of generatorOf(project, 'orders')({ count: 10, seed: 1, startMs })) console.log(record);
  * ```
  */
 export function generatorOf(project: Project, topic: string): EventGenerator {
@@ -41,8 +41,8 @@ export function generatorOf(project: Project, topic: string): EventGenerator {
  *
  * @example
  * ```ts
- * sampleJsonLines(project, { topic: 'ride_events', count: 2, seed: 1, startMs: Date.UTC(2026, 10, 24) });
- * // '{"time":"2026-11-24T00:00:00.000Z",…}\n{…}\n'
+ * sampleJsonLines(project, { topic: 'orders', count: 2, seed: 1, startMs: Date.UTC(2026, 10, 24) });
+ * // '{"at":"2026-11-24T00:00:00.000Z",…}\n{…}\n'
  * ```
  */
 export function sampleJsonLines(project: Project, plan: SamplePlan): string {
@@ -64,7 +64,7 @@ export interface WriteSampleOptions {
  *
  * @example
  * ```ts
- * writeSampleData(project, 'data/rides', [{ topic: 'ride_events', count: 1500, seed: 7, startMs }]);
+ * writeSampleData(project, 'data/shop', [{ topic: 'orders', count: 1500, seed: 7, startMs }]);
  * ```
  */
 export function writeSampleData(

@@ -25,7 +25,7 @@ const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
  *
  * @example
  * ```ts
- * parseTopicSetting('http_logs, edge_logs:http_logs'); // [['http_logs', 'http_logs'], ['edge_logs', 'http_logs']]
+ * parseTopicSetting('orders, orders_eu:orders'); // [['orders', 'orders'], ['orders_eu', 'orders']]
  * ```
  */
 export function parseTopicSetting(text: string): Array<[kafkaTopic: string, projectTopic: string]> {
@@ -54,8 +54,8 @@ export function parseTopicSetting(text: string): Array<[kafkaTopic: string, proj
  *
  * @example
  * ```ts
- * bindTopics(project, ''); // [{ kafkaTopic: 'ride_events', topic: 'ride_events', schema: rides }]
- * bindTopics(project, 'rides_eu:ride_events'); // read Kafka topic rides_eu as ride_events
+ * bindTopics(project, ''); // [{ kafkaTopic: 'orders', topic: 'orders', schema: orders }]
+ * bindTopics(project, 'orders_eu:orders'); // read Kafka topic orders_eu as orders
  * ```
  */
 export function bindTopics(project: Project, setting: string | undefined): TopicBinding[] {

@@ -19,7 +19,7 @@ export type ViewKey = [key: string, bucketStartMs: number];
  *
  * @example
  * ```ts
- * const view = project.view('page_views_hourly');
+ * const view = project.view('orders_by_store_hourly');
  * const rows = presentViewRows(view, await aggregateView(view, ctx.parallelize(events)).collect());
  * ```
  */

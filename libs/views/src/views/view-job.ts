@@ -25,8 +25,8 @@ export interface ViewJobInput {
  * @example
  * ```ts
  * const project = await loadProject(path);
- * const states = await ctx.job(viewJob, { project: path, view: 'page_views_hourly', events, slices: 4 }).collect();
- * presentViewRows(project.view('page_views_hourly'), states);
+ * const states = await ctx.job(viewJob, { project: path, view: 'orders_by_store_hourly', events, slices: 4 }).collect();
+ * presentViewRows(project.view('orders_by_store_hourly'), states);
  * ```
  */
 export const viewJob = defineJob(
