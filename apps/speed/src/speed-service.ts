@@ -260,6 +260,7 @@ class SpeedService implements SpeedHandle {
     while (!this.stopping) {
       this.wake = deferred<void>();
       let ssc: StreamingContext | undefined;
+      let superseded = false;
       try {
         await this.watcher.refresh();
         const outcome = await ensureGeneration(this.redis, this.layout, {
@@ -271,6 +272,9 @@ class SpeedService implements SpeedHandle {
           // was replaced by an instance of another project must not adopt it.
           replaceOtherViews: first,
           rebuildTargets: (previous) => this.rebuildTargetsOf(previous),
+        }).catch((error: unknown) => {
+          superseded = SpeedError.is(error, 'OXBOW_SPEED_STATE');
+          throw error;
         });
         if (outcome.created || (this.generation !== '' && outcome.generation !== this.generation)) {
           const from = this.watcher.current
@@ -321,7 +325,7 @@ class SpeedService implements SpeedHandle {
           firstStart.resolve(error);
           return;
         }
-        if (SpeedError.is(error, 'OXBOW_SPEED_STATE')) {
+        if (superseded) {
           // Another instance took Redis over with another project: stop rather than fight over it.
           void this.stop();
           return;

@@ -5,7 +5,8 @@
  * increment is rebuilt by replaying Kafka from the manifest's end offsets, so the changed view equals the oracle
  * of its new definition (no old state merged), the added view covers everything after the end offsets, the
  * unchanged views stay exact and the removed view's state is gone. The status says `rebuilding` until the
- * replay reaches the offsets the previous generation had reached.
+ * replay reaches the offsets the previous generation had reached. Finally another "instance" with another view
+ * set takes the prefix over, and the running one stops instead of adopting its generation.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -221,5 +222,20 @@ describe('a project whose views changed', () => {
     );
     expect(epochs.every((epoch) => epoch !== undefined && epoch > watermarkEpoch)).toBe(true);
     expect(await redis.exists(layout.live('active_sessions'))).toBe(1);
+
+    // 5. Another instance, running another project, takes the prefix over: this one stops rather than adopt it.
+    const running = speed;
+    await redis.set(layout.generation(), 'other-instance');
+    await redis.hset(layout.generationViews(), { generation: 'other-instance', viewsFingerprint: 'other' });
+    await Promise.race([
+      running.stopped,
+      sleep(10_000).then(() => {
+        throw new Error(`the speed layer did not stop\n${logs.join('\n')}`);
+      }),
+    ]);
+    expect(running.status().state).toBe('stopped');
+    expect(running.status().lastError).toMatch(/another view set/);
+    expect(await redis.get(layout.generation())).toBe('other-instance');
+    speed = undefined;
   }, 60_000);
 });
