@@ -1,8 +1,10 @@
 /**
- * The speed layer's increments against the DuckDB oracle of libs/views/test/support: the increments of a view
+ * The speed layer's increments against the DuckDB oracle of the web-analytics example
+ * (`@oxbow/example-web-analytics/oracle`, over libs/views/test/support): the increments of a view
  * read back from Redis and merged per (key, bucket) — the answer the serving layer gives when no manifest covers
  * their epochs — compared cell by cell with the oracle's rows over the same records.
  */
+import { WEB_ANALYTICS_ORACLE } from '@oxbow/example-web-analytics/oracle';
 import type { Project } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { type OracleDefinition, ViewOracle } from '../../../../libs/views/test/support/oracle.ts';
@@ -10,7 +12,6 @@ import { expectRowsMatchOracle } from '../../../../libs/views/test/support/prese
 import type { AnyView } from '../../src/increments.ts';
 import type { RedisLayout } from '../../src/redis-layout.ts';
 import { realtimeRows } from './speed-test-env.ts';
-import { WEB_ANALYTICS_ORACLE } from './web-analytics-oracle.ts';
 
 /**
  * Loads the produced records into an oracle of the web-analytics example (plus `extraViews`: name → SQL over
