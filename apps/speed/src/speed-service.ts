@@ -117,6 +117,7 @@ class SpeedService implements SpeedHandle {
   private rebuildTargets: OffsetTargets = new Map();
   private generation = '';
   private rebuildPending = false;
+  /** True once the service owns its status hash (started, and not superseded by another instance). */
   private started = false;
   private stopping = false;
   private wake = deferred<void>();
@@ -326,7 +327,9 @@ class SpeedService implements SpeedHandle {
           return;
         }
         if (superseded) {
-          // Another instance took Redis over with another project: stop rather than fight over it.
+          // Another instance took Redis over with another project: stop rather than fight over it, and leave
+          // the status hash (now that instance's) alone.
+          this.started = false;
           void this.stop();
           return;
         }

@@ -236,6 +236,7 @@ describe('a project whose views changed', () => {
     expect(running.status().state).toBe('stopped');
     expect(running.status().lastError).toMatch(/another view set/);
     expect(await redis.get(layout.generation())).toBe('other-instance');
+    expect(await redis.hget(layout.status(), 'state')).not.toBe('stopped'); // the other instance's hash now
     speed = undefined;
   }, 60_000);
 });
