@@ -24,11 +24,11 @@ import {
   partitionKey,
   writeParquet,
 } from '@oxbow/connectors';
+import { encodeSealedMarker, partFilePath, type SealedMarker, sealedPath } from '@oxbow/contracts';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { ArchiverLogger } from './archive-log.ts';
 import { ArchiverError } from './errors.ts';
 import type { EventFields, EventSchema, TopicSpec } from './event-schemas.ts';
-import { partFilePath, sealedPath } from './lake-layout.ts';
 import { PartitionLog, type PendingFile, type RollPolicy } from './partition-log.ts';
 import { sealEndOffsets } from './seal-decision.ts';
 import { TopicProgress } from './topic-progress.ts';
@@ -241,6 +241,8 @@ export class Archiver {
         return { fields: result.event, bytes: bytes.length };
       },
       ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+      // How the dead-letter topic was found, created or raised: `archiver.dead-letter.*`.
+      log: (entry) => this.log({ ...entry, event: `archiver.${entry.event}` }),
       ...(options.consumer ? { consumer: options.consumer } : {}),
       ...(options.maxBufferedPerPartition
         ? { maxBufferedPerPartition: options.maxBufferedPerPartition }
@@ -492,7 +494,7 @@ export class Archiver {
           })),
         });
         if (!endOffsets) break;
-        const marker = {
+        const marker: SealedMarker = {
           topic: spec.topic,
           epoch: current,
           epochMs: this.options.epochMs,
@@ -500,7 +502,7 @@ export class Archiver {
           endOffsets,
         };
         const path = sealedPath(spec.topic, current);
-        await this.options.lake.putAtomic(path, new TextEncoder().encode(`${JSON.stringify(marker)}\n`));
+        await this.options.lake.putAtomic(path, encodeSealedMarker(marker));
         progress.recordSealed(current);
         progress.prune();
         this.stats.epochsSealed++;

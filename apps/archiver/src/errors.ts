@@ -1,6 +1,7 @@
 /**
- * The archiver's one error class: a `code` from a closed set, `retriable`, and the `cause`.
+ * The archiver's one error class: a `code` from a closed set, `retriable`, and the `cause` (an {@link OxbowError}).
  */
+import { OxbowError } from '@oxbow/contracts';
 
 /** Every code an {@link ArchiverError} can carry. */
 export const ARCHIVER_ERROR_CODES = [
@@ -14,21 +15,5 @@ export const ARCHIVER_ERROR_CODES = [
 /** A code of {@link ARCHIVER_ERROR_CODES}. */
 export type ArchiverErrorCode = (typeof ARCHIVER_ERROR_CODES)[number];
 
-/** Options of an {@link ArchiverError}. */
-export interface ArchiverErrorOptions {
-  readonly cause?: unknown;
-  readonly retriable?: boolean;
-}
-
 /** An archiver failure with a machine-readable code; `message` is one line for humans. */
-export class ArchiverError extends Error {
-  readonly code: ArchiverErrorCode;
-  readonly retriable: boolean;
-
-  constructor(code: ArchiverErrorCode, message: string, options: ArchiverErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ArchiverError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-}
+export class ArchiverError extends OxbowError<ArchiverErrorCode> {}

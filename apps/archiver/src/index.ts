@@ -11,15 +11,5 @@ export {
   eventSchemaOf,
   type TopicSpec,
 } from './event-schemas.ts';
-export {
-  epochOf,
-  epochPrefix,
-  type LakeEntry,
-  type PartFile,
-  parseLakePath,
-  partFilePath,
-  sealedPath,
-  topicPrefix,
-} from './lake-layout.ts';
 export { type ArchiverConfig, type ArchiverOverrides, openLake, runArchiver } from './run-archiver.ts';
 export { type PartitionSealFacts, type SealInputs, sealEndOffsets } from './seal-decision.ts';

@@ -3,7 +3,7 @@
  * offsets), files closed but not yet published, and how far the stream has been cut. Pure bookkeeping: the
  * archiver publishes what {@link PartitionLog.closedFiles} returns, in order.
  */
-import { epochOf } from './lake-layout.ts';
+import { epochOf } from '@oxbow/contracts';
 
 /** One archived row: the event's fields plus the Kafka columns. */
 export type ArchiveRow = Readonly<Record<string, string | number | bigint>>;

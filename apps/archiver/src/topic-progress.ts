@@ -4,7 +4,7 @@
  * scanning the lake at start-up and kept current as the archiver publishes.
  */
 import type { FileInfo, FileSystem } from '@oxbow/connectors';
-import { parseLakePath, topicPrefix } from './lake-layout.ts';
+import { parseLakePath, topicPrefix } from '@oxbow/contracts';
 
 /** Per partition: what has been published. */
 interface PartitionProgress {

@@ -15,10 +15,10 @@ import {
   type FileSystem,
   openFileSystem,
 } from '@oxbow/connectors';
+import { sealedPath } from '@oxbow/contracts';
 import { generateHttpLogs } from '@oxbow/example-web-analytics';
 import type { Admin, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealedPath } from '../src/index.ts';
 import { waitUntil } from './support/archiver-child.ts';
 import { startInProcess } from './support/in-process.ts';
 import { createTestTopic, highWatermarks, produce, testKafka } from './support/kafka.ts';

@@ -1,3 +1,5 @@
+import { OxbowError, type OxbowErrorOptions } from '@oxbow/contracts';
+
 /** The closed set of codes a {@link BatchError} carries. */
 export const BATCH_ERROR_CODES = [
   /** Bad options: an unknown view or engine, a malformed epoch, a cron expression that does not parse. */
@@ -6,10 +8,6 @@ export const BATCH_ERROR_CODES = [
   'OXBOW_BATCH_LOCKED',
   /** The run lost its lock (it expired and another run took it over) before publishing. */
   'OXBOW_BATCH_LOCK_LOST',
-  /** A lake file breaks the layout of docs/design/0002-layer-contracts.md (bad name, unreadable `_sealed`). */
-  'OXBOW_BATCH_LAKE_LAYOUT',
-  /** A manifest cannot be read or parsed. */
-  'OXBOW_BATCH_MANIFEST',
   /** The DuckDB engine was asked for a view it has no SQL plan for. */
   'OXBOW_BATCH_NO_SQL_PLAN',
 ] as const;
@@ -18,30 +16,15 @@ export const BATCH_ERROR_CODES = [
 export type BatchErrorCode = (typeof BATCH_ERROR_CODES)[number];
 
 /** Options of a {@link BatchError}. */
-export interface BatchErrorOptions {
-  readonly cause?: unknown;
-  readonly retriable?: boolean;
-}
+export type BatchErrorOptions = OxbowErrorOptions;
 
 /**
- * An error of the batch app, with a code from {@link BATCH_ERROR_CODES}, whether retrying may help, and a cause.
+ * An error of the batch app, with a code from {@link BATCH_ERROR_CODES}, whether retrying may help (by default
+ * only `OXBOW_BATCH_LOCKED`), and a cause.
  *
  * @example
  * throw new BatchError('OXBOW_BATCH_USAGE', '--until-epoch "soon": expected a non-negative integer');
  */
-export class BatchError extends Error {
-  readonly code: BatchErrorCode;
-  readonly retriable: boolean;
-
-  constructor(code: BatchErrorCode, message: string, options: BatchErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'BatchError';
-    this.code = code;
-    this.retriable = options.retriable ?? code === 'OXBOW_BATCH_LOCKED';
-  }
-
-  /** True when `error` is a {@link BatchError} (optionally with the given code). */
-  static is(error: unknown, code?: BatchErrorCode): error is BatchError {
-    return error instanceof BatchError && (code === undefined || error.code === code);
-  }
+export class BatchError extends OxbowError<BatchErrorCode> {
+  static override readonly retriableCodes: readonly string[] = ['OXBOW_BATCH_LOCKED'];
 }

@@ -13,16 +13,17 @@ export { computeWithDuckDb, LocalLakeFiles } from './compute/duckdb-engine.ts';
 export { hasSqlPlan, type SqlPlan, sqlPlanOf } from './compute/sql-plans.ts';
 export { columnsReadBy, fieldsReadBy, type ViewColumns } from './compute/view-columns.ts';
 export { BATCH_ERROR_CODES, BatchError, type BatchErrorCode, type BatchErrorOptions } from './errors.ts';
-export * from './lake/lake-layout.ts';
+export {
+  classifyTopicFiles,
+  completeThrough,
+  type ListedPartFile,
+  lastSealedAtOrBefore,
+  type TopicListing,
+  watermarkEpoch,
+} from './lake/lake-listing.ts';
 export { lakeTopicsOf } from './lake/lake-topics.ts';
 export { type BatchConfig, storageOptionsOf } from './lake/storage-options.ts';
-export {
-  type BatchManifest,
-  decodeManifest,
-  listManifestHistory,
-  type ManifestView,
-  readCurrentManifest,
-} from './publish/manifest.ts';
+export { listManifestHistory, readCurrentManifest } from './publish/manifest.ts';
 export { collectGarbage, type RetentionOptions } from './publish/retention.ts';
 export { DUCKDB_FILE, type PresentedColumn, presentedColumns } from './publish/view-tables.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';

@@ -1,9 +1,10 @@
-import { type ConfigError, loadConfig } from '@oxbow/config';
+import { loadConfig } from '@oxbow/config';
+import { OxbowError } from '@oxbow/contracts';
 import { assertFlags, parseCommandLine } from './args.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { printConfig } from './commands/config-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
-import { CliError } from './errors.ts';
+import { CliError, exitCodeOf } from './errors.ts';
 import { helpText } from './help.ts';
 import { type Output, processOutput } from './output.ts';
 
@@ -17,8 +18,9 @@ export interface RunOptions {
 }
 
 /**
- * Runs one `oxbow` command line and returns its exit code; user errors are printed as one line
- * (`oxbow: <message>`), never thrown.
+ * Runs one `oxbow` command line and returns its exit code. An Oxbow error of any package (an `OxbowError`: the
+ * CLI's own, a configuration error, an app's) is printed as one line (`oxbow: <message>`) with the exit code of
+ * its code (2 for usage and configuration errors, 1 otherwise); anything else is printed with its stack, exit 1.
  *
  * @example
  * process.exitCode = await run(['stack', 'status', '--json']);
@@ -99,19 +101,11 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
         throw new CliError('OXBOW_USAGE', `unknown command "${command}" (run oxbow --help)`);
     }
   } catch (error) {
-    if (error instanceof CliError) {
+    if (OxbowError.is(error)) {
       output.err(`oxbow: ${error.message}`);
-      return error.exitCode;
-    }
-    if (isConfigError(error)) {
-      output.err(`oxbow: ${error.message}`);
-      return 2;
+      return exitCodeOf(error);
     }
     output.err(`oxbow: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
-}
-
-function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof Error && error.name === 'ConfigError' && 'code' in error;
 }

@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type { BatchManifest } from './manifest.ts';
+import type { BatchManifest } from '@oxbow/contracts';
 
 /** A stored state of one key and bucket, as the batch view table holds it. */
 export interface StoredState {

@@ -8,8 +8,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FileSystem } from '@oxbow/connectors';
+import type { BatchManifest } from '@oxbow/contracts';
 import { BatchSnapshot } from './batch-snapshot.ts';
-import { type BatchManifest, readCurrentManifest } from './manifest.ts';
+import { readCurrentManifest } from './manifest.ts';
 
 /** A request's hold on the snapshot current when it started (`undefined` before the first batch run). */
 export interface BatchLease {

@@ -1,7 +1,11 @@
 /**
  * The one error type of the serving layer: a code from a closed set, the HTTP status it answers with, whether a
- * retry may succeed, and the cause.
+ * retry may succeed, and the cause (an {@link OxbowError}). The API answers any Oxbow error by its code
+ * ({@link httpStatusOf}), whichever package raised it.
  */
+import { OxbowError } from '@oxbow/contracts';
+import type { DataflowErrorCode } from '@oxbow/dataflow';
+import type { ViewsErrorCode } from '@oxbow/views';
 
 /** Every code a {@link ServingError} carries, with the HTTP status it answers with. */
 export const SERVING_ERROR_STATUS = {
@@ -17,37 +21,42 @@ export const SERVING_ERROR_STATUS = {
   OXBOW_UNAVAILABLE: 503,
   OXBOW_TIMEOUT: 503,
   OXBOW_VIEW_REBUILDING: 503,
+  /** A batch manifest that does not decode: raised by `@oxbow/contracts` (a `ContractError`), mapped by code. */
   OXBOW_MANIFEST_INVALID: 502,
 } as const;
 
 /** The closed set of serving error codes. */
 export type ServingErrorCode = keyof typeof SERVING_ERROR_STATUS;
 
-/** Options of a {@link ServingError}. */
-export interface ServingErrorOptions {
-  readonly cause?: unknown;
-  readonly retriable?: boolean;
-}
-
 /**
- * An error with a one-line message for the API client (or the operator) and the status it maps to.
+ * An error with a one-line message for the API client (or the operator); {@link httpStatusOf} gives the status
+ * it answers with. `OXBOW_UNAVAILABLE` and `OXBOW_TIMEOUT` are retriable by default.
  *
  * @example
  * throw new ServingError('OXBOW_BAD_REQUEST', 'from (2026-02-01T00:00:00Z) is after to (2026-01-01T00:00:00Z)');
  */
-export class ServingError extends Error {
-  readonly code: ServingErrorCode;
-  readonly retriable: boolean;
+export class ServingError extends OxbowError<ServingErrorCode> {
+  static override readonly retriableCodes: readonly string[] = ['OXBOW_UNAVAILABLE', 'OXBOW_TIMEOUT'];
+}
 
-  constructor(code: ServingErrorCode, message: string, options: ServingErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ServingError';
-    this.code = code;
-    this.retriable = options.retriable ?? (code === 'OXBOW_UNAVAILABLE' || code === 'OXBOW_TIMEOUT');
-  }
+/** The statuses of codes other packages raise that an API client can act on; checked against their code types. */
+const FOREIGN_STATUS: Readonly<Record<string, number>> = {
+  OXBOW_INVALID_ARGUMENT: 400,
+  OXBOW_UNKNOWN_VIEW: 404,
+} satisfies Partial<Record<ViewsErrorCode | DataflowErrorCode, number>>;
 
-  /** The HTTP status this error answers with. */
-  get statusCode(): number {
-    return SERVING_ERROR_STATUS[this.code];
-  }
+/**
+ * The HTTP status an Oxbow error of any package answers with: a serving code by {@link SERVING_ERROR_STATUS}
+ * (which also covers `OXBOW_MANIFEST_INVALID` from `@oxbow/contracts`), a bad argument 400, an unknown view 404;
+ * any other code 503 when it is retriable, else 500.
+ *
+ * @example
+ * httpStatusOf(new ServingError('OXBOW_NOT_FOUND', 'no view "x"')); // 404
+ * httpStatusOf(new ConnectorError('OXBOW_STORAGE_IO', 'S3 timed out', { retriable: true })); // 503
+ */
+export function httpStatusOf(error: OxbowError): number {
+  const code = error.code;
+  if (Object.hasOwn(SERVING_ERROR_STATUS, code)) return SERVING_ERROR_STATUS[code as ServingErrorCode];
+  if (Object.hasOwn(FOREIGN_STATUS, code)) return FOREIGN_STATUS[code] ?? 500;
+  return error.retriable ? 503 : 500;
 }

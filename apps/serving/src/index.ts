@@ -5,8 +5,8 @@ export { type ApiKeys, parseApiKeys, type Scope } from './api-keys.ts';
 export { type BatchRunRecord, BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
 export { BatchSnapshot, type BucketRange, type StoredState } from './batch-snapshot.ts';
 export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './batch-store.ts';
-export { SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
-export { type BatchManifest, MANIFEST_PATH, parseManifest, readCurrentManifest } from './manifest.ts';
+export { httpStatusOf, SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
+export { type ReadManifestOptions, readCurrentManifest } from './manifest.ts';
 export { type RealtimeRead, RealtimeStore, type SpeedReport, type SpeedStatus } from './realtime-store.ts';
 export {
   FUNCTION_KEY_MAX_LENGTH,

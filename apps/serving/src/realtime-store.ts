@@ -1,9 +1,10 @@
 /**
- * Reads the speed layer's increments from Redis (docs/design/0002-layer-contracts.md): per-partition hashes
- * `<prefix>rt:<view>:<epoch>:<partition>:<key>` (field = bucket start, value = codec bytes) for the epochs
- * listed in `<prefix>rtepochs:<view>`, the keys of an epoch in `<prefix>rtkeys:<view>:<epoch>`, the speed
- * layer's status and the speed-only live views.
+ * Reads the speed layer's increments from Redis (docs/design/0002-layer-contracts.md; keys by the `RedisLayout`
+ * of `@oxbow/contracts`): per-partition hashes `<prefix>rt:<view>:<epoch>:<partition>:<key>` (field = bucket
+ * start, value = codec bytes) for the epochs listed in `<prefix>rtepochs:<view>`, the keys of an epoch in
+ * `<prefix>rtkeys:<view>:<epoch>`, the speed layer's status and the speed-only live views.
  */
+import { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import type { BucketRange, StoredState } from './batch-snapshot.ts';
 import { ServingError } from './errors.ts';
@@ -51,7 +52,7 @@ export interface RealtimeRead {
  */
 export class RealtimeStore {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #layout: RedisLayout;
   readonly #kafkaTopics: Readonly<Record<string, readonly string[]>>;
 
   /**
@@ -61,7 +62,7 @@ export class RealtimeStore {
    */
   constructor(redis: Redis, prefix: string, kafkaTopics: Readonly<Record<string, readonly string[]>> = {}) {
     this.#redis = redis;
-    this.#prefix = prefix;
+    this.#layout = new RedisLayout(prefix);
     this.#kafkaTopics = kafkaTopics;
   }
 
@@ -69,7 +70,7 @@ export class RealtimeStore {
   epochsAfter(view: string, afterEpoch: number | undefined): Promise<number[]> {
     return unavailableOnFailure(async () => {
       const min = afterEpoch === undefined ? '-inf' : `(${afterEpoch}`;
-      const members = await this.#redis.zrangebyscore(`${this.#prefix}rtepochs:${view}`, min, '+inf');
+      const members = await this.#redis.zrangebyscore(this.#layout.epochs(view), min, '+inf');
       return members.map(Number).filter(Number.isSafeInteger);
     });
   }
@@ -110,7 +111,7 @@ export class RealtimeStore {
     if (epochs.length === 0) return { states: [], epochs };
     const partitionSet = new Set<string>();
     for (const kafkaTopic of this.#kafkaTopics[topic] ?? [topic]) {
-      for (const partition of await this.#redis.hkeys(`${this.#prefix}offsets:${kafkaTopic}`)) {
+      for (const partition of await this.#redis.hkeys(this.#layout.offsets(kafkaTopic))) {
         partitionSet.add(partition);
       }
     }
@@ -118,10 +119,10 @@ export class RealtimeStore {
     if (partitions.length === 0) return { states: [], epochs };
     const hashKeys: Array<{ key: string; hash: string }> = [];
     for (const epoch of epochs) {
-      const epochKeys = keys ?? (await this.#redis.smembers(`${this.#prefix}rtkeys:${view}:${epoch}`));
+      const epochKeys = keys ?? (await this.#redis.smembers(this.#layout.keyIndex(view, epoch)));
       for (const key of epochKeys) {
         for (const partition of partitions) {
-          hashKeys.push({ key, hash: `${this.#prefix}rt:${view}:${epoch}:${partition}:${key}` });
+          hashKeys.push({ key, hash: this.#layout.increments(view, epoch, Number(partition), key) });
         }
       }
     }
@@ -158,7 +159,7 @@ export class RealtimeStore {
 
   /** The speed layer's status hash: its position and the fingerprints of the views it maintains. */
   async speedReport(): Promise<SpeedReport> {
-    const status = await unavailableOnFailure(() => this.#redis.hgetall(`${this.#prefix}speed:status`));
+    const status = await unavailableOnFailure(() => this.#redis.hgetall(this.#layout.status()));
     const through = status.realtimeThrough;
     const throughMs = through !== undefined && /^\d+$/.test(through) ? Number(through) : undefined;
     const lag = status.lagMs !== undefined ? Number(status.lagMs) : Number.NaN;
@@ -180,7 +181,7 @@ export class RealtimeStore {
 
   /** The latest JSON value of a speed-only view, `undefined` when the speed layer has not written one. */
   async live(view: string): Promise<unknown> {
-    const text = await unavailableOnFailure(() => this.#redis.get(`${this.#prefix}live:${view}`));
+    const text = await unavailableOnFailure(() => this.#redis.get(this.#layout.live(view)));
     if (text === null) return undefined;
     try {
       return JSON.parse(text);

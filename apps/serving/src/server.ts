@@ -7,13 +7,14 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { OxbowConfig } from '@oxbow/config';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import { OxbowError } from '@oxbow/contracts';
 import { bindTopics, loadProject, type Project, resolveProjectPath } from '@oxbow/views';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { type ApiKeys, authorize, parseApiKeys, presentedKey, type Scope } from './api-keys.ts';
 import { BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
 import { BatchViewStore } from './batch-store.ts';
-import { ServingError } from './errors.ts';
+import { httpStatusOf } from './errors.ts';
 import { ServingMetrics } from './metrics.ts';
 import { RealtimeStore } from './realtime-store.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
@@ -236,9 +237,10 @@ export async function buildServer(
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status: number;
     let code: string;
-    if (error instanceof ServingError) {
-      status = error.statusCode;
+    if (OxbowError.is(error)) {
+      status = httpStatusOf(error);
       code = error.code;
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
     } else if (error.validation) {
       status = 400;
       code = 'OXBOW_BAD_REQUEST';

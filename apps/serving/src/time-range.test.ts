@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from './errors.ts';
+import { httpStatusOf, ServingError } from './errors.ts';
 import { parseTimeRange } from './time-range.ts';
 
 const DAY = 86_400_000;
@@ -27,8 +27,8 @@ describe('parseTimeRange', () => {
     try {
       parseTimeRange(from, to, DAY);
     } catch (error) {
-      expect(error).toBeInstanceOf(ServingError);
-      expect((error as ServingError).statusCode).toBe(400);
+      expect(ServingError.is(error, 'OXBOW_BAD_REQUEST')).toBe(true);
+      expect(httpStatusOf(error as ServingError)).toBe(400);
     }
   });
 });

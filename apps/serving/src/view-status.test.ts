@@ -1,18 +1,24 @@
+import type { BatchManifest } from '@oxbow/contracts';
 import { describe, expect, it } from 'vitest';
-import type { BatchManifest } from './manifest.ts';
 import type { SpeedReport } from './realtime-store.ts';
 import { batchStatusOf, speedStatusOf, ViewRebuildingError, viewStatusOf } from './view-status.ts';
 
 const view = { name: 'rides_hourly', fingerprint: 'aaaaaaaaaaaaaaaa' };
 
-const manifest = (views: BatchManifest['views']): BatchManifest => ({
+const manifest = (
+  entries: ReadonlyArray<{ name: string; rows: number; fingerprint?: string }>,
+): BatchManifest => ({
   format: 'oxbow-batch-manifest',
   version: 1,
   runId: 'r1',
   epochMs: 3_600_000,
   watermarkEpoch: 7,
-  views,
+  endOffsets: {},
+  views: entries.map((entry) => ({ ...entry, parquet: `views/v=r1/${entry.name}.parquet` })),
   duckdb: 'views/v=r1/views.duckdb',
+  startedAt: '2026-11-24T12:00:00.000Z',
+  finishedAt: '2026-11-24T12:00:01.000Z',
+  durationsMs: { read: 1, compute: 1, write: 1 },
 });
 
 const report = (

@@ -14,8 +14,9 @@
  *   are incomplete until it reached where the previous one was). Views over topics the speed layer does not
  *   consume (`speedTopics`) have no realtime part and skip this check.
  */
+
+import type { BatchManifest } from '@oxbow/contracts';
 import { ServingError } from './errors.ts';
-import type { BatchManifest } from './manifest.ts';
 import type { SpeedReport } from './realtime-store.ts';
 
 /** A view as far as its status goes. */

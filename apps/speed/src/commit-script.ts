@@ -1,13 +1,19 @@
 /**
- * The one Lua script a micro-batch commits with: it checks the generation marker and every partition's stored
- * offset against the batch's ranges, and only if all match writes the increments (already merged with what was
- * stored), the key index sets, the epoch sorted sets, the next offsets and the counters, atomically. A batch
- * replayed after a crash finds its offsets already moved and writes nothing.
+ * How a micro-batch commits: one Lua script checks the generation marker and every partition's stored offset
+ * against the batch's ranges, and only if all match writes the increments (already merged with what was stored),
+ * the key index sets, the epoch sorted sets, the next offsets and the counters, atomically. A batch replayed after
+ * a crash finds its offsets already moved and writes nothing.
+ *
+ * A small commit passes everything to that script in one call ({@link COMMIT_LUA}). A large one (many distinct
+ * cells) is first staged: its entries are pushed in bounded chunks to staging lists under a unique token, which
+ * expire if the commit never finishes, then {@link STAGED_COMMIT_LUA} makes the same checks and, only if they
+ * pass, applies the lists slice by slice, moves the offsets and deletes the lists, in one atomic script. Nothing
+ * is visible before that final script, and no command or JavaScript call grows with the batch.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
-import type { RedisLayout } from './redis-layout.ts';
 
 /** One partition's range in a commit, and whether an absent stored offset is acceptable for it. */
 export interface CommitRange {
@@ -96,10 +102,392 @@ end
 return {'ok'}
 `;
 
+/**
+ * The final script of a staged commit. KEYS: [generation key, the four staging lists (hash writes, set members,
+ * sorted-set members, counters), …offsets hashes]; ARGV: the expected generation, how many entries one `LRANGE`
+ * reads, the four lists' expected lengths (elements), then the ranges (a count, then five elements each, the first
+ * an index into KEYS). The lists hold flat fixed-width entries: `key field value`, `key member`,
+ * `key score member`, `key field by`; their keys are not in KEYS, so this script needs a standalone Redis (not a
+ * cluster), as the speed layer's whole layout does. Whatever it answers, the staging lists are gone afterwards.
+ */
+export const STAGED_COMMIT_LUA = `
+local function drop()
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+end
+local stored_generation = redis.call('GET', KEYS[1])
+if stored_generation ~= ARGV[1] then
+  drop()
+  return {'generation', stored_generation or ''}
+end
+local slice = tonumber(ARGV[2])
+local i = 7
+local ranges = tonumber(ARGV[i]); i = i + 1
+local first_range = i
+for r = 1, ranges do
+  local key = KEYS[tonumber(ARGV[i])]
+  local stored = redis.call('HGET', key, ARGV[i + 1])
+  if stored then
+    if stored ~= ARGV[i + 2] then
+      drop()
+      return {'offsets', tostring(r), stored}
+    end
+  elseif ARGV[i + 4] ~= '1' then
+    drop()
+    return {'offsets', tostring(r), ''}
+  end
+  i = i + 5
+end
+for s = 1, 4 do
+  local length = redis.call('LLEN', KEYS[s + 1])
+  if length ~= tonumber(ARGV[s + 2]) then
+    drop()
+    return {'staging', tostring(s), tostring(length)}
+  end
+end
+local function apply(list, width, write)
+  local length = redis.call('LLEN', list)
+  local step = slice * width
+  for first = 0, length - 1, step do
+    local items = redis.call('LRANGE', list, first, first + step - 1)
+    for e = 1, #items, width do write(items, e) end
+  end
+end
+apply(KEYS[2], 3, function(t, e) redis.call('HSET', t[e], t[e + 1], t[e + 2]) end)
+apply(KEYS[3], 2, function(t, e) redis.call('SADD', t[e], t[e + 1]) end)
+apply(KEYS[4], 3, function(t, e) redis.call('ZADD', t[e], t[e + 1], t[e + 2]) end)
+apply(KEYS[5], 3, function(t, e) redis.call('HINCRBY', t[e], t[e + 1], t[e + 2]) end)
+local j = first_range
+for r = 1, ranges do
+  redis.call('HSET', KEYS[tonumber(ARGV[j])], ARGV[j + 1], ARGV[j + 3])
+  j = j + 5
+end
+drop()
+return {'ok'}
+`;
+
 const COMMIT_SHA = createHash('sha1').update(COMMIT_LUA).digest('hex');
+const STAGED_COMMIT_SHA = createHash('sha1').update(STAGED_COMMIT_LUA).digest('hex');
+
+/** One argument of a Redis command. */
+type Element = string | Buffer;
+
+/** How large one commit's Redis commands may grow. */
+export interface CommitLimits {
+  /** Entries (hash writes + set adds + sorted-set adds + counters) a commit may pass to one script call. */
+  readonly maxInlineEntries: number;
+  /** Bytes (keys, fields, members, values) a commit may pass to one script call. */
+  readonly maxInlineBytes: number;
+  /** Entries of one staging `RPUSH`. */
+  readonly chunkEntries: number;
+  /** Bytes of one staging `RPUSH` (an entry larger than this is pushed alone). */
+  readonly chunkBytes: number;
+  /** Staging `RPUSH`es sent per pipelined round trip. */
+  readonly chunksPerRoundTrip: number;
+  /** Seconds a staging list lives when its commit never reaches the final script. */
+  readonly stagingTtlSeconds: number;
+  /** Entries the final script reads per `LRANGE` of a staging list. */
+  readonly applySliceEntries: number;
+}
 
 /**
- * Runs the commit script for `request` (EVALSHA, loading the script on `NOSCRIPT`).
+ * The limits `commitBatch` uses by default: up to 2,000 entries and 4 MiB in one script call, else staging in
+ * chunks of 1,000 entries or 1 MiB, 8 per round trip, kept one hour at most, applied 1,000 entries at a time.
+ */
+export const DEFAULT_COMMIT_LIMITS: CommitLimits = Object.freeze({
+  maxInlineEntries: 2_000,
+  maxInlineBytes: 4 * 1024 * 1024,
+  chunkEntries: 1_000,
+  chunkBytes: 1024 * 1024,
+  chunksPerRoundTrip: 8,
+  stagingTtlSeconds: 3_600,
+  applySliceEntries: 1_000,
+});
+
+/** The staging sections, in the order both scripts apply them. */
+const SECTIONS = ['hashes', 'members', 'scored', 'counters'] as const;
+
+/** A staging section of a commit. */
+export type CommitSection = (typeof SECTIONS)[number];
+
+function byteLength(element: Element): number {
+  return typeof element === 'string' ? Buffer.byteLength(element) : element.byteLength;
+}
+
+function bytesOf(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/**
+ * The entries of one section of `request` as flat Redis arguments with key names: `[key, field, value]`,
+ * `[key, member]`, `[key, score, member]` or `[key, field, by]`.
+ */
+export function* sectionEntries(request: CommitRequest, section: CommitSection): Generator<Element[]> {
+  switch (section) {
+    case 'hashes':
+      for (const write of request.hashWrites) yield [write.key, write.field, bytesOf(write.value)];
+      return;
+    case 'members':
+      for (const add of request.setAdds) yield [add.key, add.member];
+      return;
+    case 'scored':
+      for (const add of request.zAdds) yield [add.key, String(add.score), add.member];
+      return;
+    case 'counters':
+      for (const counter of request.counters) yield [counter.key, counter.field, String(counter.by)];
+      return;
+  }
+}
+
+/** How many entries and bytes a commit writes (ranges excluded). */
+export function measureCommit(request: CommitRequest): { entries: number; bytes: number } {
+  let entries = 0;
+  let bytes = 0;
+  for (const section of SECTIONS) {
+    for (const entry of sectionEntries(request, section)) {
+      entries++;
+      for (const element of entry) bytes += byteLength(element);
+    }
+  }
+  return { entries, bytes };
+}
+
+/**
+ * Groups entries into flat chunks of at most `maxEntries` entries and `maxBytes` bytes each; an entry larger than
+ * `maxBytes` makes a chunk of its own. Entries keep their order and are never split.
+ *
+ * @example
+ * ```ts
+ * [...chunkEntries([['a', '1'], ['b', '2'], ['c', '3']], 2, 1024)]; // [['a', '1', 'b', '2'], ['c', '3']]
+ * ```
+ */
+export function* chunkEntries(
+  entries: Iterable<readonly Element[]>,
+  maxEntries: number,
+  maxBytes: number,
+): Generator<Element[]> {
+  let chunk: Element[] = [];
+  let count = 0;
+  let bytes = 0;
+  for (const entry of entries) {
+    let size = 0;
+    for (const element of entry) size += byteLength(element);
+    if (count > 0 && (count >= maxEntries || bytes + size > maxBytes)) {
+      yield chunk;
+      chunk = [];
+      count = 0;
+      bytes = 0;
+    }
+    for (const element of entry) chunk.push(element);
+    count++;
+    bytes += size;
+  }
+  if (count > 0) yield chunk;
+}
+
+function resolveLimits(overrides: Partial<CommitLimits>): CommitLimits {
+  const limits = { ...DEFAULT_COMMIT_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new SpeedError(
+        'OXBOW_SPEED_BAD_OPTIONS',
+        `commit limit ${name} must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  return limits;
+}
+
+/** Runs a script by its SHA1 (loading it with EVAL on `NOSCRIPT`), its arguments in one prebuilt array. */
+async function runScript(
+  redis: Redis,
+  lua: string,
+  sha: string,
+  keys: readonly string[],
+  args: readonly Element[],
+): Promise<unknown> {
+  const command: Element[] = [sha, String(keys.length)];
+  for (const key of keys) command.push(key);
+  for (const arg of args) command.push(arg);
+  try {
+    return await redis.call('evalsha', command);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    command[0] = lua;
+    return await redis.call('eval', command);
+  }
+}
+
+/** KEYS and ARGV of the ranges section, appended to `args`; offsets hashes get indexes into `keys`. */
+function appendRanges(
+  layout: RedisLayout,
+  ranges: readonly CommitRange[],
+  indexOf: (key: string) => string,
+  args: Element[],
+): void {
+  args.push(String(ranges.length));
+  for (const range of ranges) {
+    args.push(
+      indexOf(layout.offsets(range.topic)),
+      String(range.partition),
+      range.fromOffset,
+      range.untilOffset,
+      range.absentOk ? '1' : '0',
+    );
+  }
+}
+
+/** A key list for a script's KEYS and a function giving each key's (1-based) index, adding it when new. */
+function keyTable(initial: readonly string[]): { keys: string[]; indexOf: (key: string) => string } {
+  const keys: string[] = [];
+  const keyIndex = new Map<string, number>();
+  const indexOf = (key: string): string => {
+    let index = keyIndex.get(key);
+    if (index === undefined) {
+      keys.push(key);
+      index = keys.length; // Lua arrays start at 1
+      keyIndex.set(key, index);
+    }
+    return String(index);
+  };
+  for (const key of initial) indexOf(key);
+  return { keys, indexOf };
+}
+
+/** The single-call commit of a small request. */
+async function commitInline(
+  redis: Redis,
+  layout: RedisLayout,
+  request: CommitRequest,
+): Promise<CommitResult> {
+  const { keys, indexOf } = keyTable([layout.generation()]);
+  const args: Element[] = [request.generation];
+  appendRanges(layout, request.ranges, indexOf, args);
+  for (const section of SECTIONS) {
+    let count = 0;
+    const countAt = args.length;
+    args.push('');
+    for (const entry of sectionEntries(request, section)) {
+      args.push(indexOf(entry[0] as string));
+      for (let e = 1; e < entry.length; e++) args.push(entry[e] as Element);
+      count++;
+    }
+    args[countAt] = String(count);
+  }
+  return interpretReply(await runScript(redis, COMMIT_LUA, COMMIT_SHA, keys, args), request);
+}
+
+/** The staging lists of one commit, written but not yet applied. */
+export interface StagedCommit {
+  /** The commit's unique token, part of the staging keys. */
+  readonly token: string;
+  /** The staging list of each section, in the order hash writes, set adds, sorted-set adds, counters. */
+  readonly keys: readonly string[];
+  /** The elements pushed to each list. */
+  readonly lengths: readonly number[];
+}
+
+/**
+ * Writes the entries of `request` to fresh staging lists (`RedisLayout.staging`) in bounded, pipelined `RPUSH`
+ * chunks, each list expiring after `stagingTtlSeconds`. Changes nothing visible: only {@link finishStagedCommit}
+ * applies the lists. On failure it deletes what it staged (best effort) and rethrows.
+ *
+ * @example
+ * ```ts
+ * const staged = await stageCommit(redis, layout, request);
+ * const result = await finishStagedCommit(redis, layout, request, staged);
+ * ```
+ */
+export async function stageCommit(
+  redis: Redis,
+  layout: RedisLayout,
+  request: CommitRequest,
+  limits: Partial<CommitLimits> = {},
+): Promise<StagedCommit> {
+  const resolved = resolveLimits(limits);
+  const token = randomUUID();
+  const keys = SECTIONS.map((section) => layout.staging(token, section));
+  const lengths = SECTIONS.map(() => 0);
+  let pipeline = redis.pipeline();
+  let queued = 0;
+  const flush = async (): Promise<void> => {
+    if (queued === 0) return;
+    const replies = (await pipeline.exec()) ?? [];
+    pipeline = redis.pipeline();
+    queued = 0;
+    for (const [error] of replies) {
+      if (error)
+        throw new SpeedError('OXBOW_SPEED_REDIS', `cannot stage commit ${token}`, {
+          cause: error,
+          retriable: true,
+        });
+    }
+  };
+  try {
+    for (let s = 0; s < SECTIONS.length; s++) {
+      const key = keys[s] as string;
+      const section = SECTIONS[s] as CommitSection;
+      for (const chunk of chunkEntries(
+        sectionEntries(request, section),
+        resolved.chunkEntries,
+        resolved.chunkBytes,
+      )) {
+        const command: Element[] = [key];
+        for (const element of chunk) command.push(element);
+        pipeline.call('rpush', command);
+        pipeline.expire(key, resolved.stagingTtlSeconds);
+        lengths[s] = (lengths[s] ?? 0) + chunk.length;
+        if (++queued >= resolved.chunksPerRoundTrip) await flush();
+      }
+    }
+    await flush();
+  } catch (error) {
+    await redis.call('unlink', keys).catch(() => undefined);
+    throw error;
+  }
+  return { token, keys, lengths };
+}
+
+/**
+ * The final, atomic step of a staged commit: checks the generation and every range's stored offset exactly as
+ * the single-call commit does and, only if all match and the staging lists are complete, applies them, moves the
+ * offsets and deletes the lists. On a refusal the lists are deleted too and nothing else changes. Throws a
+ * retriable `SpeedError` (having written nothing) when a staging list expired or was deleted before this ran.
+ */
+export async function finishStagedCommit(
+  redis: Redis,
+  layout: RedisLayout,
+  request: CommitRequest,
+  staged: StagedCommit,
+  limits: Partial<CommitLimits> = {},
+): Promise<CommitResult> {
+  const resolved = resolveLimits(limits);
+  const { keys, indexOf } = keyTable([layout.generation(), ...staged.keys]);
+  const args: Element[] = [request.generation, String(resolved.applySliceEntries)];
+  for (const length of staged.lengths) args.push(String(length));
+  appendRanges(layout, request.ranges, indexOf, args);
+  let reply: unknown;
+  try {
+    reply = await runScript(redis, STAGED_COMMIT_LUA, STAGED_COMMIT_SHA, keys, args);
+  } catch (error) {
+    // The script either ran (and deleted the lists) or did not; deleting them again is harmless either way.
+    await redis.call('unlink', [...staged.keys]).catch(() => undefined);
+    throw error;
+  }
+  if (Array.isArray(reply) && reply[0] === 'staging') {
+    const section = Number(reply[1]) - 1;
+    throw new SpeedError(
+      'OXBOW_SPEED_REDIS',
+      `staging list ${staged.keys[section] ?? '?'} of commit ${staged.token} holds ${String(reply[2])} of ${staged.lengths[section] ?? '?'} elements (expired or deleted before the final script); nothing was written`,
+      { retriable: true },
+    );
+  }
+  return interpretReply(reply, request);
+}
+
+/**
+ * Commits `request` atomically: in one script call when it is small (`maxInlineEntries`, `maxInlineBytes`),
+ * else staged in bounded chunks and applied by one final script ({@link stageCommit},
+ * {@link finishStagedCommit}). Either way nothing is written unless the generation and every offset match.
  *
  * @example
  * ```ts
@@ -111,51 +499,15 @@ export async function commitBatch(
   redis: Redis,
   layout: RedisLayout,
   request: CommitRequest,
+  limits: Partial<CommitLimits> = {},
 ): Promise<CommitResult> {
-  const keys: string[] = [layout.generation()];
-  const keyIndex = new Map<string, number>();
-  const indexOf = (key: string): string => {
-    let index = keyIndex.get(key);
-    if (index === undefined) {
-      keys.push(key);
-      index = keys.length; // Lua arrays start at 1
-      keyIndex.set(key, index);
-    }
-    return String(index);
-  };
-  const args: Array<string | Buffer> = [request.generation, String(request.ranges.length)];
-  for (const range of request.ranges) {
-    args.push(
-      indexOf(layout.offsets(range.topic)),
-      String(range.partition),
-      range.fromOffset,
-      range.untilOffset,
-      range.absentOk ? '1' : '0',
-    );
+  const resolved = resolveLimits(limits);
+  const size = measureCommit(request);
+  if (size.entries <= resolved.maxInlineEntries && size.bytes <= resolved.maxInlineBytes) {
+    return commitInline(redis, layout, request);
   }
-  args.push(String(request.hashWrites.length));
-  for (const write of request.hashWrites) {
-    args.push(
-      indexOf(write.key),
-      write.field,
-      Buffer.from(write.value.buffer, write.value.byteOffset, write.value.byteLength),
-    );
-  }
-  args.push(String(request.setAdds.length));
-  for (const add of request.setAdds) args.push(indexOf(add.key), add.member);
-  args.push(String(request.zAdds.length));
-  for (const add of request.zAdds) args.push(indexOf(add.key), String(add.score), add.member);
-  args.push(String(request.counters.length));
-  for (const counter of request.counters) args.push(indexOf(counter.key), counter.field, String(counter.by));
-
-  let reply: unknown;
-  try {
-    reply = await redis.evalsha(COMMIT_SHA, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    reply = await redis.eval(COMMIT_LUA, keys.length, ...keys, ...args);
-  }
-  return interpretReply(reply, request);
+  const staged = await stageCommit(redis, layout, request, resolved);
+  return finishStagedCommit(redis, layout, request, staged, resolved);
 }
 
 function interpretReply(reply: unknown, request: CommitRequest): CommitResult {

@@ -3,9 +3,10 @@
  * epochs ≤ E from the batch views, so the speed layer deletes their increments (`rt:*`), key indexes and
  * entries in the epoch sorted sets. The sorted set entry goes last, so an interrupted expiry is redone.
  */
+
+import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { deleteMatching } from './generation.ts';
-import type { RedisLayout } from './redis-layout.ts';
 
 /** What {@link expireEpochs} deleted. */
 export interface ExpiryOutcome {

@@ -1,6 +1,8 @@
 /**
- * The one error class of the speed app: a `code` from a closed set, `retriable`, and the `cause`.
+ * The one error class of the speed app: a `code` from a closed set, `retriable`, and the `cause` (an
+ * {@link OxbowError}).
  */
+import { OxbowError } from '@oxbow/contracts';
 
 /** Every code a {@link SpeedError} can carry. */
 export const SPEED_ERROR_CODES = [
@@ -19,12 +21,6 @@ export const SPEED_ERROR_CODES = [
 /** A code of {@link SPEED_ERROR_CODES}. */
 export type SpeedErrorCode = (typeof SPEED_ERROR_CODES)[number];
 
-/** Options of a {@link SpeedError}. */
-export interface SpeedErrorOptions {
-  readonly retriable?: boolean;
-  readonly cause?: unknown;
-}
-
 /**
  * An error of the speed app.
  *
@@ -33,19 +29,4 @@ export interface SpeedErrorOptions {
  * throw new SpeedError('OXBOW_SPEED_BAD_OPTIONS', 'batchMs must be a positive integer, got 0');
  * ```
  */
-export class SpeedError extends Error {
-  readonly code: SpeedErrorCode;
-  readonly retriable: boolean;
-
-  constructor(code: SpeedErrorCode, message: string, options: SpeedErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SpeedError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-
-  /** True when `error` is a SpeedError (with `code`, when given). */
-  static is(error: unknown, code?: SpeedErrorCode): error is SpeedError {
-    return error instanceof SpeedError && (code === undefined || error.code === code);
-  }
-}
+export class SpeedError extends OxbowError<SpeedErrorCode> {}

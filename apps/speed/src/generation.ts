@@ -7,9 +7,9 @@
  * merged with states of a new one.
  */
 import { randomUUID } from 'node:crypto';
+import { escapeGlob, type RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
-import { escapeGlob, type RedisLayout } from './redis-layout.ts';
 
 /** The generation in Redis, or null when there is none. */
 export function readGeneration(redis: Redis, layout: RedisLayout): Promise<string | null> {

@@ -1,9 +1,10 @@
 /**
  * The increments of one micro-batch: the view's own transformation (`aggregateView`, the one the batch layer
- * runs) over the batch's records, grouped additionally by epoch (`floor(appendTime / epochMs)`) and Kafka
+ * runs) over the batch's records, grouped additionally by epoch (`epochOf` the append time) and Kafka
  * partition, so each Redis hash has a single writer and expires with its epoch.
  */
 import type { KafkaRecord } from '@oxbow/connectors';
+import { epochOf } from '@oxbow/contracts';
 import type { Aggregator, RDD } from '@oxbow/dataflow';
 import { aggregateView, type ViewDefinition } from '@oxbow/views';
 
@@ -26,11 +27,6 @@ export interface Increment<S> {
   readonly key: string;
   readonly bucketStartMs: number;
   readonly state: S;
-}
-
-/** The epoch of an append time. */
-export function epochOf(appendTimeMs: number, epochMs: number): number {
-  return Math.floor(appendTimeMs / epochMs);
 }
 
 /** The same aggregator over records that carry the event (`prepare`/`append` see `record.event`). */
@@ -99,7 +95,7 @@ export async function computeIncrements<E, S, O>(
   const epochRecords = records
     .map(
       (record): EpochRecord<E> => ({
-        epoch: Math.floor(record.timestamp / epochMs),
+        epoch: epochOf(record.timestamp, epochMs),
         partition: record.partition,
         event: record.value,
       }),

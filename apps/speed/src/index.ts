@@ -3,7 +3,7 @@
  * direct streams: the increments of its views per (view, epoch, partition, key, bucket) in Redis, exactly once,
  * and its live views' latest values; `oxbow speed` runs it until SIGTERM.
  */
-export { type BatchManifest, MANIFEST_PATH, parseManifest, readManifest } from './batch-manifest.ts';
+export { type ManifestRead, readManifest } from './batch-manifest.ts';
 export {
   COMMIT_LUA,
   type CommitRange,
@@ -22,8 +22,7 @@ export {
   type PartitionOffsets,
   readGeneration,
 } from './generation.ts';
-export { computeIncrements, epochOf, type Increment, incrementView } from './increments.ts';
-export { type IncrementsKeyParts, RedisLayout } from './redis-layout.ts';
+export { computeIncrements, type Increment, incrementView } from './increments.ts';
 export {
   defaultCheckpointDir,
   liveViewSettings,

@@ -4,7 +4,8 @@
  * (a torn read during a replace) is retried on the next poll; the previous one stays current.
  */
 import type { FileSystem } from '@oxbow/connectors';
-import { type BatchManifest, readManifest } from './batch-manifest.ts';
+import type { BatchManifest } from '@oxbow/contracts';
+import { readManifest } from './batch-manifest.ts';
 
 /** Options of a {@link ManifestWatcher}. */
 export interface ManifestWatcherOptions {

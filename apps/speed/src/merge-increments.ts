@@ -4,17 +4,22 @@
  * Reading before the conditional commit is safe because each hash has one writer (the owner of its partition)
  * and the commit script refuses the batch if any partition's offsets moved since.
  */
+
+import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import type { CommitRequest } from './commit-script.ts';
 import { SpeedError } from './errors.ts';
 import type { AnyView, Increment } from './increments.ts';
-import type { RedisLayout } from './redis-layout.ts';
 
 /** The increment writes of a commit. */
 export type IncrementWrites = Pick<CommitRequest, 'hashWrites' | 'setAdds' | 'zAdds'>;
 
+/** Hash fields read per pipelined round trip of {@link mergeIncrements} (a hash is never split). */
+export const MAX_FIELDS_PER_READ = 10_000;
+
 /**
- * Reads the stored states of `increments` (one pipelined `HMGET` per hash) and merges each with its delta.
+ * Reads the stored states of `increments` (one `HMGET` per hash, pipelined in round trips of about
+ * {@link MAX_FIELDS_PER_READ} fields) and merges each with its delta.
  *
  * @example
  * ```ts
@@ -39,9 +44,22 @@ export async function mergeIncrements(
     list.push(increment);
   }
   const hashes = [...byHash.entries()];
-  const pipeline = redis.pipeline();
-  for (const [key, list] of hashes) pipeline.hmgetBuffer(key, ...list.map((i) => String(i.bucketStartMs)));
-  const replies = hashes.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+  const replies: Array<[error: Error | null, result: unknown]> = [];
+  for (let first = 0; first < hashes.length; ) {
+    const pipeline = redis.pipeline();
+    let fields = 0;
+    let end = first;
+    for (; end < hashes.length && (end === first || fields < MAX_FIELDS_PER_READ); end++) {
+      const [key, list] = hashes[end] as [string, Array<Increment<unknown>>];
+      const command: string[] = [key];
+      for (const increment of list) command.push(String(increment.bucketStartMs));
+      pipeline.callBuffer('hmget', command);
+      fields += list.length;
+    }
+    const chunk = (await pipeline.exec()) ?? [];
+    for (let h = first; h < end; h++) replies.push(chunk[h - first] ?? [new Error('no reply'), null]);
+    first = end;
+  }
 
   const hashWrites: Array<IncrementWrites['hashWrites'][number]> = [];
   const setAdds = new Map<string, { key: string; member: string }>();

@@ -15,11 +15,11 @@ import {
   offsetRangesOf,
   openFileSystem,
 } from '@oxbow/connectors';
+import { type BatchManifest, RedisLayout } from '@oxbow/contracts';
 import { DataflowContext, DataflowError, type DStream, type RDD, StreamingContext } from '@oxbow/dataflow';
 import { type AnyEvent, loadProject, resolveProjectPath } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import type { BatchManifest } from './batch-manifest.ts';
 import { type CommitRange, commitBatch } from './commit-script.ts';
 import { expireEpochs } from './epoch-expiry.ts';
 import { SpeedError } from './errors.ts';
@@ -27,7 +27,6 @@ import { ensureGeneration, type PartitionOffsets, readGeneration } from './gener
 import { type AnyView, computeIncrements, type Increment } from './increments.ts';
 import { ManifestWatcher } from './manifest-watcher.ts';
 import { mergeIncrements } from './merge-increments.ts';
-import { RedisLayout } from './redis-layout.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
 import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';
@@ -445,6 +444,7 @@ class SpeedService implements SpeedHandle {
           maxRatePerPartition: this.settings.maxRatePerPartition,
           consumer: this.settings.consumer,
           startingOffsets: (t, p) => this.startingOffset(t, p, topic.stream),
+          log: (entry) => this.log(`speed: ${entry.message}`),
         },
         views,
         liveViews,
@@ -597,7 +597,9 @@ class SpeedService implements SpeedHandle {
       const increments: Array<Increment<unknown>> = [];
       const afterEpoch = this.watcher.watermarkEpoch;
       for (const view of topic.views) {
-        increments.push(...(await computeIncrements(view, fresh, this.settings.epochMs, afterEpoch)));
+        for (const increment of await computeIncrements(view, fresh, this.settings.epochMs, afterEpoch)) {
+          increments.push(increment);
+        }
       }
       const writes = await mergeIncrements(this.redis, this.layout, this.viewsByName, increments);
       const commitRanges: CommitRange[] = ranges.map((range) => ({

@@ -3,7 +3,7 @@
  * by the bound project topic's schema (invalid ones are dead-lettered with their reasons), the views and live
  * views that read it, and what the stream's output operations remember between batches.
  */
-import type { KafkaConsumerTuning, Offset } from '@oxbow/connectors';
+import type { KafkaConsumerTuning, KafkaSourceLogEntry, Offset } from '@oxbow/connectors';
 import type { StreamingContext } from '@oxbow/dataflow';
 import type { AnyEvent, LiveViewDefinition, Schema, TopicBinding } from '@oxbow/views';
 import { SpeedError } from './errors.ts';
@@ -41,6 +41,8 @@ export interface TopicStreamOptions {
   readonly maxRatePerPartition: number;
   readonly consumer: KafkaConsumerTuning;
   readonly startingOffsets: (topic: string, partition: number) => Promise<Offset>;
+  /** Where the source reports how it found, created or raised the dead-letter topic. */
+  readonly log?: (entry: KafkaSourceLogEntry) => void;
 }
 
 /** A consumed topic with its views, live views and per-batch bookkeeping. */
@@ -79,6 +81,7 @@ export function createTopicStream(
     backpressure: true,
     consumer: options.consumer,
     logLevel: 'nothing',
+    ...(options.log ? { log: options.log } : {}),
   });
   return {
     projectTopic: binding.topic,

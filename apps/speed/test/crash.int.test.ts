@@ -9,6 +9,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -17,7 +18,6 @@ import {
 import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisLayout } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   createTestNames,

@@ -12,6 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -21,7 +22,7 @@ import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bucketStartSql, isoToEpochMsSql } from '../../../libs/views/test/support/oracle.ts';
-import { RedisLayout, type SpeedHandle, startSpeed, viewFingerprintsOf } from '../src/index.ts';
+import { type SpeedHandle, startSpeed, viewFingerprintsOf } from '../src/index.ts';
 import { CHANGED_VIEW, REMOVED_VIEWS, UNCHANGED_VIEWS } from './support/evolved.project.ts';
 import { expectViewMatchesOracle, oracleOf } from './support/oracle-comparison.ts';
 import {

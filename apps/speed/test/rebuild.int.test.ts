@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -15,7 +16,7 @@ import {
 import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisLayout, type SpeedHandle, startSpeed } from '../src/index.ts';
+import { type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import { createTestNames, FAST_CONSUMER, produce, testConfig, waitFor } from './support/speed-test-env.ts';
 

@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeManifest, MANIFEST_PATH, RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -16,7 +17,7 @@ import { loadProject, type Project } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
-import { RedisLayout, type SpeedHandle, startSpeed, viewFingerprintsOf } from '../src/index.ts';
+import { type SpeedHandle, startSpeed, viewFingerprintsOf } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   consumeAll,
@@ -187,8 +188,8 @@ describe('startSpeed', () => {
     );
     mkdirSync(join(names.lakeDir, 'views'), { recursive: true });
     writeFileSync(
-      join(names.lakeDir, 'views', '_manifest.json'),
-      JSON.stringify({
+      join(names.lakeDir, MANIFEST_PATH),
+      encodeManifest({
         format: 'oxbow-batch-manifest',
         version: 1,
         runId: 'test',
@@ -196,6 +197,10 @@ describe('startSpeed', () => {
         watermarkEpoch: watermark,
         endOffsets: {},
         views: [],
+        duckdb: 'views/v=test/views.duckdb',
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationsMs: { read: 0, compute: 0, write: 0 },
       }),
     );
     await waitFor(

@@ -1,7 +1,8 @@
 /**
  * The one error type of `@oxbow/connectors`: a closed set of `OXBOW_*` codes, whether retrying may help,
- * and the underlying cause.
+ * and the underlying cause (an {@link OxbowError}).
  */
+import { OxbowError, type OxbowErrorOptions } from '@oxbow/contracts';
 
 /** Every code a connector error can carry. */
 export const CONNECTOR_ERROR_CODES = [
@@ -26,13 +27,8 @@ export const CONNECTOR_ERROR_CODES = [
 /** A code from {@link CONNECTOR_ERROR_CODES}. */
 export type ConnectorErrorCode = (typeof CONNECTOR_ERROR_CODES)[number];
 
-/** Options of a {@link ConnectorError}. */
-export interface ConnectorErrorOptions {
-  /** True when the same call may succeed if tried again (timeouts, 5xx, throttling). Default false. */
-  retriable?: boolean;
-  /** The error this one wraps. */
-  cause?: unknown;
-}
+/** Options of a {@link ConnectorError}: `retriable` (timeouts, 5xx, throttling) and the `cause`. */
+export type ConnectorErrorOptions = OxbowErrorOptions;
 
 /**
  * An error raised by a connector, with a machine-readable `code`.
@@ -44,19 +40,4 @@ export interface ConnectorErrorOptions {
  *   if (ConnectorError.is(error, 'OXBOW_STORAGE_NOT_FOUND')) console.log('not there yet');
  * }
  */
-export class ConnectorError extends Error {
-  readonly code: ConnectorErrorCode;
-  readonly retriable: boolean;
-
-  constructor(code: ConnectorErrorCode, message: string, options: ConnectorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ConnectorError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-
-  /** True when `error` is a {@link ConnectorError}, with the given code if one is passed. */
-  static is(error: unknown, code?: ConnectorErrorCode): error is ConnectorError {
-    return error instanceof ConnectorError && (code === undefined || error.code === code);
-  }
-}
+export class ConnectorError extends OxbowError<ConnectorErrorCode> {}

@@ -1,6 +1,8 @@
 /**
- * The one error type of `@oxbow/dataflow`: a closed set of codes, a `retriable` flag and the `cause`.
+ * The one error type of `@oxbow/dataflow`: a closed set of codes, a `retriable` flag and the `cause` (an
+ * {@link OxbowError}).
  */
+import { OxbowError } from '@oxbow/contracts';
 
 /** Every code a dataflow error can carry. */
 export const DATAFLOW_ERROR_CODES = [
@@ -18,12 +20,6 @@ export const DATAFLOW_ERROR_CODES = [
 /** A code from {@link DATAFLOW_ERROR_CODES}. */
 export type DataflowErrorCode = (typeof DATAFLOW_ERROR_CODES)[number];
 
-/** Options of {@link DataflowError}. */
-export interface DataflowErrorOptions {
-  cause?: unknown;
-  retriable?: boolean;
-}
-
 /**
  * An error raised by the dataflow engine.
  *
@@ -33,22 +29,7 @@ export interface DataflowErrorOptions {
  * catch (e) { if (DataflowError.is(e, 'OXBOW_EMPTY_COLLECTION')) console.log('nothing to reduce'); }
  * ```
  */
-export class DataflowError extends Error {
-  readonly code: DataflowErrorCode;
-  readonly retriable: boolean;
-
-  constructor(code: DataflowErrorCode, message: string, options: DataflowErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'DataflowError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-
-  /** True when `error` is a {@link DataflowError}, with the given code when one is named. */
-  static is(error: unknown, code?: DataflowErrorCode): error is DataflowError {
-    return error instanceof DataflowError && (code === undefined || error.code === code);
-  }
-}
+export class DataflowError extends OxbowError<DataflowErrorCode> {}
 
 /** Throws `OXBOW_INVALID_ARGUMENT` with `message` unless `condition` holds. */
 export function requireArgument(condition: boolean, message: string): asserts condition {

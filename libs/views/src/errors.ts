@@ -1,6 +1,8 @@
 /**
- * The one error type of `@oxbow/views`: a closed set of codes, a `retriable` flag and the `cause`.
+ * The one error type of `@oxbow/views`: a closed set of codes, a `retriable` flag and the `cause` (an
+ * {@link OxbowError}).
  */
+import { OxbowError } from '@oxbow/contracts';
 
 /** Every code a views error can carry. */
 export const VIEWS_ERROR_CODES = [
@@ -14,12 +16,6 @@ export const VIEWS_ERROR_CODES = [
 /** A code from {@link VIEWS_ERROR_CODES}. */
 export type ViewsErrorCode = (typeof VIEWS_ERROR_CODES)[number];
 
-/** Options of {@link ViewsError}. */
-export interface ViewsErrorOptions {
-  cause?: unknown;
-  retriable?: boolean;
-}
-
 /**
  * An error raised by `@oxbow/views` for bad arguments (a generator option out of range, an unknown view name).
  * Invalid events are not errors: the parsers return their reasons.
@@ -30,22 +26,7 @@ export interface ViewsErrorOptions {
  * catch (e) { if (ViewsError.is(e, 'OXBOW_UNKNOWN_VIEW')) console.error(e.message); }
  * ```
  */
-export class ViewsError extends Error {
-  readonly code: ViewsErrorCode;
-  readonly retriable: boolean;
-
-  constructor(code: ViewsErrorCode, message: string, options: ViewsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ViewsError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-
-  /** True when `error` is a {@link ViewsError}, with the given code when one is named. */
-  static is(error: unknown, code?: ViewsErrorCode): error is ViewsError {
-    return error instanceof ViewsError && (code === undefined || error.code === code);
-  }
-}
+export class ViewsError extends OxbowError<ViewsErrorCode> {}
 
 /** Throws `OXBOW_INVALID_ARGUMENT` with `message` unless `condition` holds. */
 export function requireArgument(condition: boolean, message: string): asserts condition {

@@ -1,23 +1,46 @@
 /**
  * Enforces the dependency direction of ARCHITECTURE.md between workspace projects, by their Nx tags:
- * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours; tools → anything.
+ * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours but the contracts; tools → anything.
+ * The contracts (`type:contract`, `@oxbow/contracts`) may be imported by every project and import nothing of ours
+ * (docs/decisions/0005-contracts-library.md).
  * Every `@oxbow/*` import in a project's sources must be allowed by these rules and declared in its package.json.
  * Exits non-zero, listing every violation, when a rule is broken.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-type Tag = 'type:core' | 'type:domain' | 'type:adapter' | 'type:app' | 'type:cli' | 'type:tool';
+type Tag =
+  | 'type:contract'
+  | 'type:core'
+  | 'type:domain'
+  | 'type:adapter'
+  | 'type:app'
+  | 'type:cli'
+  | 'type:tool'
+  | 'type:example';
 
 /** Which tags a project with the key tag may import from. */
 export const ALLOWED: Readonly<Record<Tag, readonly Tag[]>> = {
-  'type:core': [],
-  'type:domain': ['type:core'],
-  'type:adapter': ['type:core'],
-  'type:app': ['type:core', 'type:domain', 'type:adapter'],
+  /** The layer contracts and the error base: dependency-free, so that anything may depend on them. */
+  'type:contract': [],
+  'type:core': ['type:contract'],
+  'type:domain': ['type:contract', 'type:core'],
+  'type:adapter': ['type:contract', 'type:core'],
+  'type:app': ['type:contract', 'type:core', 'type:domain', 'type:adapter'],
   /** The `oxbow` command starts the apps. */
-  'type:cli': ['type:core', 'type:domain', 'type:adapter', 'type:app'],
-  'type:tool': ['type:core', 'type:domain', 'type:adapter', 'type:app', 'type:cli', 'type:tool'],
+  'type:cli': ['type:contract', 'type:core', 'type:domain', 'type:adapter', 'type:app'],
+  /** An example project: written as a user writes one, with only the user-facing libraries. */
+  'type:example': ['type:contract', 'type:core', 'type:domain'],
+  'type:tool': [
+    'type:example',
+    'type:contract',
+    'type:core',
+    'type:domain',
+    'type:adapter',
+    'type:app',
+    'type:cli',
+    'type:tool',
+  ],
 };
 
 interface Project {
@@ -27,7 +50,7 @@ interface Project {
   declared: Set<string>;
 }
 
-const WORKSPACE_GROUPS = ['libs', 'apps', 'tools'];
+const WORKSPACE_GROUPS = ['libs', 'apps', 'tools', 'examples'];
 const IMPORT_PATTERN = /(?:from\s+|import\s*\(\s*|import\s+)['"](@oxbow\/[^/'"]+)/g;
 
 function readProjects(workspaceRoot: string): Map<string, Project> {
@@ -82,7 +105,12 @@ function* sourceFiles(dir: string): Generator<string> {
  * start other apps (end-to-end tests), which the app's sources may not import.
  */
 function isAppTest(project: Project, file: string): boolean {
-  return project.tag === 'type:app' && relative(project.root, file).startsWith(`test${sep}`);
+  return project.tag === 'type:app' && isTest(project, file);
+}
+
+/** Whether `file` is a test or test support of its project: under `test/`, or a `*.test.ts` file. */
+function isTest(project: Project, file: string): boolean {
+  return relative(project.root, file).startsWith(`test${sep}`) || file.endsWith('.test.ts');
 }
 
 /** Returns one human-readable line per violation; empty when the tree is clean. */
@@ -102,7 +130,9 @@ export function findViolations(workspaceRoot: string): string[] {
           continue;
         }
         const appTestImportingApp = imported.tag === 'type:app' && isAppTest(project, file);
-        if (!ALLOWED[project.tag].includes(imported.tag) && !appTestImportingApp) {
+        // Tests run the example projects; sources never name an example (they load projects by setting).
+        const testImportingExample = imported.tag === 'type:example' && isTest(project, file);
+        if (!ALLOWED[project.tag].includes(imported.tag) && !appTestImportingApp && !testImportingExample) {
           violations.push(
             `${where}: ${project.name} (${project.tag}) may not import ${target} (${imported.tag})`,
           );

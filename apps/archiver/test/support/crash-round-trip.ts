@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileSystem } from '@oxbow/connectors';
+import { epochOf } from '@oxbow/contracts';
 import { generateHttpLogs, type HttpLogEvent, httpLogs } from '@oxbow/example-web-analytics';
 import type { Admin, Message } from 'kafkajs';
 import { expect } from 'vitest';
@@ -171,11 +172,13 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
         }
       }
       // Offsets are 0..n-1 per partition (checked above), so a partition's sorted rows are indexed by offset.
-      const epochOf = (row: (typeof rows)[number]) => Math.floor(Number(row.appendTimeMs) / options.epochMs);
+      const epochOfRow = (row: (typeof rows)[number]) => epochOf(Number(row.appendTimeMs), options.epochMs);
       const problems: string[] = [];
       for (const [partition, list] of byPartition) {
         for (let i = 1; i < list.length; i++) {
-          if (epochOf(list[i] as (typeof rows)[number]) < epochOf(list[i - 1] as (typeof rows)[number])) {
+          if (
+            epochOfRow(list[i] as (typeof rows)[number]) < epochOfRow(list[i - 1] as (typeof rows)[number])
+          ) {
             problems.push(`partition ${partition}: epochs go backwards at offset ${i}`);
           }
         }
@@ -186,7 +189,7 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
         const list = byPartition.get(file.partition) ?? [];
         for (let offset = Number(file.firstOffset); offset <= Number(file.lastOffset); offset++) {
           const row = list[offset];
-          if (!row || epochOf(row) !== file.epoch)
+          if (!row || epochOfRow(row) !== file.epoch)
             problems.push(`${file.path}: offset ${offset} is not of its epoch`);
         }
         covered.set(
@@ -210,9 +213,9 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
           const end = Number(marker.endOffsets[String(partition)] ?? '-1');
           const before = list[end - 1];
           const after = list[end];
-          if (before && epochOf(before) > marker.epoch)
+          if (before && epochOfRow(before) > marker.epoch)
             problems.push(`epoch ${marker.epoch} p${partition}: end too late`);
-          if (after && epochOf(after) <= marker.epoch)
+          if (after && epochOfRow(after) <= marker.epoch)
             problems.push(`epoch ${marker.epoch} p${partition}: end too early`);
           if (end < 0 || end > list.length)
             problems.push(`epoch ${marker.epoch} p${partition}: end ${end} out of range`);

@@ -13,13 +13,15 @@ export interface InProcessArchiver {
   /** Stops gracefully and resolves with the run's stats. */
   stop(): Promise<ArchiverStats>;
   readonly stats: ArchiverStats;
+  /** The error the run failed with, once it has failed. */
+  readonly failure: () => unknown;
 }
 
 /** Starts an archiver for `topic` (the example's `http_logs` schema) on `lake` with fast group timing and small files. */
 export function startInProcess(
   lake: FileSystem,
   topic: string,
-  options: { epochMs: number; groupId: string; rollMs?: number },
+  options: { epochMs: number; groupId: string; rollMs?: number; deadLetterTopic?: string },
 ): InProcessArchiver {
   const events: ArchiverLogEvent[] = [];
   const archiver = new Archiver({
@@ -40,14 +42,19 @@ export function startInProcess(
       rebalanceTimeoutMs: 3000,
       maxWaitTimeMs: 100,
     },
+    ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
     log: (event) => events.push(event),
   });
   const controller = new AbortController();
   const running = archiver.run(controller.signal);
-  running.catch(() => {});
+  let failure: unknown;
+  running.catch((error: unknown) => {
+    failure = error;
+  });
   return {
     events,
     stats: archiver.stats,
+    failure: () => failure,
     stop: async () => {
       controller.abort();
       return running;

@@ -1,6 +1,12 @@
 /** Reads back what the archiver wrote: every part file's rows and every `_sealed` marker of a topic. */
 import { type FileSystem, readParquetRows } from '@oxbow/connectors';
-import { type PartFile, parseLakePath, topicPrefix } from '../../src/index.ts';
+import {
+  decodeSealedMarker,
+  type PartFile,
+  parseLakePath,
+  type SealedMarker,
+  topicPrefix,
+} from '@oxbow/contracts';
 
 /** One archived row as read back (int64 columns are bigints). */
 export type LakeRow = Record<string, unknown> & {
@@ -8,15 +14,6 @@ export type LakeRow = Record<string, unknown> & {
   kafkaOffset: bigint;
   appendTimeMs: bigint;
 };
-
-/** A `_sealed` marker's content. */
-export interface SealedMarker {
-  topic: string;
-  epoch: number;
-  epochMs: number;
-  sealedAt: string;
-  endOffsets: Record<string, string>;
-}
 
 /** The part files of `topic`, by name (no reads). */
 export async function listPartFiles(
@@ -44,7 +41,7 @@ export async function readLake(
     if (entry.kind === 'part') {
       files.push({ ...entry, path: info.path });
     } else if (entry.kind === 'sealed') {
-      sealed.push(JSON.parse(new TextDecoder().decode(await lake.read(info.path))) as SealedMarker);
+      sealed.push(decodeSealedMarker(await lake.read(info.path), info.path));
     }
   }
   const chunks = await Promise.all(files.map((file) => readParquetRows(lake, file.path)));

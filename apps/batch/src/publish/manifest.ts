@@ -1,75 +1,20 @@
 /**
- * The batch manifest (docs/design/0002-layer-contracts.md, "Batch views"): what a published version holds and
- * up to which epoch. `_manifest.json` is written last, as a whole object; `_manifests/<runId>.json` keeps the same
- * content under a name never replaced.
+ * Reading the batch manifest back (the type and codec are `@oxbow/contracts`'): `_manifest.json` is written last,
+ * as a whole object; `_manifests/<runId>.json` keeps the same content under a name never replaced.
  */
+
 import { ConnectorError, type FileSystem } from '@oxbow/connectors';
-import { BatchError } from '../errors.ts';
-import { MANIFEST_HISTORY_DIR, MANIFEST_PATH } from '../lake/lake-layout.ts';
-
-/** One view of a published version. */
-export interface ManifestView {
-  readonly name: string;
-  readonly rows: number;
-  /** The view's Parquet file, relative to the lake root. */
-  readonly parquet: string;
-  /** Events read for this view (rows in), and how long it took. Not in the contract's example; extra fields are allowed. */
-  readonly rowsIn?: number;
-  readonly engine?: 'rdd' | 'duckdb';
-  readonly computeMs?: number;
-  /**
-   * The view definition's fingerprint (`view.fingerprint` of `@oxbow/views`: 16 hex digits) the table was
-   * computed with. Absent in manifests written before fingerprints: read that as "unknown fingerprint".
-   */
-  readonly fingerprint?: string;
-}
-
-/** The manifest of one successful run. */
-export interface BatchManifest {
-  readonly format: 'oxbow-batch-manifest';
-  readonly version: 1;
-  readonly runId: string;
-  readonly epochMs: number;
-  readonly watermarkEpoch: number;
-  /** Per topic, per partition: the first offset after epoch E (decimal strings). */
-  readonly endOffsets: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly views: readonly ManifestView[];
-  /** The DuckDB file, relative to the lake root. */
-  readonly duckdb: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationsMs: { readonly read: number; readonly compute: number; readonly write: number };
-}
-
-/** The bytes of a manifest (pretty JSON, one trailing newline). */
-export function encodeManifest(manifest: BatchManifest): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-/** Parses a manifest, checking its format tag and version. */
-export function decodeManifest(bytes: Uint8Array, path: string): BatchManifest {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new BatchError('OXBOW_BATCH_MANIFEST', `${path} is not JSON: ${String(error)}`, {
-      cause: error,
-      retriable: true,
-    });
-  }
-  const manifest = value as Partial<BatchManifest> | null;
-  if (
-    manifest?.format !== 'oxbow-batch-manifest' ||
-    manifest.version !== 1 ||
-    typeof manifest.runId !== 'string'
-  ) {
-    throw new BatchError('OXBOW_BATCH_MANIFEST', `${path} is not an oxbow-batch-manifest of version 1`);
-  }
-  return manifest as BatchManifest;
-}
+import {
+  type BatchManifest,
+  ContractError,
+  decodeManifest,
+  MANIFEST_HISTORY_DIR,
+  MANIFEST_PATH,
+  runIdOfHistoryManifest,
+} from '@oxbow/contracts';
 
 /**
- * The manifest readers follow, or `undefined` when none was published. A read that does not parse (S3Proxy can
+ * The manifest readers follow, or `undefined` when none was published. A read that does not decode (S3Proxy can
  * tear a read during a replace) is retried; after that the newest history manifest is used.
  *
  * @example
@@ -82,15 +27,15 @@ export async function readCurrentManifest(fs: FileSystem, attempts = 3): Promise
     try {
       bytes = await fs.read(MANIFEST_PATH);
     } catch (error) {
-      if (ConnectorError.is(error) && error.code === 'OXBOW_STORAGE_NOT_FOUND') return undefined;
+      if (ConnectorError.is(error, 'OXBOW_STORAGE_NOT_FOUND')) return undefined;
       throw error;
     }
     try {
       return decodeManifest(bytes, MANIFEST_PATH);
     } catch (error) {
+      if (!ContractError.is(error, 'OXBOW_MANIFEST_INVALID')) throw error;
       if (attempt === attempts) break;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-      if (!BatchError.is(error)) throw error;
     }
   }
   const history = await listManifestHistory(fs);
@@ -102,8 +47,8 @@ export async function readCurrentManifest(fs: FileSystem, attempts = 3): Promise
 export async function listManifestHistory(fs: FileSystem): Promise<Array<{ runId: string; path: string }>> {
   const entries: Array<{ runId: string; path: string }> = [];
   for await (const file of fs.list(`${MANIFEST_HISTORY_DIR}/`)) {
-    const match = /^views\/_manifests\/([^/.][^/]*)\.json$/.exec(file.path);
-    if (match?.[1] !== undefined) entries.push({ runId: match[1], path: file.path });
+    const runId = runIdOfHistoryManifest(file.path);
+    if (runId !== undefined) entries.push({ runId, path: file.path });
   }
   return entries.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
 }

@@ -5,7 +5,7 @@
  * other run can be writing a version at the time.
  */
 import type { FileSystem } from '@oxbow/connectors';
-import { VIEWS_DIR, versionDir } from '../lake/lake-layout.ts';
+import { runIdOfVersionPath, VIEWS_DIR, versionDir } from '@oxbow/contracts';
 import { listManifestHistory } from './manifest.ts';
 
 /** Options of {@link collectGarbage}. */
@@ -28,8 +28,8 @@ export async function collectGarbage(fs: FileSystem, options: RetentionOptions):
   kept.add(options.currentRunId);
   const versions = new Set<string>();
   for await (const file of fs.list(`${VIEWS_DIR}/v=`)) {
-    const match = /^views\/v=([^/]+)\//.exec(file.path);
-    if (match?.[1] !== undefined) versions.add(match[1]);
+    const runId = runIdOfVersionPath(file.path);
+    if (runId !== undefined) versions.add(runId);
   }
   const deleted: string[] = [];
   for (const runId of [...versions].sort()) {

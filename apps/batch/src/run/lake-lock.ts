@@ -14,8 +14,8 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectorError, type FileSystem } from '@oxbow/connectors';
+import { LOCK_PATH } from '@oxbow/contracts';
 import { BatchError } from '../errors.ts';
-import { LOCK_PATH } from '../lake/lake-layout.ts';
 
 /** What the lock file holds. */
 export interface LockRecord {

@@ -9,6 +9,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import {
+  type BatchManifest,
+  decodeSealedMarker,
+  encodeManifest,
+  historyManifestPath,
+  MANIFEST_PATH,
+  sealedPath,
+  topicPrefix,
+  versionDir,
+} from '@oxbow/contracts';
 import { DataflowContext } from '@oxbow/dataflow';
 import {
   type AnyEvent,
@@ -25,18 +35,13 @@ import { columnsReadBy } from '../compute/view-columns.ts';
 import { BatchError } from '../errors.ts';
 import {
   classifyTopicFiles,
-  historyManifestPath,
   lastSealedAtOrBefore,
-  MANIFEST_PATH,
-  parseSealedMarker,
-  sealedPath,
   type TopicListing,
-  versionDir,
   watermarkEpoch,
-} from '../lake/lake-layout.ts';
+} from '../lake/lake-listing.ts';
 import { lakeTopicsOf } from '../lake/lake-topics.ts';
 import { type BatchConfig, storageOptionsOf } from '../lake/storage-options.ts';
-import { type BatchManifest, encodeManifest, readCurrentManifest } from '../publish/manifest.ts';
+import { readCurrentManifest } from '../publish/manifest.ts';
 import { collectGarbage } from '../publish/retention.ts';
 import { DUCKDB_FILE, writeViewTables } from '../publish/view-tables.ts';
 import { LakeLock } from './lake-lock.ts';
@@ -160,7 +165,7 @@ function changeOf(view: ViewDefinition<AnyEvent>, published: Map<string, string 
 
 async function listTopic(fs: FileSystem, topic: string): Promise<TopicListing> {
   const files: Array<{ path: string; size: number }> = [];
-  for await (const file of fs.list(`events/${topic}/`)) files.push(file);
+  for await (const file of fs.list(topicPrefix(topic))) files.push(file);
   return classifyTopicFiles(topic, files);
 }
 
@@ -277,7 +282,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       const sealed = lastSealedAtOrBefore(listing, watermark);
       if (sealed !== undefined) {
         const path = sealedPath(topic, sealed);
-        endOffsets[topic] = { ...parseSealedMarker(await fs.read(path), path).endOffsets };
+        endOffsets[topic] = { ...decodeSealedMarker(await fs.read(path), path).endOffsets };
       }
     }
     progress.log('watermark', { runId, watermarkEpoch: watermark, files: Object.fromEntries(filesOf) });

@@ -6,6 +6,7 @@
  * topic. A topic with no records gets no directory at all.
  */
 import { defineParquetSchema, type FileSystem, writeParquet } from '@oxbow/connectors';
+import { encodeSealedMarker, epochOf, partFilePath, sealedPath } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -15,7 +16,6 @@ import {
   sensorReadings,
 } from '@oxbow/example-web-analytics';
 import type { AnyEvent, Schema } from '@oxbow/views';
-import { epochDir, partFileName, sealedPath } from '../../src/lake/lake-layout.ts';
 
 /** What the generated lake holds. */
 export interface GeneratedLake {
@@ -81,7 +81,7 @@ export async function writeTopic<R extends object>(
     const parsed = schema.parse(JSON.stringify(record), { now: NOW });
     if (!parsed.ok) throw new Error(`generated record is invalid: ${parsed.reasons.join('; ')}`);
     appendTimeMs = Math.max(appendTimeMs, schema.timeOf(parsed.event));
-    const epoch = Math.floor(appendTimeMs / epochMs);
+    const epoch = epochOf(appendTimeMs, epochMs);
     const partition = index % partitions;
     const offset = nextOffset[partition] ?? 0;
     nextOffset[partition] = offset + 1;
@@ -93,7 +93,13 @@ export async function writeTopic<R extends object>(
     out.push({ record, epoch });
   });
   for (const file of byFile.values()) {
-    const path = `${epochDir(directory, file.epoch)}/${partFileName(file.partition, file.first, file.last)}`;
+    const path = partFilePath({
+      topic: directory,
+      epoch: file.epoch,
+      partition: file.partition,
+      firstOffset: BigInt(file.first),
+      lastOffset: BigInt(file.last),
+    });
     // biome-ignore lint/suspicious/noExplicitAny: rows hold the schema's lake columns, known only at run time.
     await writeParquet(fs, path, parquet, file.rows as any, { rowGroupRows: 500 });
   }
@@ -116,7 +122,7 @@ export async function writeTopic<R extends object>(
       sealedAt: new Date(NOW).toISOString(),
       endOffsets: offsets,
     };
-    await fs.putAtomic(sealedPath(directory, epoch), new TextEncoder().encode(JSON.stringify(marker)));
+    await fs.putAtomic(sealedPath(directory, epoch), encodeSealedMarker(marker));
   }
   return { directory, records: out, sealed, endOffsets, files: byFile.size };
 }

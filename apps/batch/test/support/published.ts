@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { FileSystem } from '@oxbow/connectors';
-import type { BatchManifest } from '../../src/publish/manifest.ts';
+import type { BatchManifest } from '@oxbow/contracts';
 
 /** A row of a published view table; BIGINTs as numbers and the state as hex. */
 export type PublishedRow = Record<string, string | number | null> & {

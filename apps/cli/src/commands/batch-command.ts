@@ -3,7 +3,6 @@
  */
 import {
   type BatchEngine,
-  BatchError,
   type BatchRunOptions,
   formatSummaryTable,
   progressFor,
@@ -48,7 +47,8 @@ export function batchRunOptionsOf(args: ParsedArgs): BatchRunOptions {
 
 /**
  * Runs `oxbow batch run|schedule`. `run` exits 0 once a version is published (or nothing is sealed yet) and 1
- * when another run holds the lock; `schedule` stays up until SIGINT/SIGTERM (or the abort signal).
+ * when another run holds the lock; `schedule` stays up until SIGINT/SIGTERM (or the abort signal). Bad batch
+ * options (`OXBOW_BATCH_USAGE`, `OXBOW_BATCH_NO_SQL_PLAN`) reach `run`, which exits 2 on them.
  */
 export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvironment): Promise<number> {
   const [, sub, extra] = args.command;
@@ -58,45 +58,35 @@ export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvi
   const options: BatchRunOptions = { ...batchRunOptionsOf(args), progress };
   const report = (summary: Awaited<ReturnType<typeof runBatch>>) =>
     output.out(args.flags.json ? JSON.stringify(summary) : formatSummaryTable(summary));
-  try {
-    if (sub === 'run') {
-      if (args.flags.cron !== undefined)
-        throw new CliError('OXBOW_USAGE', '--cron applies to "oxbow batch schedule"');
-      const summary = await runBatch(config, options);
-      report(summary);
-      return summary.status === 'locked' ? 1 : 0;
-    }
-    if (sub === 'schedule') {
-      const cron = args.flags.cron;
-      if (cron === undefined)
-        throw new CliError('OXBOW_USAGE', 'oxbow batch schedule needs --cron "<expression>"');
-      const schedule = scheduleBatch(config, {
-        ...options,
-        cron,
-        onRun: report,
-        onError: (error) =>
-          output.err(`oxbow: batch run failed: ${error instanceof Error ? error.message : String(error)}`),
-      });
-      output.err(
-        `oxbow batch schedule: "${cron}" (UTC), next run ${schedule.nextRun()?.toISOString() ?? 'never'}`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        environment.signal?.addEventListener('abort', stop, { once: true });
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await schedule.stop();
-      return 0;
-    }
-    throw new CliError('OXBOW_USAGE', `unknown batch command "${sub ?? ''}" (expected run or schedule)`);
-  } catch (error) {
-    if (
-      BatchError.is(error) &&
-      (error.code === 'OXBOW_BATCH_USAGE' || error.code === 'OXBOW_BATCH_NO_SQL_PLAN')
-    ) {
-      throw new CliError('OXBOW_USAGE', error.message, { cause: error });
-    }
-    throw error;
+  if (sub === 'run') {
+    if (args.flags.cron !== undefined)
+      throw new CliError('OXBOW_USAGE', '--cron applies to "oxbow batch schedule"');
+    const summary = await runBatch(config, options);
+    report(summary);
+    return summary.status === 'locked' ? 1 : 0;
   }
+  if (sub === 'schedule') {
+    const cron = args.flags.cron;
+    if (cron === undefined)
+      throw new CliError('OXBOW_USAGE', 'oxbow batch schedule needs --cron "<expression>"');
+    const schedule = scheduleBatch(config, {
+      ...options,
+      cron,
+      onRun: report,
+      onError: (error) =>
+        output.err(`oxbow: batch run failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    output.err(
+      `oxbow batch schedule: "${cron}" (UTC), next run ${schedule.nextRun()?.toISOString() ?? 'never'}`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      environment.signal?.addEventListener('abort', stop, { once: true });
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await schedule.stop();
+    return 0;
+  }
+  throw new CliError('OXBOW_USAGE', `unknown batch command "${sub ?? ''}" (expected run or schedule)`);
 }

@@ -89,9 +89,14 @@ describe('docker-compose.yml mirrors the local stack', () => {
       speedTopics: '',
       speedDeadLetterTopic: defaultOf('speedDeadLetterTopic'),
     } as unknown as OxbowConfig;
-    for (const { topic, numPartitions } of await stackTopics(defaults))
-      expect(init).toContain(`${topic}:${numPartitions}`);
+    const topics = await stackTopics(defaults);
+    for (const { topic, numPartitions } of topics) expect(init).toContain(`${topic}:${numPartitions}`);
     expect(init).toContain('message.timestamp.type=LogAppendTime');
+    // The dead-letter topic takes any record an event topic accepts, as `stack up` creates it.
+    for (const { topic, configs } of topics) {
+      for (const [name, value] of Object.entries(configs ?? {}))
+        expect(init).toContain(`--entity-name ${topic} --add-config ${name}=${value}`);
+    }
   });
 
   it('gives MinIO the configured credentials and creates the default bucket', () => {

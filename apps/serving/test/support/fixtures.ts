@@ -6,6 +6,14 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  type BatchManifest,
+  encodeManifest,
+  historyManifestPath,
+  MANIFEST_PATH,
+  RedisLayout,
+  versionDir,
+} from '@oxbow/contracts';
 import type { Aggregator } from '@oxbow/dataflow';
 // The example project (apps name no example outside their tests).
 import {
@@ -88,7 +96,7 @@ export interface BatchVersion {
  * `views/_manifest.json` and `views/_manifests/<runId>.json`, like the batch app.
  */
 export async function writeBatchVersion(version: BatchVersion): Promise<void> {
-  const dir = join(version.lakeDir, 'views', `v=${version.runId}`);
+  const dir = join(version.lakeDir, versionDir(version.runId));
   mkdirSync(dir, { recursive: true });
   const instance = await DuckDBInstance.create(join(dir, 'views.duckdb'));
   const connection = await instance.connect();
@@ -115,7 +123,8 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
   }
   connection.closeSync();
   instance.closeSync();
-  const manifest = {
+  const relativeDir = versionDir(version.runId);
+  const manifest: BatchManifest = {
     format: 'oxbow-batch-manifest',
     version: 1,
     runId: version.runId,
@@ -127,23 +136,22 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
       return {
         name: view.name,
         rows: rows[view.name] ?? 0,
-        parquet: `views/v=${version.runId}/${view.name}.parquet`,
+        parquet: `${relativeDir}/${view.name}.parquet`,
         ...(recorded === null ? {} : { fingerprint: recorded }),
       };
     }),
-    duckdb: `views/v=${version.runId}/views.duckdb`,
+    duckdb: `${relativeDir}/views.duckdb`,
     startedAt: new Date().toISOString(),
     finishedAt: new Date().toISOString(),
     durationsMs: { read: 0, compute: 0, write: 0 },
   };
-  mkdirSync(join(version.lakeDir, 'views', '_manifests'), { recursive: true });
-  const text = JSON.stringify(manifest);
-  writeFileSync(join(version.lakeDir, 'views', '_manifests', `${version.runId}.json`), text);
-  writeFileSync(join(version.lakeDir, 'views', '_manifest.json.tmp'), text);
-  renameSync(
-    join(version.lakeDir, 'views', '_manifest.json.tmp'),
-    join(version.lakeDir, 'views', '_manifest.json'),
-  );
+  const bytes = encodeManifest(manifest);
+  const history = join(version.lakeDir, historyManifestPath(version.runId));
+  mkdirSync(join(history, '..'), { recursive: true });
+  writeFileSync(history, bytes);
+  const current = join(version.lakeDir, MANIFEST_PATH);
+  writeFileSync(`${current}.tmp`, bytes);
+  renameSync(`${current}.tmp`, current);
 }
 
 /**
@@ -158,19 +166,20 @@ export async function writeRealtime(
   partition: number,
   states: ViewStates,
 ): Promise<void> {
+  const layout = new RedisLayout(prefix);
   const multi = redis.multi();
   for (const [key, buckets] of states) {
     for (const [bucket, state] of buckets) {
       multi.hset(
-        `${prefix}rt:${view.name}:${epoch}:${partition}:${key}`,
+        layout.increments(view.name, epoch, partition, key),
         String(bucket),
         Buffer.from(view.aggregator.codec.serialize(state)),
       );
     }
-    multi.sadd(`${prefix}rtkeys:${view.name}:${epoch}`, key);
+    multi.sadd(layout.keyIndex(view.name, epoch), key);
   }
-  multi.zadd(`${prefix}rtepochs:${view.name}`, epoch, String(epoch));
-  multi.hset(`${prefix}offsets:${view.topic}`, String(partition), '100');
+  multi.zadd(layout.epochs(view.name), epoch, String(epoch));
+  multi.hset(layout.offsets(view.topic), String(partition), '100');
   await multi.exec();
 }
 

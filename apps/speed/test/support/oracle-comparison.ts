@@ -4,13 +4,14 @@
  * read back from Redis and merged per (key, bucket) — the answer the serving layer gives when no manifest covers
  * their epochs — compared cell by cell with the oracle's rows over the same records.
  */
+
+import type { RedisLayout } from '@oxbow/contracts';
 import { WEB_ANALYTICS_ORACLE } from '@oxbow/example-web-analytics/oracle';
 import type { Project } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { type OracleDefinition, ViewOracle } from '../../../../libs/views/test/support/oracle.ts';
 import { expectRowsMatchOracle } from '../../../../libs/views/test/support/presented-value-checks.ts';
 import type { AnyView } from '../../src/increments.ts';
-import type { RedisLayout } from '../../src/redis-layout.ts';
 import { realtimeRows } from './speed-test-env.ts';
 
 /**

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
+import type { RedisLayout } from '@oxbow/contracts';
 import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import type { ViewRow } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { AnyView } from '../../src/increments.ts';
-import type { RedisLayout } from '../../src/redis-layout.ts';
 
 export const TEST_BROKERS = (process.env.OXBOW_KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
 export const TEST_REDIS_URL = process.env.OXBOW_REDIS_URL ?? 'redis://127.0.0.1:26379';

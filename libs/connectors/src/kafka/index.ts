@@ -4,7 +4,19 @@
  * backpressure estimator and dead-letters records that fail to deserialize. See README.md.
  */
 export { type BatchLimitInputs, maxRecordsPerPartition } from './batch-limits.ts';
-export { DEAD_LETTER_ERROR_HEADER, DEAD_LETTER_SOURCE_HEADERS, deadLetterMessage } from './dead-letter.ts';
+export {
+  DEAD_LETTER_ERROR_HEADER,
+  DEAD_LETTER_HEADROOM_BYTES,
+  DEAD_LETTER_SOURCE_HEADERS,
+  DEAD_LETTER_TRUNCATION_HEADERS,
+  type DeadLetterSizing,
+  deadLetterMessage,
+  deadLetterSends,
+  deadLetterTopicMaxBytes,
+  encodedRecordBytes,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  RECORD_BATCH_OVERHEAD_BYTES,
+} from './dead-letter.ts';
 export { DEFAULT_DEAD_LETTER_TOPIC, KafkaDirectSource } from './kafka-direct-source.ts';
 export {
   KAFKA_SOURCE_ERROR_CODES,
@@ -29,6 +41,7 @@ export type {
   KafkaDirectSourceOptions,
   KafkaRecord,
   KafkaRecordMeta,
+  KafkaSourceLogEntry,
   KafkaSourceMetrics,
   StartingOffsets,
 } from './types.ts';

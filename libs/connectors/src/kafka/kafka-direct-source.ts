@@ -5,15 +5,22 @@
  */
 import {
   type Admin,
+  type ConfigResourceTypes,
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
   Kafka,
   logLevel,
+  type Message,
   type Producer,
 } from 'kafkajs';
 import { maxRecordsPerPartition } from './batch-limits.ts';
-import { deadLetterMessage } from './dead-letter.ts';
+import {
+  deadLetterMessage,
+  deadLetterSends,
+  deadLetterTopicMaxBytes,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+} from './dead-letter.ts';
 import { KafkaSourceError } from './kafka-source-error.ts';
 import { type Offset, type OffsetRange, parseOffset, partitionKey } from './offsets.ts';
 import { type BufferedRecord, PartitionBuffer } from './partition-buffer.ts';
@@ -37,6 +44,14 @@ const LOG_LEVELS = {
   info: logLevel.INFO,
   debug: logLevel.DEBUG,
 } as const;
+
+/** kafkajs's `ConfigResourceTypes.TOPIC` (its enums are not importable as values from ESM). */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+/** kafkajs's `ConfigSource.TOPIC_CONFIG`: a value set on the topic itself. */
+const TOPIC_CONFIG_SOURCE = 1;
+const MAX_MESSAGE_BYTES = 'max.message.bytes';
+/** kafkajs error types that mean a produce request or batch was too large for the topic. */
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
 /** The fetch state of one assigned partition, replaced (new epoch) whenever its position is reset. */
 interface PartitionState {
@@ -83,6 +98,8 @@ export class KafkaDirectSource<V> {
   private readonly options: KafkaDirectSourceOptions<V>;
   private readonly topics: ReadonlySet<string>;
   private readonly deadLetterTopic: string;
+  /** The dead-letter topic's `max.message.bytes` (read at start, re-read after a size refusal). */
+  private deadLetterMaxBytes: number;
   private readonly maxBuffered: number;
   private readonly clock: { now(): number };
   private readonly estimator: PidRateEstimator | undefined;
@@ -113,6 +130,7 @@ export class KafkaDirectSource<V> {
     this.options = options;
     this.topics = new Set(options.topics);
     this.deadLetterTopic = options.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC;
+    this.deadLetterMaxBytes = options.deadLetterMaxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
     this.maxBuffered = options.maxBufferedPerPartition ?? 10_000;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.estimator = options.backpressure
@@ -147,7 +165,11 @@ export class KafkaDirectSource<V> {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    // Dead-letter writes fail within seconds when the topic cannot be written; the caller retries the batch.
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
     this.admin = this.kafka.admin();
     const ready = new Promise<void>((resolve, reject) => {
       this.readyWaiters.push({ resolve, reject });
@@ -167,6 +189,7 @@ export class KafkaDirectSource<V> {
     });
     try {
       await Promise.all([this.admin.connect(), this.producer.connect(), consumer.connect()]);
+      if (this.options.deadLetterMaxMessageBytes === undefined) await this.prepareDeadLetterTopic(this.admin);
       await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
@@ -217,7 +240,7 @@ export class KafkaDirectSource<V> {
     const partitions: Array<KafkaBatchPartition<V>> = [];
     const epochs = new Map<string, number>();
     const cutStates: PartitionState[] = [];
-    const deadLetters: ReturnType<typeof deadLetterMessage>[] = [];
+    const rejected: Array<{ state: PartitionState; raw: BufferedRecord; error: unknown }> = [];
     let recordsIn = 0;
     for (const state of active) {
       const cut = state.buffer?.cut(limits.get(state.key) ?? Number.POSITIVE_INFINITY);
@@ -226,7 +249,7 @@ export class KafkaDirectSource<V> {
       for (const raw of cut.records) {
         const record = this.deserialize(state, raw);
         if (record.ok) records.push(record.value);
-        else deadLetters.push(deadLetterMessage(state.topic, state.partition, raw, record.error));
+        else rejected.push({ state, raw, error: record.error });
       }
       recordsIn += cut.records.length;
       partitions.push({ range: cut.range, records });
@@ -234,34 +257,37 @@ export class KafkaDirectSource<V> {
       cutStates.push(state);
     }
     this.updatePauses();
-    if (deadLetters.length > 0) {
+    if (rejected.length > 0) {
       try {
-        await this.producer?.send({ topic: this.deadLetterTopic, messages: deadLetters, acks: -1 });
+        await this.sendDeadLetters(rejected);
       } catch (error) {
-        // The batch is not handed out: put its partitions back to where it started.
+        // The batch is not handed out: put its partitions back to where it started (nothing is dropped).
+        const heldAt: string[] = [];
         for (let i = 0; i < cutStates.length; i++) {
           const state = cutStates[i];
           const from = partitions[i]?.range.fromOffset;
-          if (state && from !== undefined && this.states.get(state.key) === state)
+          if (state && from !== undefined && this.states.get(state.key) === state) {
             this.reposition(state, parseOffset(from));
+            heldAt.push(`${state.key}@${from}`);
+          }
         }
+        if (TOO_LARGE.has(String(Reflect.get(Object(error), 'type')))) await this.refreshDeadLetterLimit();
+        const why = error instanceof Error ? error.message : String(error);
         throw new KafkaSourceError(
           'OXBOW_KAFKA_IO',
-          `could not write to dead-letter topic '${this.deadLetterTopic}'`,
-          {
-            cause: error,
-            retriable: true,
-          },
+          `could not write to dead-letter topic '${this.deadLetterTopic}' (${why}); ` +
+            `${rejected.length} rejected record(s) wait, partitions held at ${heldAt.join(', ') || 'their last cut'}`,
+          { cause: error, retriable: true },
         );
       }
     }
     this.counters.recordsIn += recordsIn;
-    this.counters.deadLettered += deadLetters.length;
+    this.counters.deadLettered += rejected.length;
     const batch: KafkaBatch<V> = {
       batchTimeMs,
       offsetRanges: partitions.map((p) => p.range),
       partitions,
-      deadLettered: deadLetters.length,
+      deadLettered: rejected.length,
     };
     this.cutEpochs.set(batch, epochs);
     return batch;
@@ -361,6 +387,147 @@ export class KafkaDirectSource<V> {
       this.assigned = [];
       this.lifecycle = 'stopped';
     }
+  }
+
+  // --- dead letters -----------------------------------------------------------------------------------------------
+
+  /**
+   * One dead letter per rejected record, sized for the dead-letter topic, sent in order in requests that each fit
+   * its `max.message.bytes`.
+   */
+  private async sendDeadLetters(
+    rejected: ReadonlyArray<{ state: PartitionState; raw: BufferedRecord; error: unknown }>,
+  ): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new KafkaSourceError('OXBOW_KAFKA_STATE', 'not connected');
+    const sizing = { maxMessageBytes: this.deadLetterMaxBytes };
+    const messages: Message[] = rejected.map(({ state, raw, error }) =>
+      deadLetterMessage(state.topic, state.partition, raw, error, sizing),
+    );
+    for (const send of deadLetterSends(messages, this.deadLetterMaxBytes)) {
+      await producer.send({ topic: this.deadLetterTopic, messages: send, acks: -1 });
+    }
+  }
+
+  /**
+   * Makes sure the dead-letter topic takes any record the source topics accept: creates it if missing, raises its
+   * `max.message.bytes` to the source topics' largest + headroom if below, and remembers the limit. Whatever cannot
+   * be done is reported through `log` (dead letters that do not fit are then truncated), never thrown.
+   */
+  private async prepareDeadLetterTopic(admin: Admin): Promise<void> {
+    const topic = this.deadLetterTopic;
+    try {
+      const existing = new Set(await admin.listTopics());
+      const limits = await describeMaxMessageBytes(
+        admin,
+        [...this.topics, topic].filter((name) => existing.has(name)),
+      );
+      // A source reading the dead-letter topic itself does not make it need more room than it has.
+      const sourceLimits = [...this.topics]
+        .filter((name) => name !== topic)
+        .flatMap((name) => limits.get(name)?.value ?? []);
+      const sourceMax = sourceLimits.length > 0 ? Math.max(...sourceLimits) : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+      const required = deadLetterTopicMaxBytes(sourceMax);
+      let current = limits.get(topic);
+      if (current === undefined) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: [{ topic, configEntries: [{ name: MAX_MESSAGE_BYTES, value: String(required) }] }],
+          });
+          this.report('info', 'dead-letter.created', `created the dead-letter topic '${topic}'`, {
+            maxMessageBytes: required,
+          });
+        } catch (error) {
+          // Created meanwhile by another member or a person: check it like an existing one.
+          if (!String(Reflect.get(Object(error), 'type')).includes('TOPIC_ALREADY_EXISTS')) throw error;
+        }
+        current = (await describeMaxMessageBytes(admin, [topic])).get(topic);
+        if (current === undefined) {
+          this.deadLetterMaxBytes = required;
+          return;
+        }
+      }
+      this.deadLetterMaxBytes = current.value;
+      if (current.value >= required) return;
+      const entries = current.overrides;
+      if (entries === undefined || entries.some((entry) => entry.value === null)) {
+        this.reportSmallLimit(required, 'its other settings cannot be read back to keep them');
+        return;
+      }
+      try {
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            {
+              type: TOPIC_RESOURCE,
+              name: topic,
+              // AlterConfigs replaces every topic-level setting: send the others back unchanged.
+              configEntries: [
+                ...entries
+                  .filter((entry) => entry.name !== MAX_MESSAGE_BYTES)
+                  .map((entry) => ({ name: entry.name, value: String(entry.value) })),
+                { name: MAX_MESSAGE_BYTES, value: String(required) },
+              ],
+            },
+          ],
+        });
+      } catch (error) {
+        this.reportSmallLimit(
+          required,
+          `raising it failed: ${error instanceof Error ? error.message : error}`,
+        );
+        return;
+      }
+      this.report(
+        'warn',
+        'dead-letter.raised',
+        `raised max.message.bytes of the dead-letter topic '${topic}' from ${this.deadLetterMaxBytes} to ${required} ` +
+          `(the source topics accept records up to ${sourceMax} bytes)`,
+        { from: this.deadLetterMaxBytes, to: required },
+      );
+      this.deadLetterMaxBytes = required;
+    } catch (error) {
+      this.report(
+        'warn',
+        'dead-letter.limit',
+        `could not check the dead-letter topic '${topic}' (${error instanceof Error ? error.message : error}); ` +
+          `sizing dead letters for max.message.bytes ${this.deadLetterMaxBytes}`,
+      );
+    }
+  }
+
+  /** Re-reads the dead-letter topic's limit after the broker refused a dead letter as too large. */
+  private async refreshDeadLetterLimit(): Promise<void> {
+    if (this.options.deadLetterMaxMessageBytes !== undefined || !this.admin) return;
+    try {
+      const limit = (await describeMaxMessageBytes(this.admin, [this.deadLetterTopic])).get(
+        this.deadLetterTopic,
+      );
+      if (limit) this.deadLetterMaxBytes = limit.value;
+    } catch {
+      // Keep the last known limit; the next attempt fails the same way and says so.
+    }
+  }
+
+  private reportSmallLimit(required: number, why: string): void {
+    this.report(
+      'warn',
+      'dead-letter.limit',
+      `the dead-letter topic '${this.deadLetterTopic}' accepts records up to ${this.deadLetterMaxBytes} bytes, ` +
+        `below the ${required} the source topics need (${why}): larger rejected records are dead-lettered with ` +
+        'a truncated value (header oxbow-truncated); raise its max.message.bytes',
+      { maxMessageBytes: this.deadLetterMaxBytes, required },
+    );
+  }
+
+  private report(
+    level: 'info' | 'warn' | 'error',
+    event: string,
+    message: string,
+    fields: Record<string, unknown> = {},
+  ): void {
+    this.options.log?.({ ...fields, level, event, message, topic: this.deadLetterTopic });
   }
 
   // --- group membership -------------------------------------------------------------------------------------------
@@ -621,6 +788,41 @@ export class KafkaDirectSource<V> {
     this.fatal ??= error;
     this.rejectReady(error);
   }
+}
+
+/**
+ * A topic's effective `max.message.bytes` and its topic-level settings (a null value: one the broker hides;
+ * undefined: the broker did not say which settings are the topic's own).
+ */
+interface TopicLimit {
+  readonly value: number;
+  readonly overrides: ReadonlyArray<{ name: string; value: string | null }> | undefined;
+}
+
+/** `max.message.bytes` and the topic-level settings of existing `topics`, in one request. */
+async function describeMaxMessageBytes(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<Map<string, TopicLimit>> {
+  const limits = new Map<string, TopicLimit>();
+  if (topics.length === 0) return limits;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name })),
+  });
+  for (const resource of described.resources) {
+    const entries = resource.configEntries;
+    const value = Number(entries.find((entry) => entry.configName === MAX_MESSAGE_BYTES)?.configValue);
+    if (!Number.isFinite(value) || value <= 0) continue;
+    const sourced = entries.every((entry) => entry.configSource !== undefined);
+    const overrides = sourced
+      ? entries
+          .filter((entry) => Number(entry.configSource) === TOPIC_CONFIG_SOURCE)
+          .map((entry) => ({ name: entry.configName, value: entry.configValue as string | null }))
+      : undefined;
+    limits.set(resource.resourceName, { value, overrides });
+  }
+  return limits;
 }
 
 function fetchedOffsetOf(batch: EachBatchPayload['batch']): bigint {

@@ -1,8 +1,9 @@
 /**
  * The error type of the Kafka direct source: a closed set of `OXBOW_KAFKA_*` codes, whether retrying may help, and
  * the underlying cause. Same shape as `ConnectorError` in `../errors.ts`; kept here until those codes are folded
- * into that file (the Kafka folder does not edit the shared one).
+ * into that file (the Kafka folder does not edit the shared one). Both are {@link OxbowError}s.
  */
+import { OxbowError } from '@oxbow/contracts';
 
 /** Every code a Kafka source error can carry. */
 export const KAFKA_SOURCE_ERROR_CODES = [
@@ -29,23 +30,4 @@ export type KafkaSourceErrorCode = (typeof KAFKA_SOURCE_ERROR_CODES)[number];
  *   if (KafkaSourceError.is(error, 'OXBOW_KAFKA_IO') && error.retriable) console.log('try again');
  * }
  */
-export class KafkaSourceError extends Error {
-  readonly code: KafkaSourceErrorCode;
-  readonly retriable: boolean;
-
-  constructor(
-    code: KafkaSourceErrorCode,
-    message: string,
-    options: { retriable?: boolean; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'KafkaSourceError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-
-  /** True when `error` is a {@link KafkaSourceError}, with the given code if one is passed. */
-  static is(error: unknown, code?: KafkaSourceErrorCode): error is KafkaSourceError {
-    return error instanceof KafkaSourceError && (code === undefined || error.code === code);
-  }
-}
+export class KafkaSourceError extends OxbowError<KafkaSourceErrorCode> {}

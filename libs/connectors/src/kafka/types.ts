@@ -97,6 +97,14 @@ export interface KafkaDirectSourceOptions<V> {
   deserialize: (bytes: Buffer, meta: KafkaRecordMeta) => V;
   /** Where undeserializable records go. Default `oxbow_dead_letter`. */
   deadLetterTopic?: string;
+  /**
+   * The dead-letter topic's `max.message.bytes`, which sizes dead letters (truncated payloads beyond it) and their
+   * produce requests. Default: read at `start()`, after creating the topic if it is missing and raising its limit
+   * to the source topics' + `DEAD_LETTER_HEADROOM_BYTES` if it is below that (see `log`).
+   */
+  deadLetterMaxMessageBytes?: number;
+  /** What the source has to tell: how it found, created or raised the dead-letter topic. Default: nowhere. */
+  log?: (entry: KafkaSourceLogEntry) => void;
   /** Caps each partition at this many records per second (× the batch interval per batch). */
   maxRatePerPartition?: number;
   /** Adapts the rate to processing speed with a PID estimator (Spark's `spark.streaming.backpressure`). */
@@ -113,6 +121,16 @@ export interface KafkaDirectSourceOptions<V> {
   consumer?: KafkaConsumerTuning;
   /** kafkajs log level. Default `'error'`. */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+/** A line a {@link KafkaDirectSource} reports through {@link KafkaDirectSourceOptions.log}. */
+export interface KafkaSourceLogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  /** `dead-letter.created`, `dead-letter.raised`, `dead-letter.limit` (a limit it could not read or raise). */
+  readonly event: string;
+  /** One human-readable sentence. */
+  readonly message: string;
+  readonly [field: string]: unknown;
 }
 
 /** Counters and gauges of a {@link KafkaDirectSource}. */

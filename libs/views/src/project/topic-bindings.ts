@@ -3,6 +3,7 @@
  * own Kafka topic; a setting (`archiverTopics`, `speedTopics`) may list `TOPIC` or `TOPIC:PROJECT_TOPIC` entries,
  * the latter reading a renamed Kafka topic with a project topic's schema and views.
  */
+import { parseTopicBindings } from '@oxbow/contracts';
 import { ViewsError } from '../errors.ts';
 import type { Schema } from '../schema/define-schema.ts';
 import type { Project } from './define-project.ts';
@@ -17,34 +18,17 @@ export interface TopicBinding {
   readonly schema: Schema<AnyEvent>;
 }
 
-const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-
 /**
- * Parses a topics setting into `[kafkaTopic, projectTopic]` pairs (the project topic defaults to the Kafka topic).
- * Throws `OXBOW_INVALID_ARGUMENT` naming the bad entry.
+ * Parses a topics setting into `[kafkaTopic, projectTopic]` pairs (the project topic defaults to the Kafka topic),
+ * with the one parser of `@oxbow/contracts` (`OXBOW_TOPIC_BINDING` naming a bad entry).
  *
  * @example
  * ```ts
- * parseTopicSetting('orders, orders_eu:orders'); // [['orders', 'orders'], ['orders_eu', 'orders']]
+ * parseTopicSetting('http_logs, edge_logs:http_logs'); // [['http_logs', 'http_logs'], ['edge_logs', 'http_logs']]
  * ```
  */
 export function parseTopicSetting(text: string): Array<[kafkaTopic: string, projectTopic: string]> {
-  const pairs: Array<[string, string]> = [];
-  for (const item of text.split(',').map((part) => part.trim())) {
-    if (item === '') continue;
-    const [kafkaTopic = '', projectTopic = kafkaTopic, ...extra] = item.split(':').map((part) => part.trim());
-    if (!KAFKA_TOPIC.test(kafkaTopic) || !KAFKA_TOPIC.test(projectTopic) || extra.length > 0) {
-      throw new ViewsError(
-        'OXBOW_INVALID_ARGUMENT',
-        `bad topic "${item}" (expected TOPIC or TOPIC:PROJECT_TOPIC)`,
-      );
-    }
-    if (pairs.some(([known]) => known === kafkaTopic)) {
-      throw new ViewsError('OXBOW_INVALID_ARGUMENT', `topic ${kafkaTopic} is listed twice`);
-    }
-    pairs.push([kafkaTopic, projectTopic]);
-  }
-  return pairs;
+  return parseTopicBindings(text).map(({ topic, schema }) => [topic, schema]);
 }
 
 /**

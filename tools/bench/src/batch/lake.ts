@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineParquetSchema, openFileSystem, writeParquet } from '@oxbow/connectors';
+import { encodeSealedMarker, epochOf, partFilePath, sealedPath } from '@oxbow/contracts';
 import { generateHttpLogs, httpLogs } from '@oxbow/example-web-analytics';
 
 /** The http_logs row schema: the example schema's lake columns, then `tsMs` for the Spark peer. */
@@ -118,13 +119,18 @@ async function writeLake(
   let appendTimeMs = 0;
 
   const flush = async (sealedEpoch: number): Promise<void> => {
-    const base = `events/http_logs/epoch=${sealedEpoch}`;
     const endOffsets: Record<string, string> = {};
     for (let partition = 0; partition < kafkaPartitions; partition++) {
       const rows = buffers[partition] ?? [];
       const first = nextOffset[partition] ?? 0;
       if (rows.length > 0) {
-        const path = `${base}/part-${partition}-${first}-${first + rows.length - 1}.parquet`;
+        const path = partFilePath({
+          topic: 'http_logs',
+          epoch: sealedEpoch,
+          partition,
+          firstOffset: BigInt(first),
+          lastOffset: BigInt(first + rows.length - 1),
+        });
         // biome-ignore lint/suspicious/noExplicitAny: rows hold the schema's lake columns, known only at run time.
         const summary = await writeParquet(fs, path, HTTP_LOG_PARQUET_SCHEMA, rows as any, { codec: 'zstd' });
         files.push(path);
@@ -140,7 +146,7 @@ async function writeLake(
       sealedAt: new Date((sealedEpoch + 1) * epochMs).toISOString(),
       endOffsets,
     };
-    await fs.putAtomic(`${base}/_sealed`, new TextEncoder().encode(`${JSON.stringify(sealed)}\n`));
+    await fs.putAtomic(sealedPath('http_logs', sealedEpoch), encodeSealedMarker(sealed));
     buffers = Array.from({ length: kafkaPartitions }, () => []);
     epochs++;
   };
@@ -152,7 +158,7 @@ async function writeLake(
     const tsMs = httpLogs.timeOf(parsed.event);
     // LogAppendTime never goes backwards: late events (event time in the past) append at the latest time seen.
     appendTimeMs = Math.max(appendTimeMs, tsMs);
-    const recordEpoch = Math.floor(appendTimeMs / epochMs);
+    const recordEpoch = epochOf(appendTimeMs, epochMs);
     if (epoch !== undefined && recordEpoch !== epoch) await flush(epoch);
     epoch = recordEpoch;
     const partition = index % kafkaPartitions;

@@ -15,16 +15,33 @@ import { renderTemplate } from '../template.ts';
 /** The Apache Kafka version the stack runs (passed to infra/kafka/pom.xml as `kafka.version`). */
 export const KAFKA_VERSION = '4.1.1';
 
+/**
+ * `max.message.bytes` of the dead-letter topic: the broker's default limit of the event topics (1 048 588) plus the
+ * 16 KiB of headroom `deadLetterTopicMaxBytes` of @oxbow/connectors adds, so any record an event topic accepted fits
+ * whole with its dead-letter headers. The archiver and the speed layer raise it themselves at start when the event
+ * topics accept larger records.
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 1_064_972;
+
 /** Partitions of each project topic `stack up` creates. */
 export const PROJECT_TOPIC_PARTITIONS = 3;
+
+/** A topic `stack up` creates. */
+export interface StackTopic {
+  readonly topic: string;
+  readonly numPartitions: number;
+  /** Topic settings beyond `message.timestamp.type=LogAppendTime`. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
 
 /**
  * The topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`: every Kafka topic the project
  * binds (its topics, and renamed ones listed in `archiverTopics`/`speedTopics`) with
- * {@link PROJECT_TOPIC_PARTITIONS} partitions, and the dead-letter topic with one. The project is loaded here
- * (not at import), so the other stack commands never read it.
+ * {@link PROJECT_TOPIC_PARTITIONS} partitions, and the dead-letter topic with one and
+ * {@link DEAD_LETTER_MAX_MESSAGE_BYTES}. The project is loaded here (not at import), so the other stack commands
+ * never read it.
  */
-export async function stackTopics(config: OxbowConfig): Promise<{ topic: string; numPartitions: number }[]> {
+export async function stackTopics(config: OxbowConfig): Promise<StackTopic[]> {
   const { bindTopics, loadProject, resolveProjectPath } = await import('@oxbow/views');
   const project = await loadProject(resolveProjectPath(config.project));
   const topics = new Set<string>();
@@ -33,7 +50,11 @@ export async function stackTopics(config: OxbowConfig): Promise<{ topic: string;
   }
   return [
     ...[...topics].map((topic) => ({ topic, numPartitions: PROJECT_TOPIC_PARTITIONS })),
-    { topic: config.speedDeadLetterTopic, numPartitions: 1 },
+    {
+      topic: config.speedDeadLetterTopic,
+      numPartitions: 1,
+      configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) },
+    },
   ];
 }
 
@@ -210,10 +231,14 @@ export const kafkaService: ServiceDefinition = {
       const wanted = await stackTopics(context.config);
       const missing: ITopicConfig[] = wanted
         .filter(({ topic }) => !existing.has(topic))
-        .map((topic) => ({
-          ...topic,
+        .map(({ topic, numPartitions, configs }) => ({
+          topic,
+          numPartitions,
           replicationFactor: 1,
-          configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+          configEntries: [
+            { name: 'message.timestamp.type', value: 'LogAppendTime' },
+            ...Object.entries(configs ?? {}).map(([name, value]) => ({ name, value })),
+          ],
         }));
       if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
       await warmUpGroupCoordinator(admin, context, wanted[0]?.topic ?? context.config.speedDeadLetterTopic);

@@ -1,7 +1,22 @@
 /**
- * The Redis keys of the speed layer (docs/design/0002-layer-contracts.md, "Real-time increments"), under a
- * configurable prefix (`OXBOW_REDIS_PREFIX`, default `oxbow:`) so tests and tenants can share one Redis.
+ * The Redis keys the speed layer writes and the serving layer reads (docs/design/0002-layer-contracts.md,
+ * "Real-time increments"), under a configurable prefix (`OXBOW_REDIS_PREFIX`, default `oxbow:`) so tests and
+ * tenants can share one Redis:
+ *
+ * | key | type | content |
+ * | --- | --- | --- |
+ * | `<prefix>rt:<view>:<epoch>:<partition>:<key>` | hash | `<bucketStartMs>` → aggregator state (codec bytes) |
+ * | `<prefix>rtkeys:<view>:<epoch>` | set | view keys with increments in the epoch |
+ * | `<prefix>rtepochs:<view>` | sorted set | epochs with increments (score = epoch) |
+ * | `<prefix>offsets:<topic>` | hash | `<partition>` → next offset to process |
+ * | `<prefix>generation` | string | random id set when the speed layer initialized Redis |
+ * | `<prefix>live:<view>` | string | JSON of a speed-only view's latest value |
+ * | `<prefix>speed:status` | hash | `lagMs`, `lastBatchTime`, `realtimeThrough`, counters |
+ * | `<prefix>staging:<token>:<section>` | list | a large commit's staged writes (speed layer only) |
  */
+
+/** The prefix of every key when `OXBOW_REDIS_PREFIX` is not set. */
+export const DEFAULT_REDIS_PREFIX = 'oxbow:';
 
 /** The parts of an increments hash key `<prefix>rt:<view>:<epoch>:<partition>:<key>`. */
 export interface IncrementsKeyParts {
@@ -13,25 +28,33 @@ export interface IncrementsKeyParts {
 }
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;
+const INCREMENTS_TAIL = /^([^:]+):(-?\d+):(\d+):([\s\S]*)$/;
 
-/** Escapes Redis glob characters so `text` matches itself in a `SCAN … MATCH` pattern. */
+/**
+ * Escapes Redis glob characters so `text` matches itself in a `SCAN … MATCH` pattern.
+ *
+ * @example
+ * escapeGlob('t[1]:'); // 't\\[1\\]:'
+ */
 export function escapeGlob(text: string): string {
   return text.replace(GLOB_SPECIAL, (c) => `\\${c}`);
 }
 
 /**
- * Builds and parses the speed layer's Redis keys.
+ * Builds and parses the layers' Redis keys. View names and topics contain no `:` (view keys may).
  *
  * @example
  * ```ts
  * const layout = new RedisLayout('oxbow:');
  * layout.increments('page_views_hourly', 489012, 2, '/cart'); // 'oxbow:rt:page_views_hourly:489012:2:/cart'
+ * layout.offsets('http_logs'); // 'oxbow:offsets:http_logs'
  * ```
  */
 export class RedisLayout {
+  /** The prefix of every key, `oxbow:` by default. */
   readonly prefix: string;
 
-  constructor(prefix = 'oxbow:') {
+  constructor(prefix: string = DEFAULT_REDIS_PREFIX) {
     this.prefix = prefix;
   }
 
@@ -85,6 +108,20 @@ export class RedisLayout {
     return `${this.prefix}speed:status`;
   }
 
+  /**
+   * A staging list of one large commit: `<prefix>staging:<token>:<section>`, written in bounded chunks before the
+   * commit's final script applies it (and deletes it). Never read by anything else; it expires if the commit
+   * never finishes.
+   */
+  staging(token: string, section: string): string {
+    return `${this.prefix}staging:${token}:${section}`;
+  }
+
+  /** A `SCAN` pattern for every staging list under this prefix. */
+  stagingPattern(): string {
+    return `${escapeGlob(this.prefix)}staging:*`;
+  }
+
   /** A `SCAN` pattern for every increments hash of one view and epoch. */
   incrementsPattern(view: string, epoch: number): string {
     return `${escapeGlob(this.prefix)}rt:${escapeGlob(view)}:${epoch}:*`;
@@ -100,7 +137,7 @@ export class RedisLayout {
   parseIncrements(key: string): IncrementsKeyParts | undefined {
     const head = `${this.prefix}rt:`;
     if (!key.startsWith(head)) return undefined;
-    const match = /^([^:]+):(-?\d+):(\d+):([\s\S]*)$/.exec(key.slice(head.length));
+    const match = INCREMENTS_TAIL.exec(key.slice(head.length));
     if (!match) return undefined;
     const [, view, epoch, partition, viewKey] = match;
     if (view === undefined || epoch === undefined || partition === undefined || viewKey === undefined)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyTopicFiles, completeThrough, watermarkEpoch } from './lake-layout.ts';
+import { classifyTopicFiles, completeThrough, watermarkEpoch } from './lake-listing.ts';
 
 const files = (topic: string, entries: Array<[epoch: number, name: string]>) =>
   entries.map(([epoch, name]) => ({ path: `events/${topic}/epoch=${epoch}/${name}`, size: 1 }));

@@ -1,0 +1,46 @@
+/**
+ * `@oxbow/contracts`: the contracts between Oxbow's layers, written once (docs/design/0002-layer-contracts.md):
+ * the lake layout, the `_sealed` marker and batch manifest codecs, epochs, the Redis key layout, topic bindings,
+ * and the `OxbowError` base of every error. It depends on no other workspace package and does no I/O, so every project may import it.
+ */
+export { CONTRACT_ERROR_CODES, ContractError, type ContractErrorCode } from './errors/contract-error.ts';
+export { OxbowError, type OxbowErrorOptions } from './errors/oxbow-error.ts';
+export { epochOf } from './lake/epochs.ts';
+export {
+  EVENTS_DIR,
+  epochDir,
+  epochPrefix,
+  historyManifestPath,
+  type LakeEntry,
+  LOCK_PATH,
+  MANIFEST_HISTORY_DIR,
+  MANIFEST_PATH,
+  type PartFile,
+  parseLakePath,
+  parsePartFileName,
+  partFileName,
+  partFilePath,
+  runIdOfHistoryManifest,
+  runIdOfVersionPath,
+  SEALED_MARKER_NAME,
+  sealedPath,
+  topicPrefix,
+  VIEWS_DIR,
+  versionDir,
+} from './lake/lake-layout.ts';
+export { decodeSealedMarker, encodeSealedMarker, type SealedMarker } from './lake/sealed-marker.ts';
+export {
+  type BatchManifest,
+  decodeManifest,
+  encodeManifest,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type ManifestView,
+} from './manifest/batch-manifest.ts';
+export {
+  DEFAULT_REDIS_PREFIX,
+  escapeGlob,
+  type IncrementsKeyParts,
+  RedisLayout,
+} from './redis/redis-layout.ts';
+export { formatTopicBindings, parseTopicBindings, type TopicBinding } from './topics/topic-bindings.ts';
