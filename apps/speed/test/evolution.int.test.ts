@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { RedisLayout } from '@oxbow/contracts';
+import { encodeManifest, RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
   generateSensorReadings,
@@ -125,7 +125,7 @@ describe('a project whose views changed', () => {
     mkdirSync(join(test.lakeDir, 'views'), { recursive: true });
     writeFileSync(
       join(test.lakeDir, 'views', '_manifest.json'),
-      JSON.stringify({
+      encodeManifest({
         format: 'oxbow-batch-manifest',
         version: 1,
         runId: 'evolve',
@@ -133,6 +133,10 @@ describe('a project whose views changed', () => {
         watermarkEpoch,
         endOffsets,
         views: [],
+        duckdb: 'views/v=evolve/views.duckdb',
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationsMs: { read: 0, compute: 0, write: 0 },
       }),
     );
     await waitFor(
