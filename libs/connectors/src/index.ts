@@ -34,6 +34,7 @@ export {
   type ParquetWriteSummary,
   writeParquet,
 } from './parquet/writer.ts';
+export * from './sources/index.ts';
 export type { ByteSource, CommitStrategy, FileInfo, FileSystem } from './storage/file-system.ts';
 export { LocalFileSystem } from './storage/local-file-system.ts';
 export { type OpenFileSystemOptions, openFileSystem } from './storage/open-file-system.ts';

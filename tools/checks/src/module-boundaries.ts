@@ -1,5 +1,5 @@
 /**
- * Enforces the dependency direction of ARCHITECTURE.md between workspace projects, by their Nx tags:
+ * Enforces the dependency direction of docs/architecture.md between workspace projects, by their Nx tags:
  * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours but the contracts; tools → anything.
  * The contracts (`type:contract`, `@oxbow/contracts`) may be imported by every project and import nothing of ours
  * (docs/decisions/0005-contracts-library.md).

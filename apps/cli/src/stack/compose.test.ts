@@ -1,22 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type OxbowConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
+import { loadConfig, type OxbowConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseCommandLine } from '../args.ts';
+import { helpText } from '../help.ts';
 import { KAFKA_VERSION, stackTopics } from './services/kafka.ts';
 
 interface ComposeService {
   image: string;
+  build?: string | { context: string };
+  profiles?: string[];
   ports?: string[];
-  environment?: Record<string, string | number>;
+  environment?: Record<string, string | number | boolean>;
   command?: string | string[];
+  healthcheck?: { test: string | string[] };
 }
 
-const compose = parse(
-  readFileSync(fileURLToPath(new URL('../../../../docker-compose.yml', import.meta.url)), 'utf8'),
-) as {
-  services: Record<string, ComposeService>;
-};
+const repoFile = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
+const text = readFileSync(repoFile('docker-compose.yml'), 'utf8');
+// Docker Compose resolves YAML merge keys (`<<: *oxbow-app`); so does the parser here.
+const compose = parse(text, { merge: true }) as { services: Record<string, ComposeService> };
 
 function service(name: string): ComposeService {
   const found = compose.services[name];
@@ -29,6 +33,11 @@ const VARIABLE = /\$\{(OXBOW_[A-Z0-9_]+):-([^}]*)\}/g;
 /** Every `${OXBOW_X:-default}` in a text, as [variable, default]. */
 function variables(text: string): [string, string][] {
   return [...text.matchAll(VARIABLE)].map((match) => [match[1] ?? '', match[2] ?? '']);
+}
+
+/** A value as Compose passes it when no OXBOW_* variable is set on the host: every `${X:-default}` is its default. */
+function withDefaults(value: string | number | boolean): string {
+  return String(value).replace(VARIABLE, (_match, _name, fallback: string) => fallback);
 }
 
 function settingByEnv(env: string): SettingName {
@@ -46,12 +55,87 @@ function defaultOf(name: SettingName): string {
   return String(value);
 }
 
+/** `host:port` of a URL-ish address (`redis://redis:6379`, `kafka:19092`). */
+function hostPort(address: string): { host: string; port: string } {
+  const match = /^(?:[a-z]+:\/\/)?([^:/]+):(\d+)/.exec(address);
+  if (!match) throw new Error(`no host:port in ${address}`);
+  return { host: match[1] ?? '', port: match[2] ?? '' };
+}
+
+/** The container port a service publishes (the part after the last colon of its first port mapping). */
+function containerPort(name: string): string {
+  const [mapping] = service(name).ports ?? [];
+  return withDefaults(mapping ?? '')
+    .split(':')
+    .at(-1) as string;
+}
+
+/** The routes `registerOpsRoutes` of the serving API declares (`/healthz`, `/readyz`, …). */
+function servingOpsRoutes(): string[] {
+  const source = readFileSync(repoFile('apps/serving/src/routes/ops-routes.ts'), 'utf8');
+  return [...source.matchAll(/app\.(?:get|post)(?:<[^>]*>)?\(\s*'([^']+)'/g)].map((match) => match[1] ?? '');
+}
+
+/** The paths the speed app's health server answers (`serveHealth` in apps/speed/src/speed-status.ts). */
+function speedHealthPaths(): string[] {
+  const source = readFileSync(repoFile('apps/speed/src/speed-status.ts'), 'utf8');
+  const list = /\[('\/[a-z]+'(?:,\s*'\/[a-z]+')*)\]\.includes\(request\.url/.exec(source)?.[1] ?? '';
+  return [...list.matchAll(/'([^']+)'/g)].map((match) => match[1] ?? '');
+}
+
+/** The URL a `node -e "fetch('…')…"` healthcheck asks. */
+function healthcheckUrl(name: string): URL {
+  const test = [service(name).healthcheck?.test ?? ''].flat().join(' ');
+  const url = /fetch\('([^']+)'\)/.exec(test)?.[1];
+  if (!url) throw new Error(`${name}: the healthcheck fetches no URL`);
+  return new URL(url);
+}
+
+/** `infra/kafka/server.properties` as key → value (placeholders `{{name}}` left in). */
+function brokerProperties(): Map<string, string> {
+  const properties = new Map<string, string>();
+  for (const line of readFileSync(repoFile('infra/kafka/server.properties'), 'utf8').split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const at = trimmed.indexOf('=');
+    properties.set(trimmed.slice(0, at), trimmed.slice(at + 1));
+  }
+  return properties;
+}
+
+/** The apache/kafka image's variable of a broker property: upper case, `.` → `_` (none of ours has `_` or `-`). */
+function kafkaEnvOf(property: string): string {
+  return `KAFKA_${property.toUpperCase().replaceAll('.', '_')}`;
+}
+
+/** A listener list (`NAME://host:port,…`) as NAME → port, with the template's placeholders as Compose variables. */
+function listenerPorts(list: string): Map<string, string> {
+  const placeholders: Record<string, string> = {
+    '{{kafkaPort}}': `\${OXBOW_KAFKA_PORT:-${defaultOf('kafkaPort')}}`,
+    '{{kafkaControllerPort}}': `\${OXBOW_KAFKA_CONTROLLER_PORT:-${defaultOf('kafkaControllerPort')}}`,
+  };
+  return new Map(
+    list.split(',').map((listener) => {
+      const [name = '', address = ''] = listener.split('://');
+      const port = /:(\$\{[^}]+\}|\{\{[^}]+\}\}|\d+)$/.exec(address)?.[1] ?? '';
+      return [name, placeholders[port] ?? port];
+    }),
+  );
+}
+
+const APPS = ['archiver', 'speed', 'batch', 'serving'] as const;
+
 describe('docker-compose.yml mirrors the local stack', () => {
-  it('uses the official images, Kafka at the version the stack runs', () => {
+  it('uses the official images, Kafka at the version the stack runs, every image pinned to a version', () => {
     expect(service('kafka').image).toBe(`apache/kafka:${KAFKA_VERSION}`);
     expect(service('kafka-init').image).toBe(`apache/kafka:${KAFKA_VERSION}`);
-    expect(service('redis').image).toMatch(/^redis:/);
-    expect(service('minio').image).toMatch(/^minio\/minio:/);
+    expect(service('redis').image).toMatch(/^redis:\d+\.\d+\.\d+$/);
+    expect(service('minio').image).toMatch(/^minio\/minio:RELEASE\./);
+    expect(service('minio-init').image).toMatch(/^minio\/mc:RELEASE\./);
+    for (const [name, { image }] of Object.entries(compose.services)) {
+      expect(image, name).toMatch(/^[a-z0-9./-]+:[^:]*\d[^:]*$/);
+      expect(image, name).not.toMatch(/:latest$/);
+    }
   });
 
   it('publishes each service on 127.0.0.1 at the port of its OXBOW_* setting, with the same default', () => {
@@ -59,6 +143,7 @@ describe('docker-compose.yml mirrors the local stack', () => {
       kafka: 'OXBOW_KAFKA_PORT',
       redis: 'OXBOW_REDIS_PORT',
       minio: 'OXBOW_S3_PORT',
+      serving: 'OXBOW_API_PORT',
     };
     for (const [name, env] of Object.entries(expected)) {
       const [mapping] = service(name).ports ?? [];
@@ -69,10 +154,6 @@ describe('docker-compose.yml mirrors the local stack', () => {
   });
 
   it('uses only OXBOW_* variables that are settings, each with the setting default', () => {
-    const text = readFileSync(
-      fileURLToPath(new URL('../../../../docker-compose.yml', import.meta.url)),
-      'utf8',
-    );
     const used = variables(text);
     expect(used.length).toBeGreaterThan(5);
     for (const [env, fallback] of used) expect([env, fallback]).toEqual([env, defaultOf(settingByEnv(env))]);
@@ -99,6 +180,45 @@ describe('docker-compose.yml mirrors the local stack', () => {
     }
   });
 
+  it('sets every broker property of infra/kafka/server.properties, with the same value', () => {
+    const environment = service('kafka').environment ?? {};
+    const properties = brokerProperties();
+    // Properties whose Compose value differs by design (checked below), or that the image replaces.
+    const different = new Set([
+      'listeners',
+      'advertised.listeners',
+      'listener.security.protocol.map',
+      'log.dirs',
+      // The image formats its storage for a static quorum: KAFKA_CONTROLLER_QUORUM_VOTERS instead.
+      'controller.quorum.bootstrap.servers',
+    ]);
+    expect(properties.get('group.min.session.timeout.ms')).toBeDefined();
+    for (const [property, value] of properties) {
+      if (different.has(property)) continue;
+      expect([property, String(environment[kafkaEnvOf(property)])]).toEqual([property, value]);
+    }
+    // Nothing the local broker does not set, but the quorum voters and the JVM heap.
+    const known = new Set([...properties.keys()].map(kafkaEnvOf));
+    for (const env of Object.keys(environment).filter((name) => !known.has(name)))
+      expect(['KAFKA_CONTROLLER_QUORUM_VOTERS', 'KAFKA_HEAP_OPTS']).toContain(env);
+    expect(String(environment.KAFKA_CONTROLLER_QUORUM_VOTERS)).toMatch(
+      /^1@localhost:\$\{OXBOW_KAFKA_CONTROLLER_PORT:-\d+\}$/,
+    );
+    expect(environment.KAFKA_LOG_DIRS).toBe('/var/lib/kafka/data');
+    // The local listeners on the same ports, plus DOCKER for the apps' containers.
+    for (const property of ['listeners', 'advertised.listeners']) {
+      const local = listenerPorts(properties.get(property) ?? '');
+      const docker = listenerPorts(String(environment[kafkaEnvOf(property)]));
+      for (const [name, port] of local)
+        expect([property, name, docker.get(name)]).toEqual([property, name, port]);
+      expect(docker.has('DOCKER'), property).toBe(true);
+    }
+    const protocols = String(environment.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).split(',');
+    for (const entry of (properties.get('listener.security.protocol.map') ?? '').split(','))
+      expect(protocols).toContain(entry);
+    expect(protocols).toContain('DOCKER:PLAINTEXT');
+  });
+
   it('gives MinIO the configured credentials and creates the default bucket', () => {
     const environment = service('minio').environment ?? {};
     expect(variables(String(environment.MINIO_ROOT_USER))).toEqual([['OXBOW_S3_ACCESS_KEY', 'oxbow']]);
@@ -107,5 +227,80 @@ describe('docker-compose.yml mirrors the local stack', () => {
     ]);
     const init = [service('minio-init').command ?? ''].flat().join('\n');
     expect(init).toContain(`mc mb --ignore-existing oxbow/\${OXBOW_S3_BUCKET:-${defaultOf('s3Bucket')}}`);
+  });
+});
+
+describe('docker-compose.yml runs the apps from the image', () => {
+  const version = (JSON.parse(readFileSync(repoFile('package.json'), 'utf8')) as { version: string }).version;
+
+  it('runs archiver, speed, batch and serving from the Dockerfile, in the "apps" profile', () => {
+    for (const name of APPS) {
+      const app = service(name);
+      expect(app.image, name).toBe(`oxbow:${version}`);
+      expect(app.build, name).toBe('.');
+      expect(app.profiles, name).toEqual(['apps']);
+    }
+    // The services of the local stack start without the profile.
+    for (const name of ['kafka', 'kafka-init', 'redis', 'minio', 'minio-init'])
+      expect(service(name).profiles, name).toBeUndefined();
+  });
+
+  it('gives each app an `oxbow` command the CLI knows', () => {
+    const commands = Object.fromEntries(APPS.map((name) => [name, [service(name).command ?? ''].flat()]));
+    expect(commands.archiver).toEqual(['archiver']);
+    expect(commands.speed).toEqual(['speed']);
+    expect(commands.serving).toEqual(['serve']);
+    expect(commands.batch?.slice(0, 2)).toEqual(['batch', 'schedule']);
+    const help = helpText();
+    for (const [name, argv = []] of Object.entries(commands)) {
+      const parsed = parseCommandLine(argv);
+      expect(help, name).toContain(`\n  ${parsed.command.join(' ')} `);
+    }
+    const batch = parseCommandLine(commands.batch ?? []);
+    expect(batch.flags.cron?.split(' ')).toHaveLength(5);
+  });
+
+  it('configures each app with valid settings that point at the services inside the network', async () => {
+    const kafkaDocker = listenerPorts(String(service('kafka').environment?.KAFKA_ADVERTISED_LISTENERS));
+    const advertised = String(service('kafka').environment?.KAFKA_ADVERTISED_LISTENERS)
+      .split(',')
+      .find((listener) => listener.startsWith('DOCKER://'))
+      ?.slice('DOCKER://'.length);
+    expect(advertised).toBe(`kafka:${kafkaDocker.get('DOCKER')}`);
+    for (const name of APPS) {
+      const raw = service(name).environment ?? {};
+      for (const env of Object.keys(raw)) expect(settingByEnv(env), `${name} ${env}`).toBeDefined();
+      const env = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, withDefaults(value)]));
+      const { config } = await loadConfig({ env, noFile: true, cwd: '/app', homeDir: '/var/lib/oxbow' });
+      expect(config.kafkaBrokers, name).toEqual([advertised]);
+      expect(hostPort(config.redisUrl), name).toEqual({ host: 'redis', port: containerPort('redis') });
+      expect(hostPort(config.s3Endpoint), name).toEqual({ host: 'minio', port: containerPort('minio') });
+      expect(config.lake, name).toMatch(new RegExp(`^s3://${config.s3Bucket}/`));
+      expect(config.s3AccessKey, name).toBe(defaultOf('s3AccessKey'));
+      expect(config.s3SecretKey, name).toBe(defaultOf('s3SecretKey'));
+    }
+  });
+
+  it('checks the health of serving and speed on their real routes and ports', async () => {
+    const serving = healthcheckUrl('serving');
+    const servingEnv = Object.fromEntries(
+      Object.entries(service('serving').environment ?? {}).map(([key, value]) => [key, withDefaults(value)]),
+    );
+    const { config } = await loadConfig({ env: servingEnv, noFile: true });
+    expect(servingOpsRoutes()).toContain(serving.pathname);
+    expect(serving.pathname).toBe('/healthz');
+    expect(serving.port).toBe(String(config.apiPort));
+    expect(containerPort('serving')).toBe(String(config.apiPort));
+    expect(config.apiHost).toBe('0.0.0.0');
+
+    const speed = healthcheckUrl('speed');
+    const speedEnv = Object.fromEntries(
+      Object.entries(service('speed').environment ?? {}).map(([key, value]) => [key, withDefaults(value)]),
+    );
+    const speedConfig = (await loadConfig({ env: speedEnv, noFile: true })).config;
+    // The speed app's health server listens on 127.0.0.1 only, so the check runs inside its container.
+    expect(speed.hostname).toBe('127.0.0.1');
+    expect(speed.port).toBe(String(speedConfig.speedHealthPort));
+    expect(speedHealthPaths()).toContain(speed.pathname);
   });
 });

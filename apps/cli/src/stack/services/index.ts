@@ -1,13 +1,15 @@
 import type { ServiceDefinition } from '../service.ts';
 import { hdfsService } from './hdfs.ts';
 import { kafkaService } from './kafka.ts';
+import { mqttService } from './mqtt.ts';
 import { redisService } from './redis.ts';
 import { s3proxyService } from './s3proxy.ts';
 
-/** Every service the stack knows, in start order (stopped in reverse). HDFS is optional (`--with hdfs`). */
+/** Every service the stack knows, in start order (stopped in reverse). HDFS and MQTT are optional (`--with …`). */
 export const SERVICES: readonly ServiceDefinition[] = [
   kafkaService,
   redisService,
   s3proxyService,
   hdfsService,
+  mqttService,
 ];
