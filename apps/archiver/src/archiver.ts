@@ -108,7 +108,7 @@ const RESCAN_AFTER_MS = 2000;
  * Archives Kafka topics into the lake until stopped.
  *
  * @example
- * const archiver = new Archiver({ lake, brokers: ['127.0.0.1:29092'], topics: parseTopicSpecs('http_logs'),
+ * const archiver = new Archiver({ lake, brokers: ['127.0.0.1:29092'], topics: archiverTopicsOf(project, ''),
  *   groupId: 'oxbow-archiver', epochMs: 3_600_000, rollRows: 200_000, rollBytes: 64 << 20, rollMs: 60_000 });
  * const controller = new AbortController();
  * process.once('SIGTERM', () => controller.abort());
@@ -210,6 +210,14 @@ export class Archiver {
     });
     this.admin = kafka.admin();
     await this.admin.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = options.topics.map((spec) => spec.topic).filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      throw new ArchiverError(
+        'OXBOW_ARCHIVER_UNKNOWN_TOPIC',
+        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${options.brokers.join(',')} (create ${missing.length > 1 ? 'them' : 'it'}: \`oxbow stack up\` creates the project's topics)`,
+      );
+    }
     this.source = new KafkaDirectSource<ArchivedValue>({
       brokers: [...options.brokers],
       topics: options.topics.map((spec) => spec.topic),

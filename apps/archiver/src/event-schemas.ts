@@ -1,30 +1,15 @@
 /**
- * The event schemas the archiver knows: how to validate a record of each (with @oxbow/views) and the Parquet
- * row schema of the master dataset (the event's fields, then `kafkaPartition`, `kafkaOffset`, `appendTimeMs`).
+ * The topics the archiver archives and their schemas, from the user's project: how to validate a record of each
+ * and the Parquet row schema of the master dataset (the schema's fields, then `kafkaPartition`, `kafkaOffset`,
+ * `appendTimeMs`).
  */
 import { defineParquetSchema, type ParquetSchema } from '@oxbow/connectors';
-import { parseTopicBindings } from '@oxbow/contracts';
-import {
-  HTTP_LOG_LAKE_COLUMNS,
-  HTTP_LOGS_TOPIC,
-  type ParseResult,
-  parseHttpLog,
-  parseSensorReading,
-  SENSOR_READING_LAKE_COLUMNS,
-  SENSOR_READINGS_TOPIC,
-} from '@oxbow/views';
-import { ArchiverError } from './errors.ts';
-
-/** Parquet schema of `http_logs` rows (contract 0002). */
-export const HTTP_LOGS_PARQUET = defineParquetSchema(HTTP_LOG_LAKE_COLUMNS);
-
-/** Parquet schema of `sensor_readings` rows (contract 0002). */
-export const SENSOR_READINGS_PARQUET = defineParquetSchema(SENSOR_READING_LAKE_COLUMNS);
+import { type AnyEvent, bindTopics, type ParseResult, type Project, type Schema } from '@oxbow/views';
 
 /** A validated event as a plain row (its fields; the Kafka columns are added by the archiver). */
-export type EventFields = Readonly<Record<string, string | number>>;
+export type EventFields = Readonly<Record<string, unknown>>;
 
-/** One event schema: its name, validator and Parquet schema. */
+/** One event schema as the archiver uses it: its name, validator and Parquet schema. */
 export interface EventSchema {
   readonly name: string;
   readonly parquet: ParquetSchema;
@@ -32,47 +17,33 @@ export interface EventSchema {
   parse(bytes: Uint8Array, nowMs: number): ParseResult<EventFields>;
 }
 
-/** The schemas by name. */
-export const EVENT_SCHEMAS: Readonly<Record<string, EventSchema>> = {
-  [HTTP_LOGS_TOPIC]: {
-    name: HTTP_LOGS_TOPIC,
-    parquet: HTTP_LOGS_PARQUET,
-    parse: (bytes, now) => parseHttpLog(bytes, { now }) as ParseResult<EventFields>,
-  },
-  [SENSOR_READINGS_TOPIC]: {
-    name: SENSOR_READINGS_TOPIC,
-    parquet: SENSOR_READINGS_PARQUET,
-    parse: (bytes, now) => parseSensorReading(bytes, { now }) as ParseResult<EventFields>,
-  },
-};
-
-/** A topic to archive and the schema of its records. */
+/** A Kafka topic to archive (also its lake directory) and the schema of its records. */
 export interface TopicSpec {
   readonly topic: string;
   readonly schema: EventSchema;
 }
 
+/** The archiver's view of a project schema. */
+export function eventSchemaOf(schema: Schema<AnyEvent>): EventSchema {
+  return {
+    name: schema.name,
+    parquet: defineParquetSchema(schema.lakeColumns),
+    parse: (bytes, now) => schema.parse(bytes, { now }),
+  };
+}
+
 /**
- * Reads `OXBOW_ARCHIVER_TOPICS` (comma-separated `TOPIC` or `TOPIC:SCHEMA`, the schema defaulting to the topic
- * name; parsed by `parseTopicBindings` of `@oxbow/contracts`, which throws `OXBOW_TOPIC_BINDING` on a malformed
- * entry or a topic listed twice) and resolves each schema.
+ * The topics to archive: every topic of `project`, or those `setting` lists (`TOPIC` or `TOPIC:PROJECT_TOPIC`,
+ * the `archiverTopics` setting).
  *
  * @example
- * parseTopicSpecs('http_logs,edge_logs:http_logs'); // two topics, both with the http_logs schema
+ * ```ts
+ * archiverTopicsOf(project, 'edge_logs:http_logs'); // archive Kafka topic edge_logs with the http_logs schema
+ * ```
  */
-export function parseTopicSpecs(text: string): TopicSpec[] {
-  const specs = parseTopicBindings(text, 'OXBOW_ARCHIVER_TOPICS').map(
-    ({ topic, schema: name }): TopicSpec => {
-      const schema = EVENT_SCHEMAS[name];
-      if (!schema) {
-        throw new ArchiverError(
-          'OXBOW_ARCHIVER_UNKNOWN_SCHEMA',
-          `topic ${topic}: unknown schema "${name}" (known: ${Object.keys(EVENT_SCHEMAS).join(', ')}); write TOPIC:SCHEMA`,
-        );
-      }
-      return { topic, schema };
-    },
-  );
-  if (specs.length === 0) throw new ArchiverError('OXBOW_ARCHIVER_BAD_OPTIONS', 'no topics to archive');
-  return specs;
+export function archiverTopicsOf(project: Project, setting: string | undefined): TopicSpec[] {
+  return bindTopics(project, setting).map((binding) => ({
+    topic: binding.kafkaTopic,
+    schema: eventSchemaOf(binding.schema),
+  }));
 }

@@ -5,12 +5,10 @@ export { type ArchiverLogEvent, type ArchiverLogger, jsonLineLogger } from './ar
 export { Archiver, type ArchiverOptions, type ArchiverStats } from './archiver.ts';
 export { ARCHIVER_ERROR_CODES, ArchiverError, type ArchiverErrorCode } from './errors.ts';
 export {
-  EVENT_SCHEMAS,
+  archiverTopicsOf,
   type EventFields,
   type EventSchema,
-  HTTP_LOGS_PARQUET,
-  parseTopicSpecs,
-  SENSOR_READINGS_PARQUET,
+  eventSchemaOf,
   type TopicSpec,
 } from './event-schemas.ts';
 export { type ArchiverConfig, type ArchiverOverrides, openLake, runArchiver } from './run-archiver.ts';

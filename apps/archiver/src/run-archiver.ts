@@ -4,9 +4,10 @@
  */
 import type { OxbowConfig } from '@oxbow/config';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import { loadProject, resolveProjectPath } from '@oxbow/views';
 import { type ArchiverLogger, jsonLineLogger } from './archive-log.ts';
 import { Archiver, type ArchiverOptions, type ArchiverStats } from './archiver.ts';
-import { parseTopicSpecs } from './event-schemas.ts';
+import { archiverTopicsOf } from './event-schemas.ts';
 
 /** The settings the archiver reads. */
 export type ArchiverConfig = Pick<
@@ -18,6 +19,7 @@ export type ArchiverConfig = Pick<
   | 's3AccessKey'
   | 's3SecretKey'
   | 's3Region'
+  | 'project'
   | 'archiverTopics'
   | 'archiverGroupId'
   | 'archiverRollRows'
@@ -58,7 +60,8 @@ export async function runArchiver(
   signal: AbortSignal,
   overrides: ArchiverOverrides & { log?: ArchiverLogger } = {},
 ): Promise<ArchiverStats> {
-  const topics = parseTopicSpecs(config.archiverTopics);
+  const project = await loadProject(resolveProjectPath(config.project));
+  const topics = archiverTopicsOf(project, config.archiverTopics);
   const lake = openLake(config);
   try {
     const archiver = new Archiver({

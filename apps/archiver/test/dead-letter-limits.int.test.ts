@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deadLetterTopicMaxBytes, type FileSystem, openFileSystem } from '@oxbow/connectors';
-import { generateHttpLogs } from '@oxbow/views';
+import { generateHttpLogs } from '@oxbow/example-web-analytics';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

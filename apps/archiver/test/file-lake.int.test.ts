@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
-import { generateHttpLogs } from '@oxbow/views';
+import { generateHttpLogs } from '@oxbow/example-web-analytics';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArchiver, waitUntil } from './support/archiver-child.ts';

@@ -16,7 +16,7 @@ import {
   openFileSystem,
 } from '@oxbow/connectors';
 import { sealedPath } from '@oxbow/contracts';
-import { generateHttpLogs } from '@oxbow/views';
+import { generateHttpLogs } from '@oxbow/example-web-analytics';
 import type { Admin, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './support/archiver-child.ts';

@@ -1,6 +1,7 @@
 /**
- * `@oxbow/batch`: the batch layer. `runBatch` recomputes the views from the sealed epochs of the lake and
- * publishes a new batch-view version with its manifest; `scheduleBatch` does it on a cron schedule.
+ * `@oxbow/batch`: the batch layer. `runBatch` recomputes the views of the user's project (the `project` setting)
+ * from the sealed epochs of the lake and publishes a new batch-view version with its manifest; `scheduleBatch`
+ * does it on a cron schedule.
  */
 export {
   type BatchViewJobInput,
@@ -9,17 +10,9 @@ export {
   type ViewCell,
 } from './compute/batch-view-job.ts';
 export { computeWithDuckDb, LocalLakeFiles } from './compute/duckdb-engine.ts';
-export { hasSqlPlan, SQL_PLANS, type SqlPlan } from './compute/sql-plans.ts';
+export { hasSqlPlan, type SqlPlan, sqlPlanOf } from './compute/sql-plans.ts';
+export { columnsReadBy, fieldsReadBy, type ViewColumns } from './compute/view-columns.ts';
 export { BATCH_ERROR_CODES, BatchError, type BatchErrorCode, type BatchErrorOptions } from './errors.ts';
-export {
-  EVENT_COLUMNS,
-  HTTP_LOG_ROW_SCHEMA,
-  type HttpLogRow,
-  httpLogEventOf,
-  SENSOR_READING_ROW_SCHEMA,
-  type SensorReadingRow,
-  sensorReadingEventOf,
-} from './lake/event-schemas.ts';
 export {
   classifyTopicFiles,
   completeThrough,
@@ -28,10 +21,11 @@ export {
   type TopicListing,
   watermarkEpoch,
 } from './lake/lake-listing.ts';
+export { lakeTopicsOf } from './lake/lake-topics.ts';
 export { type BatchConfig, storageOptionsOf } from './lake/storage-options.ts';
 export { listManifestHistory, readCurrentManifest } from './publish/manifest.ts';
 export { collectGarbage, type RetentionOptions } from './publish/retention.ts';
-export { DUCKDB_FILE, presentedColumns } from './publish/view-tables.ts';
+export { DUCKDB_FILE, type PresentedColumn, presentedColumns } from './publish/view-tables.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';
 export {
   jsonLinesProgress,
@@ -46,6 +40,7 @@ export {
   type BatchRunOptions,
   type BatchRunSummary,
   runBatch,
+  type ViewChange,
   type ViewRunSummary,
 } from './run/run-batch.ts';
 export { isRunId, newRunId } from './run/run-id.ts';

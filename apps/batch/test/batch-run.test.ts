@@ -1,18 +1,22 @@
 /**
- * A batch run over a generated file:// lake: the published views equal plain DuckDB SQL over the raw events of
- * the sealed epochs (the oracle of libs/views, sharing no code with the pipeline), sketches within their stated
- * error; the DuckDB engine gives byte-identical states to the RDD engine; parallelism 2 reads in workers and
- * matches parallelism 1; old versions are garbage-collected.
+ * A batch run of the web-analytics example over a generated file:// lake: the published views equal plain DuckDB
+ * SQL over the raw events of the sealed epochs (the example's oracle, sharing no code with the pipeline),
+ * sketches within their stated error; each view's fingerprint is in the manifest; the table columns follow the
+ * fields' kinds; parallelism 2 reads in workers and matches parallelism 1; `--engine duckdb` is refused while no
+ * view has a SQL plan; old versions are garbage-collected.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
-import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
+import { PAGE_VIEWS_HLL_PRECISION, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { webAnalyticsOracle } from '@oxbow/example-web-analytics/oracle';
+import { loadProject } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDistinctWithin } from '../../../libs/views/test/support/distinct-tolerance.ts';
-import { type OracleRow, ViewOracle } from '../../../libs/views/test/support/oracle.ts';
+import type { OracleRow, ViewOracle } from '../../../libs/views/test/support/oracle.ts';
+import { BatchError } from '../src/errors.ts';
 import { runBatch } from '../src/run/run-batch.ts';
 import { formatSummaryTable } from '../src/run/summary-table.ts';
 import { type GeneratedLake, writeGeneratedLake } from './support/generated-lake.ts';
@@ -31,11 +35,12 @@ beforeAll(async () => {
   lakeUrl = `${pathToFileURL(dir).href}/`;
   fs = openFileSystem(lakeUrl);
   lake = await writeGeneratedLake(fs, { epochMs: 30_000, httpCount: 3000, sensorCount: 1000 });
-  oracle = await ViewOracle.create();
   const included = <R>(topic: { records: ReadonlyArray<{ record: R; epoch: number }> }) =>
     topic.records.filter((entry) => entry.epoch <= lake.watermark).map((entry) => entry.record as object);
-  await oracle.loadHttpLogs(included(lake.topics.http_logs));
-  await oracle.loadSensorReadings(included(lake.topics.sensor_readings));
+  oracle = await webAnalyticsOracle({
+    http_logs: included(lake.topics.http_logs),
+    sensor_readings: included(lake.topics.sensor_readings),
+  });
 });
 
 afterAll(async () => {
@@ -62,6 +67,12 @@ describe('runBatch on a file:// lake', () => {
     const manifest = await readManifestFile(fs);
     expect(manifest.runId).toBe(summary.runId);
     expect(manifest.watermarkEpoch).toBe(lake.watermark);
+    const project = await loadProject(WEB_ANALYTICS_PROJECT);
+    expect(manifest.views.map((view) => [view.name, view.fingerprint])).toEqual(
+      project.views.map((view) => [view.name, view.fingerprint]),
+    );
+    expect(summary.views.map((view) => view.change)).toEqual(['new', 'new', 'new', 'new']);
+    expect(summary.removedViews).toEqual([]);
     expect(manifest.endOffsets).toEqual({
       http_logs: lake.topics.http_logs.endOffsets.get(lake.watermark),
       sensor_readings: lake.topics.sensor_readings.endOffsets.get(lake.watermark),
@@ -70,10 +81,26 @@ describe('runBatch on a file:// lake', () => {
     const included = lake.topics.http_logs.records.filter((entry) => entry.epoch <= lake.watermark).length;
     expect(included).toBeLessThan(lake.topics.http_logs.records.length); // the unsealed epoch is left out
     expect(summary.views.find((view) => view.name === 'page_views_hourly')?.rowsIn).toBe(included);
-    expect(formatSummaryTable(summary)).toMatch(/page_views_hourly\s+rdd\s+[\d,]+\s+[\d,]+/);
+    const fingerprint = project.view('page_views_hourly').fingerprint;
+    expect(formatSummaryTable(summary)).toMatch(
+      new RegExp(`page_views_hourly\\s+rdd\\s+[\\d,]+\\s+[\\d,]+.*${fingerprint} \\(new\\)`),
+    );
 
     rddTables = await readPublishedTables(fs, manifest);
     for (const view of manifest.views) expect(rddTables.get(view.name)?.length, view.name).toBe(view.rows);
+    // Columns from the fields' kinds: counts BIGINT (integers), quantiles split into _p50/_p95/_p99.
+    expect(Object.keys(rddTables.get('page_views_hourly')?.[0] ?? {})).toEqual([
+      'key',
+      'bucket',
+      'state',
+      'hits',
+      'errors',
+      'bytes',
+      'uniqueUsers',
+      'latencyMs_p50',
+      'latencyMs_p95',
+      'latencyMs_p99',
+    ]);
 
     const pages = paired(rddTables.get('page_views_hourly') ?? [], await oracle.rows('page_views_hourly'));
     const distinct: Array<[number, number, string]> = [];
@@ -85,7 +112,7 @@ describe('runBatch on a file:// lake', () => {
       });
       distinct.push([row.uniqueUsers as number, truth.uniqueUsers as number, cellOf(row)]);
       for (const q of ['p50', 'p95', 'p99']) {
-        const exact = truth[q] as number;
+        const exact = truth[`latencyMs_${q}`] as number;
         expect(
           Math.abs((row[`latencyMs_${q}`] as number) - exact),
           `${cellOf(row)} ${q}`,
@@ -116,24 +143,30 @@ describe('runBatch on a file:// lake', () => {
     }
   });
 
-  it('the DuckDB engine gives the RDD engine’s exact state bytes, and parallelism 1 the same as 2', async () => {
-    const sql = await runBatch(testConfig(lakeUrl), {
-      engine: 'duckdb',
-      views: ['status_minutely', 'country_daily'],
-      // E is the largest epoch complete for the topics the chosen views read; cap it to the full run's.
+  it('parallelism 1 publishes the same tables as 2; a second run finds every fingerprint unchanged', async () => {
+    const serial = await runBatch(testConfig(lakeUrl), { engine: 'rdd', parallelism: 1, lockSettleMs: 20 });
+    expect(serial.tasksInWorkers).toBe(0);
+    expect(serial.views.map((view) => view.change)).toEqual(['same', 'same', 'same', 'same']);
+    expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(rddTables);
+  });
+
+  it('auto computes every view with the RDD engine; duckdb is refused while no view has a SQL plan', async () => {
+    const auto = await runBatch(testConfig(lakeUrl), {
+      engine: 'auto',
+      views: ['status_minutely'],
       untilEpoch: lake.watermark,
       lockSettleMs: 20,
     });
-    expect(sql.watermarkEpoch).toBe(lake.watermark);
-    expect(sql.views.map((view) => view.engine)).toEqual(['duckdb', 'duckdb']);
-    const sqlTables = await readPublishedTables(fs, await readManifestFile(fs));
-    for (const name of ['status_minutely', 'country_daily']) {
-      expect(sqlTables.get(name)?.length, name).toBeGreaterThan(0);
-      expect(sqlTables.get(name), name).toEqual(rddTables.get(name));
-    }
-    const serial = await runBatch(testConfig(lakeUrl), { engine: 'rdd', parallelism: 1, lockSettleMs: 20 });
-    expect(serial.tasksInWorkers).toBe(0);
-    expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(rddTables);
+    expect(auto.views.map((view) => view.engine)).toEqual(['rdd']);
+    const refused = runBatch(testConfig(lakeUrl), { engine: 'duckdb', views: ['country_daily'] });
+    await expect(refused).rejects.toSatisfy(
+      (error) =>
+        BatchError.is(error, 'OXBOW_BATCH_NO_SQL_PLAN') &&
+        /no SQL plan for country_daily/.test(error.message),
+    );
+    await expect(runBatch(testConfig(lakeUrl), { views: ['no_such_view'] })).rejects.toSatisfy(
+      (error) => BatchError.is(error, 'OXBOW_BATCH_USAGE') && /page_views_hourly/.test(error.message),
+    );
   });
 
   it('--until-epoch caps the watermark, and only the newest batchKeepRuns versions stay', async () => {

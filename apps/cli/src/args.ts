@@ -20,6 +20,8 @@ export interface ParsedArgs {
     readonly rate: string | undefined;
     readonly seed: string | undefined;
     readonly lateFraction: string | undefined;
+    /** `oxbow produce --file`: a JSON-lines file to replay. */
+    readonly file: string | undefined;
     /** `oxbow serve --port`, as given (validated by the command). */
     readonly port: string | undefined;
     /** `oxbow batch` flags, as given (validated by the command). */
@@ -48,6 +50,7 @@ const COMMAND_FLAGS = {
   rate: { type: 'string' },
   seed: { type: 'string' },
   'late-fraction': { type: 'string' },
+  file: { type: 'string' },
   port: { type: 'string' },
   views: { type: 'string' },
   'until-epoch': { type: 'string' },
@@ -113,6 +116,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       rate: stringFlag(values.rate),
       seed: stringFlag(values.seed),
       lateFraction: stringFlag(values['late-fraction']),
+      file: stringFlag(values.file),
       port: stringFlag(values.port),
       views: stringFlag(values.views),
       untilEpoch: stringFlag(values['until-epoch']),

@@ -2,15 +2,8 @@ import { loadConfig } from '@oxbow/config';
 import { OxbowError } from '@oxbow/contracts';
 import { assertFlags, parseCommandLine } from './args.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { runArchiverCommand } from './commands/archiver-command.ts';
-import { BATCH_FLAGS, runBatchCommand } from './commands/batch-command.ts';
 import { printConfig } from './commands/config-command.ts';
-import { runDemo } from './commands/demo-command.ts';
-import { PRODUCE_FLAGS, runProduce } from './commands/produce-command.ts';
-import { runServe, SERVE_FLAGS } from './commands/serve-command.ts';
-import { runSpeed } from './commands/speed-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
-import { runStart } from './commands/start-command.ts';
 import { CliError, exitCodeOf } from './errors.ts';
 import { helpText } from './help.ts';
 import { type Output, processOutput } from './output.ts';
@@ -62,27 +55,48 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
           throw new CliError('OXBOW_USAGE', `unexpected argument "${args.command[1]}"`);
         printConfig(resolved, { json: args.flags.json, showSecrets: args.flags.showSecrets }, output);
         return 0;
-      case 'produce':
+      // The app commands are imported when run, so `oxbow stack …` and `oxbow config` start fast and do not
+      // load the apps (nor the user's project).
+      case 'produce': {
+        const { PRODUCE_FLAGS, runProduce } = await import('./commands/produce-command.ts');
         assertFlags(args, 'produce', PRODUCE_FLAGS);
         return await runProduce(args, environment);
-      case 'archiver':
+      }
+      case 'archiver': {
+        const { runArchiverCommand } = await import('./commands/archiver-command.ts');
         assertFlags(args, 'archiver', []);
         return await runArchiverCommand(environment);
-      case 'batch':
+      }
+      case 'batch': {
+        const { BATCH_FLAGS, runBatchCommand } = await import('./commands/batch-command.ts');
         assertFlags(args, 'batch', BATCH_FLAGS);
         return await runBatchCommand(args, environment);
-      case 'serve':
+      }
+      case 'serve': {
+        const { runServe, SERVE_FLAGS } = await import('./commands/serve-command.ts');
         assertFlags(args, 'serve', SERVE_FLAGS);
         return await runServe(args, environment);
-      case 'speed':
+      }
+      case 'speed': {
+        const { runSpeed } = await import('./commands/speed-command.ts');
         assertFlags(args, 'speed', []);
         return await runSpeed(args, environment);
-      case 'demo':
+      }
+      case 'views': {
+        const { runViewsCommand, VIEWS_FLAGS } = await import('./commands/views-command.ts');
+        assertFlags(args, 'views', VIEWS_FLAGS);
+        return await runViewsCommand(args, environment);
+      }
+      case 'demo': {
+        const { runDemo } = await import('./commands/demo-command.ts');
         assertFlags(args, command, []);
         return await runDemo(environment);
-      case 'start':
+      }
+      case 'start': {
+        const { runStart } = await import('./commands/start-command.ts');
         assertFlags(args, command, []);
         return await runStart(environment, resolved.origins.epochMs.source !== 'default');
+      }
       default:
         throw new CliError('OXBOW_USAGE', `unknown command "${command}" (run oxbow --help)`);
     }

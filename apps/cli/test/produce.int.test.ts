@@ -1,5 +1,5 @@
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
-import { generateHttpLogs, parseHttpLog } from '@oxbow/views';
+import { generateHttpLogs, httpLogs } from '@oxbow/example-web-analytics';
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.ts';
@@ -113,7 +113,7 @@ describe('oxbow produce against the local stack', { timeout: 120_000 }, () => {
           true,
         );
       }
-      expect(all.every(([, value]) => parseHttpLog(value, { now: startMs + 86_400_000 }).ok)).toBe(true);
+      expect(all.every(([, value]) => httpLogs.parse(value, { now: startMs + 86_400_000 }).ok)).toBe(true);
 
       const [resource] = (
         await admin.describeConfigs({

@@ -93,7 +93,7 @@ export class BatchSnapshot {
    * The stored states of `view` in `range`, for one key or (without `key`) for every key.
    *
    * @example
-   * await snapshot.states('page_views_hourly', '/checkout', { fromMs: 0, toMs: 7_200_000 });
+   * await snapshot.states('orders_by_store_hourly', 'amsterdam-01', { fromMs: 0, toMs: 7_200_000 });
    */
   async states(view: string, key: string | undefined, range: BucketRange): Promise<StoredState[]> {
     if (!this.#views.has(view) || this.#closed) return [];

@@ -48,7 +48,7 @@ let downloadSequence = 0;
  * const store = new BatchViewStore({ lake, cacheDir: '/tmp/cache', pollMs: 5000 });
  * await store.start();
  * const lease = store.acquire();
- * try { await lease.snapshot?.states('page_views_hourly', '/', {}); } finally { lease.release(); }
+ * try { await lease.snapshot?.states('orders_by_store_hourly', 'amsterdam-01', {}); } finally { lease.release(); }
  */
 export class BatchViewStore {
   readonly #options: BatchViewStoreOptions;

@@ -20,6 +20,7 @@ export const SERVING_ERROR_STATUS = {
   OXBOW_NOT_CONFIGURED: 501,
   OXBOW_UNAVAILABLE: 503,
   OXBOW_TIMEOUT: 503,
+  OXBOW_VIEW_REBUILDING: 503,
   /** A batch manifest that does not decode: raised by `@oxbow/contracts` (a `ContractError`), mapped by code. */
   OXBOW_MANIFEST_INVALID: 502,
 } as const;

@@ -7,9 +7,28 @@ export { BatchSnapshot, type BucketRange, type StoredState } from './batch-snaps
 export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './batch-store.ts';
 export { httpStatusOf, SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
 export { type ReadManifestOptions, readCurrentManifest } from './manifest.ts';
-export { RealtimeStore, type SpeedStatus } from './realtime-store.ts';
-export { LIVE_VIEWS } from './routes/schemas.ts';
+export { type RealtimeRead, RealtimeStore, type SpeedReport, type SpeedStatus } from './realtime-store.ts';
+export {
+  FUNCTION_KEY_MAX_LENGTH,
+  fieldValueSchema,
+  keyLimitsOf,
+  valueSchemaOf,
+} from './routes/schemas.ts';
 export { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';
 export { type RunningServer, type StartServingOptions, startServing } from './start-serving.ts';
 export { parseTimeRange, type TimeRange } from './time-range.ts';
-export { type Freshness, type QueryHooks, ViewQueries } from './view-query.ts';
+export {
+  type AnyView,
+  type Freshness,
+  type QueryHooks,
+  type ViewMergeState,
+  ViewQueries,
+  type ViewQueriesOptions,
+} from './view-query.ts';
+export {
+  batchStatusOf,
+  speedStatusOf,
+  ViewRebuildingError,
+  type ViewStatus,
+  viewStatusOf,
+} from './view-status.ts';

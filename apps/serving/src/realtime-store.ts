@@ -4,7 +4,7 @@
  * start, value = codec bytes) for the epochs listed in `<prefix>rtepochs:<view>`, the keys of an epoch in
  * `<prefix>rtkeys:<view>:<epoch>`, the speed layer's status and the speed-only live views.
  */
-import { parseTopicBindings, RedisLayout } from '@oxbow/contracts';
+import { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import type { BucketRange, StoredState } from './batch-snapshot.ts';
 import { ServingError } from './errors.ts';
@@ -17,40 +17,53 @@ export interface SpeedStatus {
   readonly speedLagMs: number | null;
 }
 
+/** The speed layer's status hash as the serving layer reads it: its position and the views it maintains. */
+export interface SpeedReport {
+  /** True when `<prefix>speed:status` exists (the speed layer has reported at least once). */
+  readonly reported: boolean;
+  /** The position answers report in `freshness`. */
+  readonly status: SpeedStatus;
+  /**
+   * The fingerprint of each view whose increments the speed layer maintains, from the hash field
+   * `viewFingerprints` (JSON `{ "<view>": "<fingerprint>" }`); `undefined` when the field is absent or not such
+   * an object (a speed layer that does not report fingerprints).
+   */
+  readonly viewFingerprints: Readonly<Record<string, string>> | undefined;
+  /**
+   * True while the speed layer's current generation replays Kafka up to where the previous one had reached (its
+   * hash field `rebuilding` is `true`): the increments are incomplete until then.
+   */
+  readonly replaying: boolean;
+}
+
+/** The realtime part of a read: the increments and the epochs after the watermark they came from. */
+export interface RealtimeRead {
+  readonly states: StoredState[];
+  /** The epochs after the watermark holding increments of the view, ascending. */
+  readonly epochs: number[];
+}
+
 /**
  * The realtime part of a view: the increments of epochs after the batch watermark.
  *
  * @example
- * const realtime = new RealtimeStore(redis, 'oxbow:');
- * await realtime.states('page_views_hourly', 'http_logs', '/checkout', 489012, {});
+ * const realtime = new RealtimeStore(redis, 'oxbow:', { orders: ['orders'] });
+ * await realtime.states('orders_by_store_hourly', 'orders', ['amsterdam-01'], 489012, {});
  */
 export class RealtimeStore {
   readonly #redis: Redis;
   readonly #layout: RedisLayout;
-  readonly #kafkaTopics: Readonly<Record<string, string>>;
+  readonly #kafkaTopics: Readonly<Record<string, readonly string[]>>;
 
   /**
-   * @param kafkaTopics the Kafka topic carrying each event topic, as the speed layer consumes them (its offsets
-   *   hash is named after the Kafka topic); an event topic not listed is its own Kafka topic.
+   * @param kafkaTopics the Kafka topics the speed layer consumes for each project topic (its offsets hashes are
+   *   named after the Kafka topics; see `bindTopics` of `@oxbow/views`); a project topic not listed is its own
+   *   Kafka topic.
    */
-  constructor(redis: Redis, prefix: string, kafkaTopics: Readonly<Record<string, string>> = {}) {
+  constructor(redis: Redis, prefix: string, kafkaTopics: Readonly<Record<string, readonly string[]>> = {}) {
     this.#redis = redis;
     this.#layout = new RedisLayout(prefix);
     this.#kafkaTopics = kafkaTopics;
-  }
-
-  /**
-   * The Kafka topic of each event topic from the speed layer's topic setting (`OXBOW_SPEED_TOPICS`, parsed by
-   * `parseTopicBindings` of `@oxbow/contracts`).
-   *
-   * @example
-   * RealtimeStore.kafkaTopicsOf('web-logs:http_logs,sensor_readings'); // { http_logs: 'web-logs', sensor_readings: 'sensor_readings' }
-   */
-  static kafkaTopicsOf(speedTopics: string): Record<string, string> {
-    const topics: Record<string, string> = {};
-    for (const { topic, schema } of parseTopicBindings(speedTopics, 'OXBOW_SPEED_TOPICS'))
-      topics[schema] = topic;
-    return topics;
   }
 
   /** The epochs after `afterEpoch` that hold increments of `view`, ascending. */
@@ -66,28 +79,44 @@ export class RealtimeStore {
    * The increments of `view` for `keys` in `range`, over every epoch after `afterEpoch` and every partition.
    * Without `keys`, the keys of each epoch's `<prefix>rtkeys:<view>:<epoch>` set.
    */
-  states(
+  async states(
     view: string,
     topic: string,
     keys: readonly string[] | undefined,
     afterEpoch: number | undefined,
     range: BucketRange,
   ): Promise<StoredState[]> {
-    return unavailableOnFailure(() => this.#states(view, topic, keys, afterEpoch, range));
+    return (await this.read(view, topic, keys, afterEpoch, range)).states;
   }
 
-  async #states(
+  /** {@link RealtimeStore.states} with the epochs they were read from. */
+  read(
     view: string,
     topic: string,
     keys: readonly string[] | undefined,
     afterEpoch: number | undefined,
     range: BucketRange,
-  ): Promise<StoredState[]> {
+  ): Promise<RealtimeRead> {
+    return unavailableOnFailure(() => this.#read(view, topic, keys, afterEpoch, range));
+  }
+
+  async #read(
+    view: string,
+    topic: string,
+    keys: readonly string[] | undefined,
+    afterEpoch: number | undefined,
+    range: BucketRange,
+  ): Promise<RealtimeRead> {
     const epochs = await this.epochsAfter(view, afterEpoch);
-    if (epochs.length === 0) return [];
-    const kafkaTopic = this.#kafkaTopics[topic] ?? topic;
-    const partitions = await this.#redis.hkeys(this.#layout.offsets(kafkaTopic));
-    if (partitions.length === 0) return [];
+    if (epochs.length === 0) return { states: [], epochs };
+    const partitionSet = new Set<string>();
+    for (const kafkaTopic of this.#kafkaTopics[topic] ?? [topic]) {
+      for (const partition of await this.#redis.hkeys(this.#layout.offsets(kafkaTopic))) {
+        partitionSet.add(partition);
+      }
+    }
+    const partitions = [...partitionSet];
+    if (partitions.length === 0) return { states: [], epochs };
     const hashKeys: Array<{ key: string; hash: string }> = [];
     for (const epoch of epochs) {
       const epochKeys = keys ?? (await this.#redis.smembers(this.#layout.keyIndex(view, epoch)));
@@ -120,19 +149,33 @@ export class RealtimeStore {
         }
       });
     }
-    return states;
+    return { states, epochs };
   }
 
   /** The speed layer's reported position; nulls when it has not reported. */
   async speedStatus(): Promise<SpeedStatus> {
+    return (await this.speedReport()).status;
+  }
+
+  /** The speed layer's status hash: its position and the fingerprints of the views it maintains. */
+  async speedReport(): Promise<SpeedReport> {
     const status = await unavailableOnFailure(() => this.#redis.hgetall(this.#layout.status()));
     const through = status.realtimeThrough;
     const throughMs = through !== undefined && /^\d+$/.test(through) ? Number(through) : undefined;
     const lag = status.lagMs !== undefined ? Number(status.lagMs) : Number.NaN;
     return {
-      realtimeThrough:
-        throughMs !== undefined ? new Date(throughMs).toISOString() : through !== undefined ? through : null,
-      speedLagMs: Number.isFinite(lag) ? lag : null,
+      reported: Object.keys(status).length > 0,
+      status: {
+        realtimeThrough:
+          throughMs !== undefined
+            ? new Date(throughMs).toISOString()
+            : through !== undefined
+              ? through
+              : null,
+        speedLagMs: Number.isFinite(lag) ? lag : null,
+      },
+      viewFingerprints: parseViewFingerprints(status.viewFingerprints),
+      replaying: status.rebuilding === 'true',
     };
   }
 
@@ -157,6 +200,23 @@ export class RealtimeStore {
       return false;
     }
   }
+}
+
+/** The `viewFingerprints` field of the speed status: a JSON object of view → fingerprint, else `undefined`. */
+function parseViewFingerprints(text: string | undefined): Readonly<Record<string, string>> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const fingerprints: Record<string, string> = {};
+  for (const [view, fingerprint] of Object.entries(value)) {
+    if (typeof fingerprint === 'string') fingerprints[view] = fingerprint;
+  }
+  return fingerprints;
 }
 
 /** Runs a Redis call; any failure other than a {@link ServingError} becomes a retriable 503. */

@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import type { OxbowConfig } from '@oxbow/config';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
 import { OxbowError } from '@oxbow/contracts';
+import { bindTopics, loadProject, type Project, resolveProjectPath } from '@oxbow/views';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { type ApiKeys, authorize, parseApiKeys, presentedKey, type Scope } from './api-keys.ts';
@@ -17,8 +18,10 @@ import { httpStatusOf } from './errors.ts';
 import { ServingMetrics } from './metrics.ts';
 import { RealtimeStore } from './realtime-store.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { keyLimitsOf } from './routes/schemas.ts';
 import { registerViewRoutes } from './routes/view-routes.ts';
 import { type QueryHooks, ViewQueries } from './view-query.ts';
+import { ViewRebuildingError } from './view-status.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,6 +29,8 @@ declare module 'fastify' {
     scope?: Scope;
     /** Answers of the route carry an ETag and honour If-None-Match. */
     etag?: boolean;
+    /** The `route` label of the route's metrics, when not its URL (each view's routes share one). */
+    metricsRoute?: string;
   }
 }
 
@@ -48,10 +53,16 @@ export type ServingConfig = Pick<
   | 'manifestPollMs'
   | 'servingCacheDir'
   | 'speedTopics'
+  | 'project'
 >;
 
 /** What the server is built on; everything not given is created from the configuration. */
 export interface ServingDependencies {
+  /**
+   * The project whose views and live views are served (default: the module of `config.project`, see
+   * `resolveProjectPath` of `@oxbow/views`).
+   */
+  readonly project?: Project;
   /** Redis client (not closed by the server when given). */
   readonly redis?: Redis;
   /** The lake (not closed by the server when given). */
@@ -67,6 +78,8 @@ export interface ServingDependencies {
 /** A built, not yet listening, serving API. */
 export interface ServingServer {
   readonly app: FastifyInstance;
+  /** The project served. */
+  readonly project: Project;
   readonly batch: BatchViewStore;
   readonly metrics: ServingMetrics;
   /** Closes the app, stops polling, closes the DuckDB file and the clients the server created. */
@@ -75,6 +88,21 @@ export interface ServingServer {
 
 /** Request bodies are tiny (the admin trigger takes none). */
 const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Node's default limit of a request's head (request line and headers). */
+const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+/** The request head is never allowed more than this, however long a view's keys may be. */
+const MAX_HEADER_BYTES_CAP = 1024 * 1024;
+
+/**
+ * The request head limit: Node's default plus room for the longest `?key=` any view accepts, percent-encoded
+ * (at most 9 bytes per UTF-16 code unit: three UTF-8 bytes of three characters each), so every key the
+ * pipeline accepts fits in a GET.
+ */
+function maxHeaderBytesFor(project: Project): number {
+  const longestKey = Math.max(0, ...project.views.map((view) => keyLimitsOf(view).maxLength));
+  return Math.min(MAX_HEADER_BYTES_CAP, DEFAULT_MAX_HEADER_BYTES + 9 * longestKey);
+}
 
 function reasonPhrase(status: number): string {
   const phrases: Record<number, string> = {
@@ -114,12 +142,13 @@ function describeSchemaErrors(errors: readonly SchemaError[], part: string): str
 }
 
 /**
- * Builds the serving API: loads the current manifest (when there is one), starts polling it and registers
- * every route. Call `app.listen` (or use {@link startServing}) to serve.
+ * Builds the serving API for the project (`deps.project`, else the module `config.project` names): loads the
+ * current manifest (when there is one), starts polling it and registers every route, with each view's own
+ * routes typed by its definition. Call `app.listen` (or use {@link startServing}) to serve.
  *
  * @example
  * const server = await buildServer(config, { triggerBatchRun: () => runBatch(config, {}) });
- * const response = await server.app.inject('/v1/views/page_views_hourly?key=/checkout');
+ * const response = await server.app.inject('/v1/views/orders_by_store_hourly?key=amsterdam-01');
  * await server.close();
  */
 export async function buildServer(
@@ -127,6 +156,12 @@ export async function buildServer(
   deps: ServingDependencies = {},
 ): Promise<ServingServer> {
   const apiKeys: ApiKeys = parseApiKeys(config.apiKeys);
+  const project = deps.project ?? (await loadProject(resolveProjectPath(config.project)));
+  // The Kafka topics the speed layer reads for each project topic (its offsets hashes are named after them).
+  const kafkaTopics: Record<string, string[]> = {};
+  for (const binding of bindTopics(project, config.speedTopics)) {
+    kafkaTopics[binding.topic] = [...(kafkaTopics[binding.topic] ?? []), binding.kafkaTopic];
+  }
   const ownRedis = deps.redis === undefined;
   const redis =
     deps.redis ??
@@ -153,6 +188,7 @@ export async function buildServer(
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    http: { maxHeaderSize: maxHeaderBytesFor(project) },
     requestTimeout: config.apiRequestTimeoutMs,
     connectionTimeout: config.apiRequestTimeoutMs,
     schemaErrorFormatter: (errors, dataVar) =>
@@ -165,12 +201,16 @@ export async function buildServer(
     onError: (error) =>
       app.log.warn({ err: error }, 'batch manifest poll failed; keeping the current version'),
   });
-  const realtime = new RealtimeStore(
-    redis,
-    config.redisPrefix,
-    RealtimeStore.kafkaTopicsOf(config.speedTopics),
-  );
-  const queries = new ViewQueries(batch, realtime, deps.hooks);
+  const realtime = new RealtimeStore(redis, config.redisPrefix, kafkaTopics);
+  const queries = new ViewQueries({
+    project,
+    batch,
+    realtime,
+    speedTopics: new Set(Object.keys(kafkaTopics)),
+    // A rebuilt batch table shows up at a manifest poll at the earliest (at most a minute is suggested).
+    rebuildingRetryAfterS: Math.min(60, Math.max(1, Math.ceil(config.manifestPollMs / 1000))),
+    ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
+  });
   const runs = new BatchRuns(deps.triggerBatchRun, () => batch.refresh());
 
   metrics.addGauge({
@@ -217,12 +257,14 @@ export async function buildServer(
       status = 500;
       code = 'OXBOW_INTERNAL';
     }
-    if (status === 503) reply.header('retry-after', '1');
+    const rebuilding = error instanceof ViewRebuildingError;
+    if (status === 503) reply.header('retry-after', rebuilding ? String(error.retryAfterS) : '1');
     reply.code(status).send({
       statusCode: status,
       error: reasonPhrase(status),
       code,
       message: status === 500 ? 'internal error (see the server log)' : error.message,
+      ...(rebuilding ? { status: 'rebuilding' } : {}),
     });
   });
   app.setNotFoundHandler((request, reply) => {
@@ -240,7 +282,7 @@ export async function buildServer(
       info: {
         title: 'Oxbow serving API',
         version: '0.1.0',
-        description: 'batch(key, buckets) ⊕ realtime(epochs > E) for every view, from DuckDB and Redis.',
+        description: `batch(key, buckets) ⊕ realtime(epochs > E) for every view of the project, from DuckDB and Redis. Project: ${project.description || project.source}; views: ${project.views.map((view) => view.name).join(', ') || 'none'}.`,
       },
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       ...(apiKeys.size > 0 ? { security: [{ apiKey: [] }] } : {}),
@@ -277,13 +319,14 @@ export async function buildServer(
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = request.routeOptions.config.metricsRoute ?? request.routeOptions.url ?? 'unmatched';
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
   registerViewRoutes(app, {
     queries,
     realtime,
+    apiKeys,
     maxRangeMs: config.apiMaxRangeDays * 86_400_000,
     queryTimeoutMs: config.apiRequestTimeoutMs,
     batchOnlyMaxAgeS: Math.max(1, Math.floor(config.manifestPollMs / 1000)),
@@ -297,6 +340,7 @@ export async function buildServer(
   let closed = false;
   return {
     app,
+    project,
     batch,
     metrics,
     close: async () => {

@@ -1,17 +1,20 @@
 /**
  * The answer of the serving layer: `batch(key, buckets) ⊕ Σ_{e > E} Σ_p realtime(view, e, p, key, buckets)`,
- * merged with the view's aggregator and presented by field name.
+ * merged with the view's aggregator and presented by field name — for the views of the project the server runs,
+ * and only while the batch table and the increments were computed with the view's current definition
+ * (`view-status.ts`); otherwise the view answers 503 `rebuilding`, never a merge of old and new states.
  */
 import type { Aggregator } from '@oxbow/dataflow';
-import { VIEWS, type ViewDefinition, type ViewName, viewByName } from '@oxbow/views';
+import type { AnyEvent, Project, ViewDefinition } from '@oxbow/views';
 import type { StoredState } from './batch-snapshot.ts';
 import type { BatchLease, BatchViewStore } from './batch-store.ts';
 import { ServingError } from './errors.ts';
-import type { RealtimeStore, SpeedStatus } from './realtime-store.ts';
+import type { RealtimeRead, RealtimeStore, SpeedStatus } from './realtime-store.ts';
 import type { TimeRange } from './time-range.ts';
+import { batchStatusOf, requireReady, speedStatusOf, type ViewStatus, viewStatusOf } from './view-status.ts';
 
-/** A view with its types erased, as the API handles any of them. */
-export type AnyView = ViewDefinition<never, unknown, Record<string, unknown>>;
+/** A view of the project, as the API handles any of them. */
+export type AnyView = ViewDefinition<AnyEvent>;
 
 /** Which versions an answer is made of. */
 export interface Freshness extends SpeedStatus {
@@ -53,16 +56,13 @@ export interface QueryHooks {
   afterBatchRead?(view: string): Promise<void>;
 }
 
-/** The view named `name`, or a 404 naming the views. */
-export function lookupView(name: string): AnyView {
-  try {
-    return viewByName(name) as unknown as AnyView;
-  } catch {
-    throw new ServingError(
-      'OXBOW_NOT_FOUND',
-      `unknown view "${name}" (views: ${Object.keys(VIEWS).join(', ')})`,
-    );
-  }
+/** The view of `project` named `name`, or a 404 naming the views. */
+export function lookupView(project: Project, name: string): AnyView {
+  if (project.hasView(name)) return project.view(name);
+  throw new ServingError(
+    'OXBOW_NOT_FOUND',
+    `unknown view "${name}" (views: ${project.views.map((view) => view.name).join(', ') || 'none'})`,
+  );
 }
 
 /** The names a view can be ranked by: numeric fields by name, quantile fields as `field.p50|p95|p99`. */
@@ -73,7 +73,7 @@ export function rankableFields(view: AnyView): string[] {
 }
 
 function presentValue(view: AnyView, state: unknown): PresentedValue {
-  return nullify(view.aggregator.present(state)) as PresentedValue;
+  return nullify(aggregatorOf(view).present(state)) as PresentedValue;
 }
 
 function nullify(value: unknown): unknown {
@@ -82,20 +82,62 @@ function nullify(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, nullify(inner)]));
 }
 
-function aggregatorOf(view: AnyView): Aggregator<never, unknown, Record<string, unknown>> {
-  return view.aggregator;
+function aggregatorOf(view: AnyView): Aggregator<AnyEvent, unknown, Record<string, unknown>> {
+  return view.aggregator as Aggregator<AnyEvent, unknown, Record<string, unknown>>;
+}
+
+/** The merge state of one view, for `GET /v1/views`. */
+export interface ViewMergeState {
+  readonly view: AnyView;
+  /** `ready`, or `rebuilding` with the reason. */
+  readonly status: ViewStatus;
+  readonly batchRows: number | null;
+  readonly realtimeEpochs: number[];
+  readonly freshness: Freshness;
+}
+
+/** What {@link ViewQueries} reads from. */
+export interface ViewQueriesOptions {
+  /** The project whose views are answered. */
+  readonly project: Project;
+  readonly batch: BatchViewStore;
+  readonly realtime: RealtimeStore;
+  /**
+   * The project topics the speed layer consumes (from `speedTopics`); views of other topics have no realtime
+   * part. Default: every topic of the project.
+   */
+  readonly speedTopics?: ReadonlySet<string>;
+  /** `Retry-After` of a rebuilding view's 503, in seconds (default 5). */
+  readonly rebuildingRetryAfterS?: number;
+  /** Test hooks. */
+  readonly hooks?: QueryHooks;
 }
 
 /** Reads, merges and presents; every request of the API goes through one of these. */
 export class ViewQueries {
+  readonly project: Project;
   readonly #batch: BatchViewStore;
   readonly #realtime: RealtimeStore;
   readonly #hooks: QueryHooks;
+  readonly #speedTopics: ReadonlySet<string>;
+  readonly #retryAfterS: number;
 
-  constructor(batch: BatchViewStore, realtime: RealtimeStore, hooks: QueryHooks = {}) {
-    this.#batch = batch;
-    this.#realtime = realtime;
-    this.#hooks = hooks;
+  constructor(options: ViewQueriesOptions) {
+    this.project = options.project;
+    this.#batch = options.batch;
+    this.#realtime = options.realtime;
+    this.#hooks = options.hooks ?? {};
+    this.#speedTopics = options.speedTopics ?? new Set(options.project.topics.keys());
+    this.#retryAfterS = options.rebuildingRetryAfterS ?? 5;
+  }
+
+  /** The view named `name`, or a 404 naming the views. */
+  view(name: string): AnyView {
+    return lookupView(this.project, name);
+  }
+
+  #consumed(view: AnyView): boolean {
+    return this.#speedTopics.has(view.topic);
   }
 
   async #read(
@@ -106,6 +148,7 @@ export class ViewQueries {
     const lease: BatchLease = this.#batch.acquire();
     try {
       const manifest = lease.snapshot?.manifest;
+      requireReady(view, batchStatusOf(view, manifest), this.#retryAfterS);
       const bucketRange = { fromMs: range.fromMs, toMs: range.toMs };
       const batchStates = lease.snapshot
         ? keys === undefined
@@ -116,18 +159,21 @@ export class ViewQueries {
         : [];
       await this.#hooks.afterBatchRead?.(view.name);
       const watermark = manifest?.watermarkEpoch;
-      const [realtimeStates, epochs, status] = await Promise.all([
-        this.#realtime.states(view.name, view.topic, keys, watermark, bucketRange),
-        this.#realtime.epochsAfter(view.name, watermark),
-        this.#realtime.speedStatus(),
-      ]);
+      const consumed = this.#consumed(view);
+      const realtime: RealtimeRead = consumed
+        ? await this.#realtime.read(view.name, view.topic, keys, watermark, bucketRange)
+        : { states: [], epochs: [] };
+      // The status is read after the increments: the speed layer reports a definition's fingerprint before it
+      // writes increments of it, so a status read afterwards names the definition of every increment read.
+      const report = await this.#realtime.speedReport();
+      requireReady(view, speedStatusOf(view, report, consumed), this.#retryAfterS);
       return {
-        states: [...batchStates, ...realtimeStates],
-        realtimeEpochs: epochs.length,
+        states: [...batchStates, ...realtime.states],
+        realtimeEpochs: realtime.epochs.length,
         freshness: {
           batchRunId: manifest?.runId ?? null,
           batchWatermarkEpoch: watermark ?? null,
-          ...status,
+          ...report.status,
         },
       };
     } finally {
@@ -138,11 +184,13 @@ export class ViewQueries {
   /**
    * One key's buckets in `range` and their total, merged from batch and realtime states.
    *
+   * Throws 404 for a view not in the project and 503 `OXBOW_VIEW_REBUILDING` while it is rebuilding.
+   *
    * @example
-   * await queries.answer('page_views_hourly', '/checkout', parseTimeRange(undefined, undefined, Infinity));
+   * await queries.answer('orders_by_store_hourly', 'amsterdam-01', parseTimeRange(undefined, undefined, Infinity));
    */
   async answer(viewName: string, key: string, range: TimeRange): Promise<ViewAnswer> {
-    const view = lookupView(viewName);
+    const view = this.view(viewName);
     const aggregator = aggregatorOf(view);
     const { states, realtimeEpochs, freshness } = await this.#read(view, [key], range);
     const byBucket = new Map<number, unknown>();
@@ -173,10 +221,10 @@ export class ViewQueries {
    * The `limit` keys with the largest `by` over `range` (ties by key; keys without a value last).
    *
    * @example
-   * await queries.top('page_views_hourly', 'hits', 10, range);
+   * await queries.top('orders_by_store_hourly', 'orders', 10, range);
    */
   async top(viewName: string, by: string, limit: number, range: TimeRange): Promise<TopAnswer> {
-    const view = lookupView(viewName);
+    const view = this.view(viewName);
     const fields = rankableFields(view);
     if (!fields.includes(by)) {
       throw new ServingError(
@@ -221,25 +269,26 @@ export class ViewQueries {
     };
   }
 
-  /** The merge state of every view: the batch run, its rows, and the realtime epochs after it. */
-  async mergeState(): Promise<
-    Array<{ view: AnyView; batchRows: number | null; realtimeEpochs: number[]; freshness: Freshness }>
-  > {
+  /** The merge state and status of every view of the project: the batch run, its rows, the realtime epochs after it. */
+  async mergeState(): Promise<ViewMergeState[]> {
     const lease = this.#batch.acquire();
     try {
       const manifest = lease.snapshot?.manifest;
-      const status = await this.#realtime.speedStatus();
+      const report = await this.#realtime.speedReport();
       return await Promise.all(
-        (Object.keys(VIEWS) as ViewName[]).map(async (name) => {
-          const view = lookupView(name);
+        this.project.views.map(async (view): Promise<ViewMergeState> => {
+          const consumed = this.#consumed(view);
           return {
             view,
-            batchRows: manifest?.views.find((entry) => entry.name === name)?.rows ?? null,
-            realtimeEpochs: await this.#realtime.epochsAfter(name, manifest?.watermarkEpoch),
+            status: viewStatusOf(view, manifest, report, consumed),
+            batchRows: manifest?.views.find((entry) => entry.name === view.name)?.rows ?? null,
+            realtimeEpochs: consumed
+              ? await this.#realtime.epochsAfter(view.name, manifest?.watermarkEpoch)
+              : [],
             freshness: {
               batchRunId: manifest?.runId ?? null,
               batchWatermarkEpoch: manifest?.watermarkEpoch ?? null,
-              ...status,
+              ...report.status,
             },
           };
         }),

@@ -1,21 +1,21 @@
 /**
- * The HTTP surface: validation errors (400/404 with a message, never 500), API key scopes, rate limiting,
- * ETag/304 and Cache-Control, /metrics, /docs, /healthz, /readyz, the admin batch-run routes, and one real
- * listen on 127.0.0.1.
+ * The HTTP surface: validation errors (400/404 with a message, never 500), API key scopes (and personal live
+ * views), rate limiting, ETag/304 and Cache-Control, /metrics, /docs typed per view, /healthz, /readyz, the
+ * admin batch-run routes, the key limits of a view's definition, and real listens on 127.0.0.1.
  */
-import { VIEWS } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type ServingServer, startServing } from '../src/index.ts';
 import {
-  type AnyView,
+  exampleProject,
   foldStates,
   httpEvents,
   writeBatchVersion,
   writeRealtime,
+  writeSpeedStatus,
 } from './support/fixtures.ts';
 import { type TestEnvironment, testEnvironment } from './support/harness.ts';
 
-const pageViews = VIEWS.page_views_hourly as unknown as AnyView;
+const pageViews = exampleProject.view('page_views_hourly');
 const READ_KEY = 'reader-key-0001';
 const ADMIN_KEY = 'admin-key-00001';
 const LIMITED_KEY = 'limited-key-001';
@@ -38,15 +38,16 @@ describe('serving API', () => {
       views: [{ view: pageViews, states: foldStates(pageViews, events.slice(0, 50)) }],
     });
     await writeRealtime(env.redis, env.prefix, pageViews, 6, 0, foldStates(pageViews, events.slice(50)));
-    await env.redis.hset(`${env.prefix}speed:status`, {
-      lagMs: '250',
-      realtimeThrough: String(Date.parse('2026-11-24T12:30:00Z')),
+    await writeSpeedStatus(env.redis, env.prefix, {
+      fields: { lagMs: '250', realtimeThrough: String(Date.parse('2026-11-24T12:30:00Z')) },
     });
+    // This one loads the project the `project` setting names (the example); the others are handed it.
     open = await buildServer(env.with({ apiMaxRangeDays: 30 }), { redis: env.redis });
     secured = await buildServer(
       env.with({ apiKeys: `${READ_KEY}:read,${ADMIN_KEY}:admin,${LIMITED_KEY}:read`, apiRateLimit: 1000 }),
       {
         redis: env.redis,
+        project: exampleProject,
         triggerBatchRun: () => {
           triggered++;
           return new Promise((resolve) => {
@@ -98,6 +99,18 @@ describe('serving API', () => {
     ['limit too large', '/v1/views/page_views_hourly/top?by=hits&limit=5000', 400, /limit must be <= 1000/],
     ['limit not a number', '/v1/views/page_views_hourly/top?by=hits&limit=ten', 400, /limit must be integer/],
     ['unknown view in top', '/v1/views/nope/top?by=hits', 404, /unknown view "nope"/],
+    [
+      'key longer than the key field',
+      `/v1/views/page_views_hourly?key=/${'a'.repeat(2048)}`,
+      400,
+      /^key must NOT have more than 2048 characters$/,
+    ],
+    [
+      'key longer than a function key may be',
+      `/v1/views/status_minutely?key=${'a'.repeat(4097)}`,
+      400,
+      /^key must NOT have more than 4096 characters$/,
+    ],
   ])('%s → %i with a message', async (_name, url, status, message) => {
     const response = await open.app.inject(url);
     expect(response.statusCode).toBe(status);
@@ -215,7 +228,7 @@ describe('serving API', () => {
   it('rate-limits per API key', async () => {
     const limitedServer = await buildServer(
       env.with({ apiKeys: `${READ_KEY}:read,${LIMITED_KEY}:read`, apiRateLimit: 5 }),
-      { redis: env.redis },
+      { redis: env.redis, project: exampleProject },
     );
     try {
       const url = '/v1/views/page_views_hourly?key=/';
@@ -267,8 +280,7 @@ describe('serving API', () => {
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining([
         '/v1/views',
-        '/v1/views/{view}',
-        '/v1/views/{view}/top',
+        ...exampleProject.views.flatMap((view) => [`/v1/views/${view.name}`, `/v1/views/${view.name}/top`]),
         '/v1/live/{view}',
         '/v1/batch/runs',
         '/healthz',
@@ -276,10 +288,152 @@ describe('serving API', () => {
         '/metrics',
       ]),
     );
-    expect(document.paths['/v1/views/{view}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(['key', 'from', 'to', 'view']),
-    );
+    // The generic routes only answer unknown names; each view is documented by its own routes.
+    expect(document.paths['/v1/views/{view}']).toBeUndefined();
+    expect(
+      document.paths['/v1/views/page_views_hourly'].get.parameters.map((p: { name: string }) => p.name),
+    ).toEqual(expect.arrayContaining(['key', 'from', 'to']));
     expect((await open.app.inject('/docs/json')).json()).toEqual(document);
+  });
+
+  it('documents each view with a typed value built from its fields, and its key limits', async () => {
+    const document = (await open.app.inject('/docs/json')).json();
+    const answerOf = (view: string) =>
+      document.paths[`/v1/views/${view}`].get.responses['200'].content['application/json'].schema;
+    const keyOf = (view: string) =>
+      document.paths[`/v1/views/${view}`].get.parameters.find((p: { name: string }) => p.name === 'key')
+        .schema;
+
+    const pages = answerOf('page_views_hourly');
+    for (const value of [pages.properties.total, pages.properties.buckets.items.properties.value]) {
+      expect(value.type).toBe('object');
+      expect(value.additionalProperties).toBe(false);
+      expect(value.required).toEqual(['hits', 'errors', 'bytes', 'uniqueUsers', 'latencyMs']);
+      expect(value.properties.hits).toMatchObject({ type: 'number', description: 'count: requests' });
+      expect(value.properties.bytes.type).toBe('number');
+      expect(value.properties.uniqueUsers.type).toBe('number');
+      expect(value.properties.latencyMs).toMatchObject({ type: 'object', required: ['p50', 'p95', 'p99'] });
+      expect(value.properties.latencyMs.properties.p99).toMatchObject({ type: 'number', nullable: true });
+    }
+    const sensors = answerOf('sensor_hourly').properties.total;
+    expect(Object.keys(sensors.properties)).toEqual(['count', 'temperature', 'min', 'max']);
+    expect(sensors.properties.count.type).toBe('number');
+    for (const field of ['temperature', 'min', 'max']) {
+      expect(sensors.properties[field]).toMatchObject({ type: 'number', nullable: true });
+    }
+    const top =
+      document.paths['/v1/views/page_views_hourly/top'].get.responses['200'].content['application/json']
+        .schema.properties.keys.items.properties.value;
+    expect(top.properties.latencyMs.type).toBe('object');
+    expect(document.paths['/v1/views/page_views_hourly'].get.responses['503']).toBeDefined();
+
+    expect(keyOf('page_views_hourly')).toMatchObject({ minLength: 1, maxLength: 2048 });
+    expect(keyOf('country_daily')).toMatchObject({ minLength: 1, maxLength: 2 });
+    expect(keyOf('sensor_hourly')).toMatchObject({ minLength: 1, maxLength: 128 });
+    expect(keyOf('status_minutely')).toMatchObject({ minLength: 0, maxLength: 4096 });
+  });
+
+  it('lists every view with its definition and status, and the live views', async () => {
+    const response = await open.app.inject('/v1/views');
+    expect(response.statusCode).toBe(200);
+    const { views, liveViews } = response.json();
+    expect(views.map((view: { name: string }) => view.name)).toEqual(
+      exampleProject.views.map((view) => view.name),
+    );
+    const byName = new Map(views.map((view: { name: string }) => [view.name, view]));
+    expect(byName.get('page_views_hourly')).toMatchObject({
+      description: pageViews.description,
+      topic: 'http_logs',
+      bucketMs: 3_600_000,
+      key: 'path',
+      keyMaxLength: 2048,
+      fingerprint: pageViews.fingerprint,
+      status: 'ready',
+      fields: [
+        { name: 'hits', kind: 'count', description: 'requests' },
+        { name: 'errors', kind: 'count', description: 'requests answered with a 5xx status' },
+        { name: 'bytes', kind: 'sum', description: 'response bytes' },
+        { name: 'uniqueUsers', kind: 'distinct', description: expect.stringMatching(/HyperLogLog/) },
+        { name: 'latencyMs', kind: 'quantiles', description: expect.stringMatching(/p50/) },
+      ],
+      merge: { batchRunId: '20261124T120000000Z-cccccccc', batchWatermarkEpoch: 5 },
+    });
+    expect(byName.get('status_minutely')).toMatchObject({ key: 'function', keyMaxLength: 4096 });
+    // The manifest holds no table of the other views (a batch run of page_views_hourly only): not ready.
+    expect(byName.get('country_daily')).toMatchObject({
+      status: 'rebuilding',
+      rebuilding: expect.stringMatching(/has no table for it yet/),
+    });
+    expect(liveViews).toEqual([
+      { name: 'live_requests_5m', description: expect.any(String), topic: 'http_logs', personal: false },
+      { name: 'active_sessions', description: expect.any(String), topic: 'http_logs', personal: true },
+      {
+        name: 'sensor_anomalies',
+        description: expect.any(String),
+        topic: 'sensor_readings',
+        personal: false,
+      },
+    ]);
+  });
+
+  it('serves a personal live view to admin keys only when keys are configured', async () => {
+    await env.redis.set(
+      `${env.prefix}live:active_sessions`,
+      JSON.stringify({ active: 1, top: [{ userId: 'u1' }] }),
+    );
+    const url = '/v1/live/active_sessions';
+    expect((await secured.app.inject(url)).statusCode).toBe(401);
+    const read = await secured.app.inject({ url, headers: { 'x-api-key': READ_KEY } });
+    expect(read.statusCode).toBe(403);
+    expect(read.json()).toMatchObject({
+      code: 'OXBOW_FORBIDDEN',
+      message: 'live view active_sessions names individual users: it needs an API key with the admin scope',
+    });
+    const admin = await secured.app.inject({ url, headers: { 'x-api-key': ADMIN_KEY } });
+    expect(admin.statusCode).toBe(200);
+    expect(admin.json()).toEqual({ view: 'active_sessions', value: { active: 1, top: [{ userId: 'u1' }] } });
+    expect(admin.headers['cache-control']).toBe('private, no-cache');
+    // A live view that is not personal takes a read key; without keys configured, everything is open.
+    const notPersonal = await secured.app.inject({
+      url: '/v1/live/live_requests_5m',
+      headers: { 'x-api-key': READ_KEY },
+    });
+    expect(notPersonal.statusCode).toBe(200);
+    expect((await open.app.inject(url)).statusCode).toBe(200);
+  });
+
+  it('answers a key as long as the pipeline accepts (2,048 characters) over HTTP', async () => {
+    // A path of 2,048 characters, most of them three UTF-8 bytes: the request line is over Node's default 16 KiB.
+    const longPath = `/${'€'.repeat(2047)}`;
+    expect(longPath.length).toBe(2048);
+    const [template] = httpEvents(1, 21);
+    const parsed = exampleProject
+      .schemaOf('http_logs')
+      .parse(JSON.stringify({ ...template, ts: new Date(template?.ts ?? 0).toISOString(), path: longPath }), {
+        now: Date.parse('2026-11-26T00:00:00Z'),
+      });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    await writeRealtime(env.redis, env.prefix, pageViews, 8, 2, foldStates(pageViews, [parsed.event]));
+    const server = await startServing(env.config, { redis: env.redis, project: exampleProject, port: 0 });
+    try {
+      const url = `${server.url}/v1/views/page_views_hourly?key=${encodeURIComponent(longPath)}`;
+      expect(url.length).toBeGreaterThan(16 * 1024);
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { key: string; total: { hits: number } };
+      expect(body.key).toBe(longPath);
+      expect(body.total.hits).toBe(1);
+      const tooLong = await fetch(
+        `${server.url}/v1/views/page_views_hourly?key=${encodeURIComponent(`${longPath}€`)}`,
+      );
+      expect(tooLong.status).toBe(400);
+      expect(((await tooLong.json()) as { message: string }).message).toBe(
+        'key must NOT have more than 2048 characters',
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('is not ready when Redis does not answer', async () => {
@@ -290,7 +444,7 @@ describe('serving API', () => {
       maxRetriesPerRequest: 0,
     });
     dead.on('error', () => {});
-    const server = await buildServer(env.config, { redis: dead });
+    const server = await buildServer(env.config, { redis: dead, project: exampleProject });
     try {
       const ready = await server.app.inject('/readyz');
       expect(ready.statusCode).toBe(503);
@@ -308,7 +462,7 @@ describe('serving API', () => {
   });
 
   it('listens on 127.0.0.1 by default and answers over HTTP', async () => {
-    const server = await startServing(env.config, { redis: env.redis, port: 0 });
+    const server = await startServing(env.config, { redis: env.redis, project: exampleProject, port: 0 });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

@@ -4,21 +4,24 @@
  * all the events at once. Increments of epochs ≤ E are ignored.
  */
 import type { Aggregator } from '@oxbow/dataflow';
-import { bucketStart, type HttpLogEvent, VIEWS } from '@oxbow/views';
+import { bucketStart } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type ServingServer } from '../src/index.ts';
 import {
   type AnyView,
+  exampleProject,
   foldStates,
+  type HttpLogEvent,
   httpEvents,
   writeBatchVersion,
   writeRealtime,
+  writeSpeedStatus,
 } from './support/fixtures.ts';
 import { type TestEnvironment, testEnvironment } from './support/harness.ts';
 
 const WATERMARK = 1000;
-const pageViews = VIEWS.page_views_hourly as unknown as AnyView;
-const statusMinutely = VIEWS.status_minutely as unknown as AnyView;
+const pageViews = exampleProject.view('page_views_hourly');
+const statusMinutely = exampleProject.view('status_minutely');
 
 function nullify(value: unknown): unknown {
   if (value === undefined) return null;
@@ -38,7 +41,7 @@ function expected(
   const byBucket = new Map<number, HttpLogEvent[]>();
   const all: HttpLogEvent[] = [];
   for (const event of events) {
-    const bucket = bucketStart(event.tsMs, view.bucketMs);
+    const bucket = bucketStart(view.timeOf(event), view.bucketMs);
     if (view.keyOf(event) !== key || bucket < fromMs || bucket >= toMs) continue;
     byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), event]);
     all.push(event);
@@ -88,7 +91,8 @@ describe('batch ⊕ realtime', () => {
       // Increments of epoch E (already in the batch part, not yet expired by the speed layer) must be ignored.
       await writeRealtime(env.redis, env.prefix, view, WATERMARK, index, foldStates(view, batchEvents));
     }
-    server = await buildServer(env.config, { redis: env.redis });
+    await writeSpeedStatus(env.redis, env.prefix);
+    server = await buildServer(env.config, { redis: env.redis, project: exampleProject });
   });
 
   afterAll(async () => {
@@ -113,7 +117,7 @@ describe('batch ⊕ realtime', () => {
   });
 
   it('restricts to [from, to) bucket starts', async () => {
-    const fromMs = bucketStart(events[0]?.tsMs ?? 0, 3_600_000);
+    const fromMs = bucketStart(events[0]?.ts ?? 0, 3_600_000);
     const toMs = fromMs + 3_600_000;
     const response = await server.app.inject({
       url: '/v1/views/page_views_hourly',

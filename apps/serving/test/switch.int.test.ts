@@ -3,13 +3,12 @@
  * old file, which is closed (and its local copy deleted) once that request is done.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { VIEWS } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type ServingServer } from '../src/index.ts';
-import { type AnyView, foldStates, httpEvents, writeBatchVersion } from './support/fixtures.ts';
+import { exampleProject, foldStates, httpEvents, writeBatchVersion } from './support/fixtures.ts';
 import { type TestEnvironment, testEnvironment } from './support/harness.ts';
 
-const pageViews = VIEWS.page_views_hourly as unknown as AnyView;
+const pageViews = exampleProject.view('page_views_hourly');
 const RUN_A = '20261124T120000000Z-aaaaaaaa';
 const RUN_B = '20261124T130000000Z-bbbbbbbb';
 
@@ -25,6 +24,7 @@ describe('manifest switch', () => {
     env = await testEnvironment('switch');
     server = await buildServer(env.config, {
       redis: env.redis,
+      project: exampleProject,
       hooks: {
         afterBatchRead: async () => {
           if (!holdNext) return;

@@ -7,7 +7,6 @@ import { type BatchManifest, encodeManifest } from '@oxbow/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readManifest } from './batch-manifest.ts';
 import { splitIncrementKey } from './increments.ts';
-import { parseSpeedTopics } from './speed-options.ts';
 
 describe('readManifest', () => {
   const manifest: BatchManifest = {
@@ -55,16 +54,7 @@ describe('readManifest', () => {
   });
 });
 
-describe('parseSpeedTopics and increment keys', () => {
-  it('maps Kafka topics to event topics', () => {
-    expect(parseSpeedTopics('web:http_logs, sensor_readings')).toEqual({
-      http_logs: 'web',
-      sensor_readings: 'sensor_readings',
-    });
-    expect(() => parseSpeedTopics('clicks')).toThrow(/schema/);
-    expect(() => parseSpeedTopics('a:http_logs,b:http_logs')).toThrow(/two topics/);
-  });
-
+describe('increment keys', () => {
   it('splits epoch, partition and a view key containing colons', () => {
     expect(splitIncrementKey('489012:2:/x:y')).toEqual({ epoch: 489012, partition: 2, key: '/x:y' });
   });

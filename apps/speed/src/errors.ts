@@ -14,6 +14,8 @@ export const SPEED_ERROR_CODES = [
   'OXBOW_SPEED_REDIS',
   /** The service was used in a state that does not allow it (stopped twice, …). */
   'OXBOW_SPEED_STATE',
+  /** A Kafka topic the speed layer is to consume does not exist. */
+  'OXBOW_SPEED_TOPIC_NOT_FOUND',
 ] as const;
 
 /** A code of {@link SPEED_ERROR_CODES}. */

@@ -2,23 +2,68 @@
  * The generation marker (`<prefix>generation`): a random id the speed layer sets when it initializes Redis. A
  * missing marker means Redis lost its data (restart without persistence, FLUSHALL); a different one means
  * another instance re-initialized it. Either way the speed layer rebuilds its increments by replaying Kafka.
+ * The view set is part of the generation (`<prefix>generation:views`): starting with a project whose views
+ * differ from the generation's starts a new generation the same way, so states of an old definition are never
+ * merged with states of a new one.
  */
 import { randomUUID } from 'node:crypto';
-import type { RedisLayout } from '@oxbow/contracts';
+import { escapeGlob, type RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
+import { SpeedError } from './errors.ts';
 
 /** The generation in Redis, or null when there is none. */
 export function readGeneration(redis: Redis, layout: RedisLayout): Promise<string | null> {
   return redis.get(layout.generation());
 }
 
+/** Per Kafka topic, per partition: an offset (decimal string). */
+export type PartitionOffsets = Record<string, Record<string, string>>;
+
+/** The view set a generation holds increments of (see view-set.ts). */
+export interface GenerationViews {
+  /** Hash of the sorted `name@fingerprint` list of the maintained views. */
+  readonly viewsFingerprint: string;
+  /** Name → fingerprint of each maintained view. */
+  readonly viewFingerprints: Readonly<Record<string, string>>;
+}
+
+/** Why {@link ensureGeneration} started a generation. */
+export type GenerationReason = 'missing' | 'views-changed';
+
 /** What {@link ensureGeneration} found or did. */
 export interface GenerationOutcome {
   readonly generation: string;
-  /** True when this call initialized Redis (the marker was missing): increments start over. */
+  /** True when this call started the generation: increments start over. */
   readonly created: boolean;
+  /** Why it started one: Redis held no marker (lost data, or first start), or one of another view set. */
+  readonly reason?: GenerationReason;
   /** Keys of an older generation deleted on initialization. */
   readonly deletedKeys: number;
+  /**
+   * The offsets this generation replays up to before its answers are complete (stored with the generation, so
+   * a restarted instance still knows them); empty when there is nothing to replay.
+   */
+  readonly rebuildTargets: PartitionOffsets;
+}
+
+/** Options of {@link ensureGeneration}. */
+export interface EnsureGenerationOptions {
+  /**
+   * The view set the caller maintains. A generation of another view set (or of none recorded) is replaced by a
+   * new one; without this option any generation is adopted.
+   */
+  readonly views?: GenerationViews;
+  /**
+   * Whether a generation of another view set may be replaced (default true). False makes it an
+   * `OXBOW_SPEED_STATE` error instead: a running instance whose marker was replaced by an instance with another
+   * project must not adopt that generation.
+   */
+  readonly replaceOtherViews?: boolean;
+  /**
+   * The rebuild targets of a new generation, given the offsets the previous one had reached (undefined when
+   * Redis held no generation). Default: none.
+   */
+  readonly rebuildTargets?: (previous: PartitionOffsets | undefined) => Promise<PartitionOffsets>;
 }
 
 /** Deletes every key matching `pattern` (SCAN + UNLINK in chunks); resolves how many. */
@@ -34,24 +79,116 @@ export async function deleteMatching(redis: Redis, pattern: string): Promise<num
 }
 
 /**
- * Returns the current generation, initializing one when the marker is missing: leftovers of the layout
- * (increments, indexes, offsets) are deleted first, so a rebuild never adds to stale values, then the marker is
- * set only if still absent (another instance may have won; its generation is adopted).
+ * Installs a generation: only if the marker still holds ARGV[1] (empty: absent), sets it to ARGV[2] and
+ * replaces the generation hash, atomically. Returns 1 when installed, 0 when the marker changed meanwhile.
+ */
+const INSTALL_GENERATION_LUA = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], 'generation', ARGV[2], 'viewsFingerprint', ARGV[3], 'viewFingerprints', ARGV[4], 'rebuildTargets', ARGV[5])
+return 1
+`;
+
+/** Every stored offset of the layout: `offsets:<topic>` hashes by Kafka topic. */
+async function readAllOffsets(redis: Redis, layout: RedisLayout): Promise<PartitionOffsets> {
+  const head = layout.offsets('');
+  const offsets: PartitionOffsets = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) offsets[key.slice(head.length)] = await redis.hgetall(key);
+  } while (cursor !== '0');
+  return offsets;
+}
+
+/** The stored rebuild targets of a generation hash, or none when it belongs to another generation. */
+function storedTargets(fields: Record<string, string>, generation: string): PartitionOffsets {
+  if (fields.generation !== generation || fields.rebuildTargets === undefined) return {};
+  try {
+    const parsed = JSON.parse(fields.rebuildTargets) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as PartitionOffsets) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Returns the current generation, starting a new one when the marker is missing (Redis lost its data, or it is
+ * the first start) or, given `options.views`, when the generation holds increments of another view set (a view
+ * was changed, added or removed). Starting one deletes every leftover of the layout (increments, indexes,
+ * offsets) first, so a rebuild never adds to stale values or merges states of an old definition, then installs
+ * the marker and the generation hash (`generation:views`) atomically, only if the marker is still what was read
+ * (another instance may have won; its generation is then adopted if its view set matches).
  *
  * @example
  * ```ts
- * const { generation, created } = await ensureGeneration(redis, layout);
- * if (created) console.log('Redis was empty: rebuilding from the manifest offsets');
+ * const { generation, created, reason } = await ensureGeneration(redis, layout, { views });
+ * if (created) console.log(`rebuilding the increments (${reason})`);
  * ```
  */
-export async function ensureGeneration(redis: Redis, layout: RedisLayout): Promise<GenerationOutcome> {
-  const existing = await readGeneration(redis, layout);
-  if (existing !== null) return { generation: existing, created: false, deletedKeys: 0 };
-  let deletedKeys = 0;
-  for (const pattern of layout.rebuildPatterns()) deletedKeys += await deleteMatching(redis, pattern);
-  const generation = randomUUID();
-  const set = await redis.set(layout.generation(), generation, 'NX');
-  if (set === 'OK') return { generation, created: true, deletedKeys };
-  const winner = await readGeneration(redis, layout);
-  return { generation: winner ?? generation, created: false, deletedKeys };
+export async function ensureGeneration(
+  redis: Redis,
+  layout: RedisLayout,
+  options: EnsureGenerationOptions = {},
+): Promise<GenerationOutcome> {
+  const { views } = options;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const [existing, fields] = await Promise.all([
+      readGeneration(redis, layout),
+      redis.hgetall(layout.generationViews()),
+    ]);
+    if (existing !== null) {
+      if (views === undefined || fields.viewsFingerprint === views.viewsFingerprint) {
+        return {
+          generation: existing,
+          created: false,
+          deletedKeys: 0,
+          rebuildTargets: storedTargets(fields, existing),
+        };
+      }
+      if (options.replaceOtherViews === false) {
+        throw new SpeedError(
+          'OXBOW_SPEED_STATE',
+          `Redis holds generation ${existing} of another view set (${fields.viewsFingerprint ?? 'none recorded'}; this instance maintains ${views.viewsFingerprint}): an instance running another project replaced it`,
+        );
+      }
+    }
+    const previous = existing === null ? undefined : await readAllOffsets(redis, layout);
+    const rebuildTargets = (await options.rebuildTargets?.(previous)) ?? {};
+    let deletedKeys = 0;
+    for (const pattern of layout.rebuildPatterns()) deletedKeys += await deleteMatching(redis, pattern);
+    const generation = randomUUID();
+    const installed = await redis.eval(
+      INSTALL_GENERATION_LUA,
+      2,
+      layout.generation(),
+      layout.generationViews(),
+      existing ?? '',
+      generation,
+      views?.viewsFingerprint ?? '',
+      JSON.stringify(views?.viewFingerprints ?? {}),
+      JSON.stringify(rebuildTargets),
+    );
+    if (installed === 1) {
+      return {
+        generation,
+        created: true,
+        reason: existing === null ? 'missing' : 'views-changed',
+        deletedKeys,
+        rebuildTargets,
+      };
+    }
+  }
+  throw new SpeedError(
+    'OXBOW_SPEED_REDIS',
+    'the generation marker kept changing while initializing a generation (instances racing?)',
+    { retriable: true },
+  );
 }

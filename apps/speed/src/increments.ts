@@ -6,15 +6,14 @@
 import type { KafkaRecord } from '@oxbow/connectors';
 import { epochOf } from '@oxbow/contracts';
 import type { Aggregator, RDD } from '@oxbow/dataflow';
-import { aggregateView, type TimedEvent, type ViewDefinition } from '@oxbow/views';
+import { aggregateView, type ViewDefinition } from '@oxbow/views';
 
 /** A view as the speed layer runs it (its state and output types erased). */
 // biome-ignore lint/suspicious/noExplicitAny: views of every state type share this slot; their aggregator keeps its own types.
 export type AnyView = ViewDefinition<any, any, any>;
 
-/** One record as the increments see it: the event, its event time, and where and when Kafka appended it. */
+/** One record as the increments see it: the event, and where and when Kafka appended it. */
 export interface EpochRecord<E> {
-  readonly tsMs: number;
   readonly epoch: number;
   readonly partition: number;
   readonly event: E;
@@ -50,20 +49,23 @@ export function onEvents<E, S, O>(aggregator: Aggregator<E, S, O>): Aggregator<E
 
 const KEY_PATTERN = /^(-?\d+):(\d+):([\s\S]*)$/;
 
+/** What {@link aggregateView} needs of a view. */
+export type AggregatedView<E, S, O> = Pick<
+  ViewDefinition<E, S, O>,
+  'aggregator' | 'bucketMs' | 'keyOf' | 'timeOf' | 'filter'
+>;
+
 /**
- * The view keyed additionally by epoch and partition: key `<epoch>:<partition>:<view key>`, the same buckets
- * and aggregator. Its results split back with {@link splitIncrementKey}.
+ * The view keyed additionally by epoch and partition: key `<epoch>:<partition>:<view key>`, the same event time,
+ * filter, buckets and aggregator. Its results split back with {@link splitIncrementKey}.
  */
-export function incrementView<E extends TimedEvent, S, O>(
-  view: ViewDefinition<E, S, O>,
-): ViewDefinition<EpochRecord<E>, S, O> {
+export function incrementView<E, S, O>(view: AggregatedView<E, S, O>): AggregatedView<EpochRecord<E>, S, O> {
+  const filter = view.filter;
   return {
-    name: view.name,
-    description: view.description,
-    topic: view.topic,
     bucketMs: view.bucketMs,
-    fields: view.fields,
     keyOf: (record) => `${record.epoch}:${record.partition}:${view.keyOf(record.event)}`,
+    timeOf: (record) => view.timeOf(record.event),
+    ...(filter === undefined ? {} : { filter: (record: EpochRecord<E>) => filter(record.event) }),
     aggregator: onEvents(view.aggregator),
   };
 }
@@ -81,11 +83,11 @@ export function splitIncrementKey(compound: string): { epoch: number; partition:
  *
  * @example
  * ```ts
- * const increments = await computeIncrements(VIEWS.status_minutely, rdd, 3_600_000, manifest.watermarkEpoch);
+ * const increments = await computeIncrements(project.view('status_minutely'), rdd, 3_600_000, manifest.watermarkEpoch);
  * ```
  */
-export async function computeIncrements<E extends TimedEvent, S, O>(
-  view: ViewDefinition<E, S, O>,
+export async function computeIncrements<E, S, O>(
+  view: AggregatedView<E, S, O> & { readonly name: string },
   records: RDD<KafkaRecord<E>>,
   epochMs: number,
   afterEpoch = Number.NEGATIVE_INFINITY,
@@ -93,7 +95,6 @@ export async function computeIncrements<E extends TimedEvent, S, O>(
   const epochRecords = records
     .map(
       (record): EpochRecord<E> => ({
-        tsMs: record.value.tsMs,
         epoch: epochOf(record.timestamp, epochMs),
         partition: record.partition,
         event: record.value,

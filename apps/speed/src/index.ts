@@ -1,7 +1,7 @@
 /**
- * `@oxbow/speed`: the speed layer. `startSpeed(config)` runs the views of `@oxbow/views` on the Kafka direct
- * streams and keeps their increments per (view, epoch, partition, key, bucket) in Redis, exactly once, plus the
- * live views; `oxbow speed` runs it until SIGTERM.
+ * `@oxbow/speed`: the speed layer. `startSpeed(config)` runs the user's project (setting `project`) on the Kafka
+ * direct streams: the increments of its views per (view, epoch, partition, key, bucket) in Redis, exactly once,
+ * and its live views' latest values; `oxbow speed` runs it until SIGTERM.
  */
 export { type ManifestRead, readManifest } from './batch-manifest.ts';
 export {
@@ -13,13 +13,23 @@ export {
 } from './commit-script.ts';
 export { type ExpiryOutcome, expireEpochs } from './epoch-expiry.ts';
 export { SPEED_ERROR_CODES, SpeedError, type SpeedErrorCode } from './errors.ts';
-export { ensureGeneration, readGeneration } from './generation.ts';
+export {
+  type EnsureGenerationOptions,
+  ensureGeneration,
+  type GenerationOutcome,
+  type GenerationReason,
+  type GenerationViews,
+  type PartitionOffsets,
+  readGeneration,
+} from './generation.ts';
 export { computeIncrements, type Increment, incrementView } from './increments.ts';
 export {
   defaultCheckpointDir,
+  liveViewSettings,
   resolveSpeedSettings,
   type SpeedOptions,
   type SpeedSettings,
 } from './speed-options.ts';
 export { type SpeedHandle, startSpeed } from './speed-service.ts';
 export type { SpeedState, SpeedStatus } from './speed-status.ts';
+export { type FingerprintedView, viewFingerprintsOf, viewSetFingerprint } from './view-set.ts';

@@ -1,26 +1,42 @@
 /**
- * What the speed app runs with: the typed settings of `@oxbow/config` (`OXBOW_SPEED_*`, `OXBOW_EPOCH_MS`,
- * `OXBOW_REDIS_PREFIX`, …) plus programmatic overrides (topic names, the dead-letter topic, consumer timing)
- * that tests and embedders pass to `startSpeed`.
+ * What the speed app runs with: the user's project (topics → schemas, views, live views; setting `project`),
+ * the typed settings of `@oxbow/config` (`OXBOW_SPEED_*`, `OXBOW_EPOCH_MS`, `OXBOW_REDIS_PREFIX`, …) and
+ * programmatic overrides (topics, the dead-letter topic, a subset of the views, consumer timing) that tests and
+ * embedders pass to `startSpeed`.
  */
 import type { OxbowConfig } from '@oxbow/config';
 import type { KafkaConsumerTuning, OpenFileSystemOptions } from '@oxbow/connectors';
-import { parseTopicBindings } from '@oxbow/contracts';
-import { type LiveViewOptions, VIEW_NAMES, type ViewName, type ViewTopic } from '@oxbow/views';
+import {
+  bindTopics,
+  type LiveViewDefinition,
+  type LiveViewSettings,
+  type Project,
+  type TopicBinding,
+  ViewsError,
+} from '@oxbow/views';
 import { SpeedError } from './errors.ts';
+import type { AnyView } from './increments.ts';
+import { viewFingerprintsOf, viewSetFingerprint } from './view-set.ts';
 
 /** Overrides of `startSpeed` beyond the configuration. */
 export interface SpeedOptions {
-  /** The Kafka topic carrying each event topic. Default `OXBOW_SPEED_TOPICS`. */
-  readonly topics?: Partial<Record<ViewTopic, string>>;
+  /** The project to run. Default: the module of the `project` setting (`resolveProjectPath` + `loadProject`). */
+  readonly project?: Project;
+  /**
+   * The Kafka topics to consume: comma-separated `TOPIC` or `TOPIC:PROJECT_TOPIC`, as `OXBOW_SPEED_TOPICS`
+   * (empty: every topic of the project under its own name). Default `OXBOW_SPEED_TOPICS`.
+   */
+  readonly topics?: string;
   /** Where invalid records go. Default `OXBOW_SPEED_DEAD_LETTER_TOPIC`. */
   readonly deadLetterTopic?: string;
   /** Checkpoint directory. Default `<lake>/checkpoints/speed/`. */
   readonly checkpointDir?: string;
-  /** The incremental views to maintain. Default: every view of `@oxbow/views`. */
-  readonly views?: readonly ViewName[];
-  /** Live views (`false`: none); durations default to the settings. */
-  readonly liveViews?: LiveViewOptions | false;
+  /** The views to maintain, by name (tests). Default: every view of the project over a consumed topic. */
+  readonly views?: readonly string[];
+  /**
+   * Settings passed to the live views, over those derived from the configuration (`false`: run no live view).
+   */
+  readonly liveViews?: LiveViewSettings | false;
   /** HTTP health endpoint port on `healthHost` (0: none). Default `OXBOW_SPEED_HEALTH_PORT`. */
   readonly healthPort?: number;
   /** Default `127.0.0.1`. */
@@ -35,6 +51,7 @@ export interface SpeedOptions {
 
 /** The resolved settings of one speed service. */
 export interface SpeedSettings {
+  readonly project: Project;
   readonly lake: string;
   readonly storage: OpenFileSystemOptions;
   readonly checkpointDir: string;
@@ -46,43 +63,24 @@ export interface SpeedSettings {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly manifestPollMs: number;
-  /** The Kafka topic of each event topic consumed (an event topic not listed is not consumed). */
-  readonly topics: Readonly<Partial<Record<ViewTopic, string>>>;
+  /** The Kafka topics consumed, each bound to a project topic. */
+  readonly bindings: readonly TopicBinding[];
   readonly deadLetterTopic: string;
-  readonly views: readonly ViewName[];
-  readonly liveViews: LiveViewOptions | false;
+  /** The views maintained (those of consumed topics, or the `views` subset), in project order. */
+  readonly views: readonly AnyView[];
+  /** Hash of the maintained views' sorted `name@fingerprint` list: part of the generation. */
+  readonly viewsFingerprint: string;
+  /** Name → fingerprint of the maintained views. */
+  readonly viewFingerprints: Readonly<Record<string, string>>;
+  /** The live views run (those of consumed topics; none with `liveViews: false`). */
+  readonly liveViews: readonly LiveViewDefinition[];
+  /** What the live views' `build` receives. */
+  readonly liveSettings: LiveViewSettings;
   readonly healthPort: number;
   readonly healthHost: string;
   readonly consumer: KafkaConsumerTuning;
   readonly restartDelayMs: number;
   readonly log: (line: string) => void;
-}
-
-/**
- * Reads `OXBOW_SPEED_TOPICS` (comma-separated `TOPIC` or `TOPIC:SCHEMA`, parsed by `parseTopicBindings` of
- * `@oxbow/contracts`) into the Kafka topic of each event topic; the schema must be one the views read
- * (`http_logs`, `sensor_readings`), and one Kafka topic per event topic.
- *
- * @example
- * ```ts
- * parseSpeedTopics('web-logs:http_logs,sensor_readings'); // { http_logs: 'web-logs', sensor_readings: 'sensor_readings' }
- * ```
- */
-export function parseSpeedTopics(text: string): Partial<Record<ViewTopic, string>> {
-  const topics: Partial<Record<ViewTopic, string>> = {};
-  for (const { topic, schema } of parseTopicBindings(text, 'OXBOW_SPEED_TOPICS')) {
-    if (schema !== 'http_logs' && schema !== 'sensor_readings') {
-      throw new SpeedError(
-        'OXBOW_SPEED_BAD_OPTIONS',
-        `OXBOW_SPEED_TOPICS: topic ${topic} has schema "${schema}"; the schema must be http_logs or sensor_readings`,
-      );
-    }
-    if (topics[schema] !== undefined) {
-      throw new SpeedError('OXBOW_SPEED_BAD_OPTIONS', `OXBOW_SPEED_TOPICS names two topics for ${schema}`);
-    }
-    topics[schema] = topic;
-  }
-  return topics;
 }
 
 /** Consumer-group timing derived from the session timeout. */
@@ -101,48 +99,88 @@ export function defaultCheckpointDir(lake: string): string {
 }
 
 /**
- * Resolves and checks the settings of a speed service.
+ * The settings live views receive: the speed layer's generic live-view settings from the configuration
+ * (`requestsWindowMs` ← `OXBOW_SPEED_LIVE_WINDOW_MS`, `requestsSlideMs` ← `OXBOW_SPEED_LIVE_SLIDE_MS`,
+ * `sessionIdleMs` ← `OXBOW_SPEED_SESSION_IDLE_MS`, `batchMs` ← `OXBOW_SPEED_BATCH_MS`), then `overrides`.
  *
  * @example
  * ```ts
- * const settings = resolveSpeedSettings((await loadConfig()).config, { topics: { http_logs: 'test-http' } });
+ * liveViewSettings(config, { sessionIdleMs: 600_000 }); // { requestsWindowMs: 300000, …, sessionIdleMs: 600000 }
  * ```
  */
-export function resolveSpeedSettings(config: OxbowConfig, options: SpeedOptions = {}): SpeedSettings {
-  const views = options.views ?? VIEW_NAMES;
-  for (const name of views) {
-    if (!VIEW_NAMES.includes(name)) {
+export function liveViewSettings(config: OxbowConfig, overrides: LiveViewSettings = {}): LiveViewSettings {
+  return {
+    requestsWindowMs: config.speedLiveWindowMs,
+    requestsSlideMs: config.speedLiveSlideMs,
+    sessionIdleMs: config.speedSessionIdleMs,
+    batchMs: config.speedBatchMs,
+    ...overrides,
+  };
+}
+
+/** The bindings of the topics setting, as `OXBOW_SPEED_BAD_OPTIONS` errors. */
+function bindingsOf(project: Project, setting: string): TopicBinding[] {
+  let bindings: TopicBinding[];
+  try {
+    bindings = bindTopics(project, setting);
+  } catch (error) {
+    if (!ViewsError.is(error)) throw error;
+    throw new SpeedError('OXBOW_SPEED_BAD_OPTIONS', `OXBOW_SPEED_TOPICS: ${error.message}`, { cause: error });
+  }
+  // A view's increments are keyed by Kafka partition: two Kafka topics feeding one view would share hashes.
+  const seen = new Map<string, string>();
+  for (const binding of bindings) {
+    const other = seen.get(binding.topic);
+    if (other !== undefined) {
       throw new SpeedError(
         'OXBOW_SPEED_BAD_OPTIONS',
-        `unknown view "${name}" (views: ${VIEW_NAMES.join(', ')})`,
+        `OXBOW_SPEED_TOPICS: Kafka topics ${other} and ${binding.kafkaTopic} are both read as project topic ${binding.topic}; one Kafka topic per project topic`,
       );
     }
+    seen.set(binding.topic, binding.kafkaTopic);
   }
-  const liveViews: LiveViewOptions | false =
-    options.liveViews === false
-      ? false
-      : {
-          requestsWindowMs: config.speedLiveWindowMs,
-          requestsSlideMs: config.speedLiveSlideMs,
-          sessionIdleMs: config.speedSessionIdleMs,
-          ...options.liveViews,
-        };
-  const batchMs = config.speedBatchMs;
-  if (liveViews) {
-    const window = liveViews.requestsWindowMs ?? 0;
-    const slide = liveViews.requestsSlideMs ?? 0;
-    if (slide % batchMs !== 0 || window % slide !== 0 || slide <= 0) {
-      throw new SpeedError(
-        'OXBOW_SPEED_BAD_OPTIONS',
-        `live window ${window} ms and slide ${slide} ms must be multiples of the slide and of the batch interval ${batchMs} ms`,
-      );
+  return bindings;
+}
+
+/**
+ * Resolves and checks the settings of a speed service running `project`.
+ *
+ * @example
+ * ```ts
+ * const project = await loadProject(resolveProjectPath(config.project));
+ * const settings = resolveSpeedSettings(config, project, { topics: 'test-http:http_logs' });
+ * ```
+ */
+export function resolveSpeedSettings(
+  config: OxbowConfig,
+  project: Project,
+  options: SpeedOptions = {},
+): SpeedSettings {
+  const bindings = bindingsOf(project, options.topics ?? config.speedTopics);
+  const consumed = new Set(bindings.map((binding) => binding.topic));
+  if (options.views !== undefined) {
+    for (const name of options.views) {
+      if (!project.hasView(name)) {
+        throw new SpeedError(
+          'OXBOW_SPEED_BAD_OPTIONS',
+          `unknown view "${name}" (views: ${project.views.map((view) => view.name).join(', ') || 'none'})`,
+        );
+      }
     }
   }
+  const wanted = options.views === undefined ? undefined : new Set(options.views);
+  const views = project.views.filter(
+    (view) => consumed.has(view.topic) && (wanted === undefined || wanted.has(view.name)),
+  ) as AnyView[];
+  const liveViews =
+    options.liveViews === false ? [] : project.liveViews.filter((live) => consumed.has(live.topic));
   const healthPort = options.healthPort ?? config.speedHealthPort;
   if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) {
     throw new SpeedError('OXBOW_SPEED_BAD_OPTIONS', `health port must be 0–65535, got ${healthPort}`);
   }
+  const batchMs = config.speedBatchMs;
   return {
+    project,
     lake: config.lake,
     storage: {
       s3: {
@@ -161,10 +199,13 @@ export function resolveSpeedSettings(config: OxbowConfig, options: SpeedOptions 
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     manifestPollMs: config.manifestPollMs,
-    topics: options.topics ?? parseSpeedTopics(config.speedTopics),
+    bindings,
     deadLetterTopic: options.deadLetterTopic ?? config.speedDeadLetterTopic,
     views,
+    viewsFingerprint: viewSetFingerprint(views),
+    viewFingerprints: viewFingerprintsOf(views),
     liveViews,
+    liveSettings: liveViewSettings(config, options.liveViews === false ? {} : options.liveViews),
     healthPort,
     healthHost: options.healthHost ?? '127.0.0.1',
     consumer: options.consumer ?? consumerTiming(config.speedKafkaSessionTimeoutMs, batchMs),

@@ -1,8 +1,9 @@
 /**
- * The speed service: a supervisor around a StreamingContext that runs the views on the Kafka direct streams and
- * commits their increments to Redis exactly once, keeps the live views, watches the batch manifest to expire
- * epochs, and rebuilds everything when the generation marker disappears (a restart of the context from the new
- * starting offsets). `startSpeed(config)` is what `oxbow speed` runs.
+ * The speed service: a supervisor around a StreamingContext that runs the project — every consumed topic's
+ * events parsed by its schema, its views folded into increments committed to Redis exactly once, its live views
+ * built and presented into Redis — watches the batch manifest to expire epochs, and rebuilds everything when the
+ * generation marker disappears or the project's view set differs from the generation's (a restart of the
+ * context from the new starting offsets). `startSpeed(config)` is what `oxbow speed` runs.
  */
 import type { Server } from 'node:http';
 import type { OxbowConfig } from '@oxbow/config';
@@ -15,31 +16,21 @@ import {
   openFileSystem,
 } from '@oxbow/connectors';
 import { type BatchManifest, RedisLayout } from '@oxbow/contracts';
-import { DataflowContext, type RDD, StreamingContext } from '@oxbow/dataflow';
-import {
-  activeSessions,
-  type LiveViewName,
-  type LiveViewOptions,
-  liveRequestsByPath,
-  presentActiveSessions,
-  presentLiveRequests,
-  presentSensorAnomalies,
-  sensorAnomalies,
-  VIEWS,
-  type ViewTopic,
-} from '@oxbow/views';
+import { DataflowContext, DataflowError, type DStream, type RDD, StreamingContext } from '@oxbow/dataflow';
+import { type AnyEvent, loadProject, resolveProjectPath } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { type CommitRange, commitBatch } from './commit-script.ts';
 import { expireEpochs } from './epoch-expiry.ts';
-import { ensureGeneration, readGeneration } from './generation.ts';
+import { SpeedError } from './errors.ts';
+import { ensureGeneration, type PartitionOffsets, readGeneration } from './generation.ts';
 import { type AnyView, computeIncrements, type Increment } from './increments.ts';
 import { ManifestWatcher } from './manifest-watcher.ts';
 import { mergeIncrements } from './merge-increments.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
 import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';
-import { createTopicStream, type TopicEvents, type TopicStream } from './topic-stream.ts';
+import { createTopicStream, type TopicStream } from './topic-stream.ts';
 
 /** A running speed service. */
 export interface SpeedHandle {
@@ -76,6 +67,32 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/**
+ * True for a failure to resume from the checkpoint (a graph that no longer matches it, a batch interval that
+ * changed): an engine error while restoring (`getOrCreate`) or starting a restored context, before any input
+ * started. Errors of the project's own code are `SpeedError`s by then, Kafka's are the connectors'.
+ */
+function isCheckpointMismatch(error: unknown, context: StreamingContext | undefined): boolean {
+  return (
+    error instanceof DataflowError && (context === undefined || context.restoredCheckpointTime !== undefined)
+  );
+}
+
+/** Per Kafka topic, per partition: an offset, as bigint for comparisons. */
+type OffsetTargets = Map<string, Map<string, bigint>>;
+
+function targetsOf(offsets: PartitionOffsets): OffsetTargets {
+  const targets: OffsetTargets = new Map();
+  for (const [topic, partitions] of Object.entries(offsets)) {
+    const map = new Map<string, bigint>();
+    for (const [partition, offset] of Object.entries(partitions)) {
+      if (/^\d+$/.test(offset)) map.set(partition, BigInt(offset));
+    }
+    if (map.size > 0) targets.set(topic, map);
+  }
+  return targets;
+}
+
 class SpeedService implements SpeedHandle {
   readonly layout: RedisLayout;
   healthUrl: string | undefined;
@@ -95,8 +112,12 @@ class SpeedService implements SpeedHandle {
    * commit and the checkpoint): the offset Redis holds, below which records feed the live views only.
    */
   private readonly replayThrough = new Map<string, bigint>();
+  /** The offsets the current generation replays up to before its answers are complete (not yet reached). */
+  private rebuildTargets: OffsetTargets = new Map();
   private generation = '';
   private rebuildPending = false;
+  /** True once the service owns its status hash (started, and not superseded by another instance). */
+  private started = false;
   private stopping = false;
   private wake = deferred<void>();
   private batchWaiters: Array<() => void> = [];
@@ -115,7 +136,8 @@ class SpeedService implements SpeedHandle {
       brokers: [...settings.brokers],
       logLevel: logLevel.NOTHING,
     });
-    for (const name of settings.views) this.viewsByName.set(name, VIEWS[name] as AnyView);
+    for (const view of settings.views) this.viewsByName.set(view.name, view);
+    this.state.viewFingerprints = { ...settings.viewFingerprints };
     this.watcher = new ManifestWatcher(this.lake, {
       pollMs: settings.manifestPollMs,
       onPoll: (manifest) => this.onManifest(manifest),
@@ -127,27 +149,38 @@ class SpeedService implements SpeedHandle {
   }
 
   status(): SpeedStatus {
-    return { ...this.state };
+    return { ...this.state, viewFingerprints: { ...this.state.viewFingerprints } };
   }
 
   nextBatch(): Promise<void> {
     return new Promise((resolve) => this.batchWaiters.push(resolve));
   }
 
-  /** Connects, initializes the generation, starts the first context; throws if that first start fails. */
+  /**
+   * Checks the topics, connects, initializes the generation, starts the first context; throws (having released
+   * everything) if any of that fails.
+   */
   async start(): Promise<void> {
-    await this.redis.connect();
-    await this.redis.ping();
-    if (this.settings.healthPort > 0) {
-      const { server, url } = await serveHealth(this.settings.healthPort, this.settings.healthHost, () => ({
-        status: this.status(),
-        healthy: isHealthy(this.state, this.settings.batchMs),
-      }));
-      this.health = server;
-      this.healthUrl = url;
+    try {
+      await this.checkTopics();
+      await this.redis.connect();
+      await this.redis.ping();
+      await this.deleteRemovedLiveViews();
+      if (this.settings.healthPort > 0) {
+        const { server, url } = await serveHealth(this.settings.healthPort, this.settings.healthHost, () => ({
+          status: this.status(),
+          healthy: isHealthy(this.state, this.settings.batchMs),
+        }));
+        this.health = server;
+        this.healthUrl = url;
+      }
+      await this.watcher.refresh();
+      await this.onManifest(this.watcher.current);
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
-    await this.watcher.refresh();
-    await this.onManifest(this.watcher.current);
+    this.started = true;
     this.watcher.start();
     const firstStart = deferred<unknown>();
     this.loop = this.supervise(firstStart);
@@ -167,7 +200,9 @@ class SpeedService implements SpeedHandle {
       await this.watcher.stop();
       this.state.state = 'stopped';
       this.state.updatedAt = Date.now();
-      await this.redis.hset(this.layout.status(), statusFields(this.state)).catch(() => undefined);
+      if (this.started) {
+        await this.redis.hset(this.layout.status(), statusFields(this.state)).catch(() => undefined);
+      }
       await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
       await this.admin?.disconnect().catch(() => undefined);
       this.redis.disconnect();
@@ -178,6 +213,46 @@ class SpeedService implements SpeedHandle {
     await this.stopped;
   }
 
+  // ------------------------------------------------------------------ start checks
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  /** Every consumed Kafka topic must exist: `OXBOW_SPEED_TOPIC_NOT_FOUND` naming the missing ones otherwise. */
+  private async checkTopics(): Promise<void> {
+    const existing = new Set(await (await this.adminClient()).listTopics());
+    const missing = this.settings.bindings
+      .map((binding) => binding.kafkaTopic)
+      .filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    const many = missing.length > 1;
+    throw new SpeedError(
+      'OXBOW_SPEED_TOPIC_NOT_FOUND',
+      `Kafka topic${many ? 's' : ''} ${missing.join(', ')} ${many ? 'do' : 'does'} not exist on ${this.settings.brokers.join(',')}: create ${many ? 'them' : 'it'}, or read the project's topics from other Kafka topics with OXBOW_SPEED_TOPICS=TOPIC:PROJECT_TOPIC`,
+    );
+  }
+
+  /** Deletes the Redis values of live views the project no longer defines. */
+  private async deleteRemovedLiveViews(): Promise<void> {
+    const defined = new Set(this.settings.project.liveViews.map((live) => this.layout.live(live.name)));
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.layout.livePattern(), 'COUNT', 1000);
+      cursor = next;
+      const removed = keys.filter((key) => !defined.has(key));
+      if (removed.length > 0) {
+        await this.redis.unlink(...removed);
+        this.log(`speed: deleted the values of removed live views (${removed.join(', ')})`);
+      }
+    } while (cursor !== '0');
+  }
+
   // ------------------------------------------------------------------ supervision
 
   private async supervise(firstStart: Deferred<unknown>): Promise<void> {
@@ -185,25 +260,45 @@ class SpeedService implements SpeedHandle {
     while (!this.stopping) {
       this.wake = deferred<void>();
       let ssc: StreamingContext | undefined;
+      let superseded = false;
       try {
-        const outcome = await ensureGeneration(this.redis, this.layout);
+        await this.watcher.refresh();
+        const outcome = await ensureGeneration(this.redis, this.layout, {
+          views: {
+            viewsFingerprint: this.settings.viewsFingerprint,
+            viewFingerprints: this.settings.viewFingerprints,
+          },
+          // Only a starting instance replaces a generation of another view set; a running one whose generation
+          // was replaced by an instance of another project must not adopt it.
+          replaceOtherViews: first,
+          rebuildTargets: (previous) => this.rebuildTargetsOf(previous),
+        }).catch((error: unknown) => {
+          superseded = SpeedError.is(error, 'OXBOW_SPEED_STATE');
+          throw error;
+        });
         if (outcome.created || (this.generation !== '' && outcome.generation !== this.generation)) {
           const from = this.watcher.current
             ? `the end offsets of epoch ${this.watcher.current.watermarkEpoch}`
             : 'the earliest offsets';
-          this.log(`generation ${outcome.generation}: (re)building the increments from ${from}`);
-          if (this.generation !== '') this.state.rebuilds++;
+          const why =
+            outcome.reason === 'views-changed'
+              ? `the view set changed to ${this.settings.viewsFingerprint}`
+              : outcome.created
+                ? 'Redis held no generation'
+                : 'another instance started it';
+          this.log(`generation ${outcome.generation} (${why}): (re)building the increments from ${from}`);
+          if (this.generation !== '' || outcome.reason === 'views-changed') this.state.rebuilds++;
         }
         this.generation = outcome.generation;
         this.state.generation = outcome.generation;
+        this.rebuildTargets = targetsOf(outcome.rebuildTargets);
+        await this.refreshRebuilding();
+        this.state.updatedAt = Date.now();
+        await this.redis.hset(this.layout.status(), statusFields(this.state));
         this.basePositioned.clear();
         this.replayThrough.clear();
         this.rebuildPending = false;
-        await this.watcher.refresh();
-        ssc = await StreamingContext.getOrCreate(this.settings.checkpointDir, () => this.buildContext(), {
-          checkpointStore: fileSystemCheckpointStores(this.settings.storage),
-        });
-        await ssc.start();
+        ssc = await this.startContext();
         this.log(
           ssc.restoredCheckpointTime === undefined
             ? `speed: started (generation ${this.generation}, no checkpoint)`
@@ -230,12 +325,48 @@ class SpeedService implements SpeedHandle {
           firstStart.resolve(error);
           return;
         }
+        if (superseded) {
+          // Another instance took Redis over with another project: stop rather than fight over it, and leave
+          // the status hash (now that instance's) alone.
+          this.started = false;
+          void this.stop();
+          return;
+        }
         if (!this.stopping) {
           this.state.state = 'restarting';
           await Promise.race([sleep(this.settings.restartDelayMs), this.wake.promise]);
         }
       }
     }
+  }
+
+  /**
+   * A started StreamingContext: restored from the newest checkpoint when it fits the graph; when it does not
+   * (the project's live views or topics changed, or the batch interval), the live views start empty.
+   */
+  private async startContext(): Promise<StreamingContext> {
+    const checkpointStore = fileSystemCheckpointStores(this.settings.storage);
+    let restored: StreamingContext | undefined;
+    try {
+      restored = await StreamingContext.getOrCreate(this.settings.checkpointDir, () => this.buildContext(), {
+        checkpointStore,
+      });
+      await restored.start();
+      return restored;
+    } catch (error) {
+      await restored?.stop().catch(() => undefined);
+      if (!isCheckpointMismatch(error, restored)) throw error;
+      this.log(`speed: the checkpoint does not fit (${describeError(error)}); the live views start empty`);
+    }
+    const fresh = this.buildContext();
+    fresh.checkpoint(this.settings.checkpointDir);
+    try {
+      await fresh.start();
+    } catch (error) {
+      await fresh.stop().catch(() => undefined);
+      throw error;
+    }
+    return fresh;
   }
 
   private requestRebuild(reason: string): void {
@@ -245,6 +376,53 @@ class SpeedService implements SpeedHandle {
     this.wake.resolve();
   }
 
+  // ------------------------------------------------------------------ rebuilding
+
+  /**
+   * The offsets a new generation replays up to, per consumed partition: what the previous generation had
+   * reached (or, without one, the high watermark), at most the high watermark, and only when beyond where the
+   * replay starts (the manifest's end offset, else the earliest offset).
+   */
+  private async rebuildTargetsOf(previous: PartitionOffsets | undefined): Promise<PartitionOffsets> {
+    const admin = await this.adminClient();
+    const targets: PartitionOffsets = {};
+    for (const { kafkaTopic } of this.settings.bindings) {
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(kafkaTopic)) {
+        const p = String(partition);
+        const endOffset = this.watcher.current?.endOffsets[kafkaTopic]?.[p];
+        const base =
+          endOffset === undefined || BigInt(endOffset) < BigInt(low) ? BigInt(low) : BigInt(endOffset);
+        const reached = previous?.[kafkaTopic]?.[p];
+        const target =
+          reached === undefined || BigInt(reached) > BigInt(high) ? BigInt(high) : BigInt(reached);
+        if (target > base) {
+          targets[kafkaTopic] ??= {};
+          targets[kafkaTopic][p] = target.toString();
+        }
+      }
+    }
+    return targets;
+  }
+
+  /** Drops the rebuild targets Redis's offsets have reached; `rebuilding` is true while any remain. */
+  private async refreshRebuilding(): Promise<void> {
+    for (const [topic, partitions] of this.rebuildTargets) {
+      const stored = await this.redis.hgetall(this.layout.offsets(topic));
+      for (const [partition, target] of partitions) {
+        const offset = stored[partition];
+        if (offset !== undefined && BigInt(offset) >= target) partitions.delete(partition);
+      }
+      if (partitions.size === 0) this.rebuildTargets.delete(topic);
+    }
+    const rebuilding = this.rebuildTargets.size > 0;
+    if (this.state.rebuilding && !rebuilding) {
+      this.log(
+        `speed: generation ${this.generation} reached the offsets of the previous one: answers are complete`,
+      );
+    }
+    this.state.rebuilding = rebuilding;
+  }
+
   // ------------------------------------------------------------------ the stream graph
 
   private buildContext(): StreamingContext {
@@ -252,18 +430,14 @@ class SpeedService implements SpeedHandle {
     const ssc = new StreamingContext(ctx, this.settings.batchMs, {
       checkpointStore: fileSystemCheckpointStores(this.settings.storage),
     });
-    const live = this.settings.liveViews;
-    const topics: ViewTopic[] = ['http_logs', 'sensor_readings'];
-    const streams = new Map<ViewTopic, TopicStream>();
-    for (const eventTopic of topics) {
-      const kafkaTopic = this.settings.topics[eventTopic];
-      const views = [...this.viewsByName.values()].filter((view) => view.topic === eventTopic);
-      if (kafkaTopic === undefined || (views.length === 0 && live === false)) continue;
+    const topics: TopicStream[] = [];
+    for (const binding of this.settings.bindings) {
+      const views = this.settings.views.filter((view) => view.topic === binding.topic);
+      const liveViews = this.settings.liveViews.filter((live) => live.topic === binding.topic);
       const topic: TopicStream = createTopicStream(
         ssc,
         {
-          eventTopic,
-          kafkaTopic,
+          binding,
           brokers: this.settings.brokers,
           groupId: this.settings.groupId,
           deadLetterTopic: this.settings.deadLetterTopic,
@@ -273,23 +447,20 @@ class SpeedService implements SpeedHandle {
           log: (entry) => this.log(`speed: ${entry.message}`),
         },
         views,
+        liveViews,
       );
-      streams.set(eventTopic, topic);
-      topic.stream.foreachRDD((rdd, time) => this.processBatch(topic, rdd as RDD<KafkaRecord<never>>, time));
+      topics.push(topic);
+      topic.stream.foreachRDD((rdd, time) => this.processBatch(topic, rdd, time));
     }
-    if (live !== false) {
-      const http = streams.get('http_logs') as TopicStream<'http_logs'> | undefined;
-      const sensors = streams.get('sensor_readings') as TopicStream<'sensor_readings'> | undefined;
-      if (http) this.wireLiveHttp(http, live);
-      if (sensors) this.wireLiveSensors(sensors, live);
-    }
+    // Live views after every topic's stream, so the checkpoint's stream order only depends on the topics.
+    for (const topic of topics) if (topic.liveViews.length > 0) this.wireLiveViews(topic);
     return ssc;
   }
 
   /** The events of a batch the live views have not seen: none of a refused batch, none below the checkpoint. */
-  private liveEvents<T extends ViewTopic>(topic: TopicStream<T>) {
+  private liveEvents(topic: TopicStream): DStream<AnyEvent> {
     const stream = topic.stream;
-    return stream.transform((rdd, time): RDD<TopicEvents[T]> => {
+    return stream.transform((rdd, time): RDD<AnyEvent> => {
       if (topic.refusedTimes.has(time)) return rdd.filter(() => false).map((record) => record.value);
       const isNew = stream.newRecordFilter();
       const fresh = isNew === undefined ? rdd : rdd.filter(isNew);
@@ -298,23 +469,27 @@ class SpeedService implements SpeedHandle {
     });
   }
 
-  private wireLiveHttp(topic: TopicStream<'http_logs'>, options: LiveViewOptions): void {
+  /** Builds each live view of the topic on its events and writes `present(rows)` of every batch to Redis. */
+  private wireLiveViews(topic: TopicStream): void {
     const events = this.liveEvents(topic);
-    liveRequestsByPath(events, options).foreachRDD(async (rdd, time) => {
-      await this.writeLive('live_requests_5m', time, presentLiveRequests(await rdd.collect()));
-    });
-    activeSessions(events, options).foreachRDD(async (rdd, time) => {
-      await this.writeLive('active_sessions', time, presentActiveSessions(await rdd.collect()));
-    });
+    for (const live of topic.liveViews) {
+      let output: DStream<unknown>;
+      try {
+        output = live.build(events, this.settings.liveSettings);
+      } catch (error) {
+        throw new SpeedError(
+          'OXBOW_SPEED_BAD_OPTIONS',
+          `live view ${live.name}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      output.foreachRDD(async (rdd, time) => {
+        await this.writeLive(live.name, time, live.present(await rdd.collect()));
+      });
+    }
   }
 
-  private wireLiveSensors(topic: TopicStream<'sensor_readings'>, options: LiveViewOptions): void {
-    sensorAnomalies(this.liveEvents(topic), options).foreachRDD(async (rdd, time) => {
-      await this.writeLive('sensor_anomalies', time, presentSensorAnomalies(await rdd.collect()));
-    });
-  }
-
-  private async writeLive(view: LiveViewName, batchTime: number, value: unknown): Promise<void> {
+  private async writeLive(view: string, batchTime: number, value: unknown): Promise<void> {
     await this.redis.set(
       this.layout.live(view),
       JSON.stringify({ view, batchTime, updatedAt: Date.now(), value }),
@@ -325,7 +500,9 @@ class SpeedService implements SpeedHandle {
 
   /**
    * Where a partition starts: Redis's stored offset (or the live views' offset when they lag it: the records in
-   * between are replayed to them only), else the manifest's end offset of E, else the earliest offset.
+   * between are replayed to them only), else the manifest's end offset of E, else the earliest offset. A
+   * partition the live views have absorbed nothing of is recorded as absorbed up to where it starts (they start
+   * there), so the next checkpoint holds it and a restart after a later crash replays what they then missed.
    */
   private async startingOffset(
     topic: string,
@@ -334,39 +511,37 @@ class SpeedService implements SpeedHandle {
   ): Promise<string> {
     const stored = await this.redis.hget(this.layout.offsets(topic), String(partition));
     const key = `${topic}:${partition}`;
+    const absorbed = stream.absorbedOffset(topic, partition);
+    let start: string;
     if (stored !== null) {
       this.basePositioned.delete(key);
-      const absorbed = stream.absorbedOffset(topic, partition);
       if (absorbed !== undefined && absorbed < BigInt(stored)) {
         this.replayThrough.set(key, BigInt(stored));
         return absorbed.toString();
       }
       this.replayThrough.delete(key);
-      return stored;
+      start = stored;
+    } else {
+      this.replayThrough.delete(key);
+      start =
+        this.watcher.current?.endOffsets[topic]?.[String(partition)] ??
+        (await this.earliestOffset(topic, partition));
+      this.basePositioned.add(key);
     }
-    this.replayThrough.delete(key);
-    const base =
-      this.watcher.current?.endOffsets[topic]?.[String(partition)] ??
-      (await this.earliestOffset(topic, partition));
-    this.basePositioned.add(key);
-    return base;
+    if (absorbed === undefined) stream.markAbsorbed([{ topic, partition, untilOffset: start }]);
+    return start;
   }
 
   private async earliestOffset(topic: string, partition: number): Promise<string> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await (await this.adminClient()).fetchTopicOffsets(topic);
     return offsets.find((o) => o.partition === partition)?.low ?? '0';
   }
 
   // ------------------------------------------------------------------ one batch
 
-  private async processBatch<T extends ViewTopic>(
-    topic: TopicStream<T>,
-    rdd: RDD<KafkaRecord<TopicEvents[T]>>,
+  private async processBatch(
+    topic: TopicStream,
+    rdd: RDD<KafkaRecord<AnyEvent>>,
     time: number,
   ): Promise<void> {
     const started = Date.now();
@@ -378,7 +553,9 @@ class SpeedService implements SpeedHandle {
 
     if (this.rebuildPending || (await readGeneration(this.redis, this.layout)) !== this.generation) {
       await this.refuse(topic, time);
-      this.requestRebuild('the generation marker is missing or changed (Redis lost its data)');
+      this.requestRebuild(
+        'the generation marker is missing or changed (Redis lost its data, or another instance started a generation)',
+      );
       return;
     }
     // Ranges (or their beginnings) below what Redis already holds were committed before a crash: skip them.
@@ -471,6 +648,7 @@ class SpeedService implements SpeedHandle {
     this.state.lagMs = lagRecords === 0 ? 0 : Math.max(0, Date.now() - this.state.realtimeThrough);
     this.state.updatedAt = Date.now();
     this.state.watermarkEpoch = this.watcher.current?.watermarkEpoch ?? -1;
+    if (this.rebuildTargets.size > 0) await this.refreshRebuilding();
     await this.redis.hset(this.layout.status(), statusFields(this.state));
     for (const waiter of this.batchWaiters.splice(0)) waiter();
   }
@@ -510,8 +688,9 @@ class SpeedService implements SpeedHandle {
 }
 
 /**
- * Starts the speed layer: resolves once the first StreamingContext is consuming; rejects (having released
- * everything) if it cannot start.
+ * Starts the speed layer on the project of the `project` setting (or `options.project`): resolves once the
+ * first StreamingContext is consuming; rejects (having released everything) if it cannot start — among others
+ * with `OXBOW_SPEED_TOPIC_NOT_FOUND` when a topic to consume does not exist.
  *
  * @example
  * ```ts
@@ -520,7 +699,8 @@ class SpeedService implements SpeedHandle {
  * ```
  */
 export async function startSpeed(config: OxbowConfig, options: SpeedOptions = {}): Promise<SpeedHandle> {
-  const service = new SpeedService(resolveSpeedSettings(config, options));
+  const project = options.project ?? (await loadProject(resolveProjectPath(config.project)));
+  const service = new SpeedService(resolveSpeedSettings(config, project, options));
   await service.start();
   return service;
 }

@@ -29,8 +29,19 @@ export interface SpeedStatus {
   records: number;
   /** Batches refused by the commit check (offsets moved or generation changed). */
   refusedBatches: number;
-  /** Rebuilds after a lost generation marker. */
+  /** Generations this process started after the first (a lost marker) or because the view set changed. */
   rebuilds: number;
+  /**
+   * Name → fingerprint of every view this instance maintains (Redis hash field: JSON). A view whose fingerprint
+   * differs from the batch manifest's was changed: its answers are rebuilding.
+   */
+  viewFingerprints: Record<string, string>;
+  /**
+   * True while the current generation replays Kafka up to the offsets the previous generation had reached (or,
+   * after a loss of Redis's data, the high watermarks when the generation started): merged answers are
+   * incomplete until then. Redis hash field: `true`/`false`.
+   */
+  rebuilding: boolean;
   lastError: string;
   updatedAt: number;
   pid: number;
@@ -51,15 +62,22 @@ export function initialStatus(): SpeedStatus {
     records: 0,
     refusedBatches: 0,
     rebuilds: 0,
+    viewFingerprints: {},
+    rebuilding: false,
     lastError: '',
     updatedAt: Date.now(),
     pid: process.pid,
   };
 }
 
-/** The status as Redis hash fields (strings). */
+/** The status as Redis hash fields (strings; objects as JSON). */
 export function statusFields(status: SpeedStatus): Record<string, string> {
-  return Object.fromEntries(Object.entries(status).map(([name, value]) => [name, String(value)]));
+  return Object.fromEntries(
+    Object.entries(status).map(([name, value]) => [
+      name,
+      typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
+    ]),
+  );
 }
 
 /** True when the service is running and committed a batch recently enough (or has had nothing to do yet). */

@@ -1,53 +1,40 @@
 /**
- * One Kafka topic as the speed layer consumes it: a sink-anchored direct stream whose records are validated
- * events (invalid ones are dead-lettered with their reasons), the views that read it, and what the stream's
- * output operations remember between batches.
+ * One Kafka topic as the speed layer consumes it: a sink-anchored direct stream whose records are events parsed
+ * by the bound project topic's schema (invalid ones are dead-lettered with their reasons), the views and live
+ * views that read it, and what the stream's output operations remember between batches.
  */
 import type { KafkaConsumerTuning, KafkaSourceLogEntry, Offset } from '@oxbow/connectors';
 import type { StreamingContext } from '@oxbow/dataflow';
-import {
-  type HttpLogEvent,
-  type ParseResult,
-  parseHttpLog,
-  parseSensorReading,
-  type SensorReadingEvent,
-  type ViewTopic,
-} from '@oxbow/views';
+import type { AnyEvent, LiveViewDefinition, Schema, TopicBinding } from '@oxbow/views';
 import { SpeedError } from './errors.ts';
 import type { AnyView } from './increments.ts';
 import { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 
-/** The parsed event type of each event topic. */
-export interface TopicEvents {
-  http_logs: HttpLogEvent;
-  sensor_readings: SensorReadingEvent;
-}
-
-const PARSERS: { [T in ViewTopic]: (bytes: Uint8Array, now: number) => ParseResult<TopicEvents[T]> } = {
-  http_logs: (bytes, now) => parseHttpLog(bytes, { now }),
-  sensor_readings: (bytes, now) => parseSensorReading(bytes, { now }),
-};
-
 /**
- * The deserializer of an event topic: the validated event, or a `SpeedError` (`OXBOW_SPEED_INVALID_EVENT`)
- * listing every reason, which sends the record to the dead-letter topic.
+ * The deserializer of a topic: the event validated by its schema (timestamps as epoch milliseconds), or a
+ * `SpeedError` (`OXBOW_SPEED_INVALID_EVENT`) listing every reason, which sends the record to the dead-letter
+ * topic.
+ *
+ * @example
+ * ```ts
+ * const deserialize = eventDeserializer(project.schemaOf('http_logs'));
+ * deserialize(Buffer.from('{"ts":"2026-11-24T13:05:12Z", …}')); // { ts: 1795957512000, … }
+ * ```
  */
-export function eventDeserializer<T extends ViewTopic>(
-  topic: T,
+export function eventDeserializer(
+  schema: Schema<AnyEvent>,
   clock: () => number = Date.now,
-): (bytes: Buffer) => TopicEvents[T] {
-  const parse = PARSERS[topic];
+): (bytes: Buffer) => AnyEvent {
   return (bytes) => {
-    const result = parse(bytes, clock());
+    const result = schema.parse(bytes, { now: clock() });
     if (!result.ok) throw new SpeedError('OXBOW_SPEED_INVALID_EVENT', result.reasons.join('; '));
     return result.event;
   };
 }
 
 /** Options of {@link createTopicStream}. */
-export interface TopicStreamOptions<T extends ViewTopic> {
-  readonly eventTopic: T;
-  readonly kafkaTopic: string;
+export interface TopicStreamOptions {
+  readonly binding: TopicBinding;
   readonly brokers: readonly string[];
   readonly groupId: string;
   readonly deadLetterTopic: string;
@@ -58,31 +45,37 @@ export interface TopicStreamOptions<T extends ViewTopic> {
   readonly log?: (entry: KafkaSourceLogEntry) => void;
 }
 
-/** A consumed topic with its views and per-batch bookkeeping. */
-export interface TopicStream<T extends ViewTopic = ViewTopic> {
-  readonly eventTopic: T;
+/** A consumed topic with its views, live views and per-batch bookkeeping. */
+export interface TopicStream {
+  /** The project topic (schema, views) the Kafka topic is read as. */
+  readonly projectTopic: string;
   readonly kafkaTopic: string;
-  readonly stream: SinkAnchoredKafkaStream<TopicEvents[T]>;
+  readonly stream: SinkAnchoredKafkaStream<AnyEvent>;
+  /** The maintained views of the project topic. */
   readonly views: readonly AnyView[];
+  /** The live views of the project topic. */
+  readonly liveViews: readonly LiveViewDefinition[];
   /** Batch times whose commit was refused: the live views skip them. */
   readonly refusedTimes: Set<number>;
   /** `metrics().deadLettered` when the previous batch was processed. */
   deadLetteredSeen: number;
 }
 
-/** Creates the direct stream of one event topic on `ssc`. */
-export function createTopicStream<T extends ViewTopic>(
+/** Creates the direct stream of one bound topic on `ssc` (group `<groupId>-<kafkaTopic>`). */
+export function createTopicStream(
   ssc: StreamingContext,
-  options: TopicStreamOptions<T>,
+  options: TopicStreamOptions,
   views: readonly AnyView[],
-): TopicStream<T> {
-  const stream = new SinkAnchoredKafkaStream<TopicEvents[T]>(ssc, {
+  liveViews: readonly LiveViewDefinition[],
+): TopicStream {
+  const { binding } = options;
+  const stream = new SinkAnchoredKafkaStream<AnyEvent>(ssc, {
     brokers: [...options.brokers],
-    topics: [options.kafkaTopic],
-    groupId: `${options.groupId}-${options.kafkaTopic}`,
-    clientId: `oxbow-speed-${options.eventTopic}`,
+    topics: [binding.kafkaTopic],
+    groupId: `${options.groupId}-${binding.kafkaTopic}`,
+    clientId: `oxbow-speed-${binding.kafkaTopic}`,
     startingOffsets: options.startingOffsets,
-    deserialize: eventDeserializer(options.eventTopic),
+    deserialize: eventDeserializer(binding.schema),
     deadLetterTopic: options.deadLetterTopic,
     maxRatePerPartition: options.maxRatePerPartition,
     backpressure: true,
@@ -91,10 +84,11 @@ export function createTopicStream<T extends ViewTopic>(
     ...(options.log ? { log: options.log } : {}),
   });
   return {
-    eventTopic: options.eventTopic,
-    kafkaTopic: options.kafkaTopic,
+    projectTopic: binding.topic,
+    kafkaTopic: binding.kafkaTopic,
     stream,
     views,
+    liveViews,
     refusedTimes: new Set(),
     deadLetteredSeen: 0,
   };

@@ -6,7 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { RedisLayout } from '@oxbow/contracts';
-import { generateHttpLogs, type HttpLog, SeededRandom } from '@oxbow/views';
+import { generateHttpLogs, type HttpLog, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { loadProject, SeededRandom } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
@@ -84,7 +85,6 @@ beforeAll(async () => {
       OXBOW_SPEED_MAX_RATE_PER_PARTITION: String(MAX_RATE_PER_PARTITION),
     }),
     {
-      topics: { http_logs: names.http },
       views: [...VIEWS],
       deadLetterTopic: names.deadLetters,
       consumer: FAST_CONSUMER,
@@ -153,7 +153,9 @@ describe('the speed layer started on a backlog of many distinct cells', () => {
 
   it('holds increments equal to the DuckDB oracle on every cell', async () => {
     let cells = 0;
-    for (const view of VIEWS) cells += await expectViewMatchesOracle(redis, layout, oracle, view);
+    const project = await loadProject(WEB_ANALYTICS_PROJECT);
+    for (const view of VIEWS)
+      cells += await expectViewMatchesOracle(redis, layout, oracle, project.view(view));
     expect(cells).toBeGreaterThan(EVENTS);
   });
 });

@@ -9,7 +9,8 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
-import { generateHttpLogs } from '@oxbow/views';
+import { generateHttpLogs, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +74,6 @@ async function status(names: SpeedTestNames): Promise<Record<string, string>> {
 
 async function start(names: SpeedTestNames, logs: string[]): Promise<SpeedHandle> {
   const speed = await startSpeed(await testConfig(names), {
-    topics: { http_logs: names.http, sensor_readings: names.sensors },
     deadLetterTopic: names.deadLetters,
     consumer: FAST_CONSUMER,
     healthPort: 0,
@@ -137,7 +137,12 @@ describe('speed layer: dead letters of every size Kafka accepts', () => {
       const offsets = await redis.hgetall(`${names.prefix}offsets:${names.http}`);
       expect(offsets[String(produced.partition)]).toBe(String(records.length));
       // ALL-RECORDS-DELIVERED: every view's increments equal the oracle of the valid records.
-      await expectAllViewsMatchOracle(redis, new RedisLayout(names.prefix), oracle);
+      await expectAllViewsMatchOracle(
+        redis,
+        new RedisLayout(names.prefix),
+        oracle,
+        await loadProject(WEB_ANALYTICS_PROJECT),
+      );
     } finally {
       oracle.close();
     }
@@ -191,7 +196,12 @@ describe('speed layer: dead letters of every size Kafka accepts', () => {
         40_000,
         'every valid record after the dead-letter topic became writable',
       );
-      await expectAllViewsMatchOracle(redis, new RedisLayout(names.prefix), oracle);
+      await expectAllViewsMatchOracle(
+        redis,
+        new RedisLayout(names.prefix),
+        oracle,
+        await loadProject(WEB_ANALYTICS_PROJECT),
+      );
     } finally {
       oracle.close();
     }

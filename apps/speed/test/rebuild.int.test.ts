@@ -8,7 +8,12 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
-import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
+import {
+  generateHttpLogs,
+  generateSensorReadings,
+  WEB_ANALYTICS_PROJECT,
+} from '@oxbow/example-web-analytics';
+import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SpeedHandle, startSpeed } from '../src/index.ts';
@@ -68,8 +73,6 @@ describe('generation marker', () => {
     const layout = new RedisLayout(names.prefix);
     const logs: string[] = [];
     speed = await startSpeed(await testConfig(names, { OXBOW_REDIS_URL: `redis://127.0.0.1:${port}` }), {
-      topics: { http_logs: names.http, sensor_readings: names.sensors },
-      deadLetterTopic: names.deadLetters,
       consumer: FAST_CONSUMER,
       log: (line) => logs.push(line),
     });
@@ -116,10 +119,13 @@ describe('generation marker', () => {
     const generation = await redis.get(layout.generation());
     expect(generation).not.toBeNull();
     expect(generation).not.toBe(firstGeneration);
-    expect(speed.status()).toMatchObject({ generation, rebuilds: 1 });
+    expect(speed.status()).toMatchObject({ generation, rebuilds: 1, rebuilding: false });
     expect(logs.some((line) => line.includes('generation marker'))).toBe(true);
+    // The new generation records its view set again.
+    const project = await loadProject(WEB_ANALYTICS_PROJECT);
+    expect((await redis.hgetall(layout.generationViews())).generation).toBe(generation);
     const oracle = await oracleOf(http, sensors);
-    expect(await expectAllViewsMatchOracle(redis, layout, oracle)).toBeGreaterThan(100);
+    expect(await expectAllViewsMatchOracle(redis, layout, oracle, project)).toBeGreaterThan(100);
     oracle.close();
   }, 90_000);
 });

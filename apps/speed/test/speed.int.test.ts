@@ -8,11 +8,16 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeManifest, MANIFEST_PATH, RedisLayout } from '@oxbow/contracts';
-import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
+import {
+  generateHttpLogs,
+  generateSensorReadings,
+  WEB_ANALYTICS_PROJECT,
+} from '@oxbow/example-web-analytics';
+import { loadProject, type Project } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewOracle } from '../../../libs/views/test/support/oracle.ts';
-import { type SpeedHandle, startSpeed } from '../src/index.ts';
+import { type SpeedHandle, startSpeed, viewFingerprintsOf } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import {
   consumeAll,
@@ -42,6 +47,7 @@ let speed: SpeedHandle | undefined;
 let redis: Redis;
 let oracle: ViewOracle;
 let layout: RedisLayout;
+let project: Project;
 
 function running(): SpeedHandle {
   if (!speed) throw new Error('the speed app is not running');
@@ -57,9 +63,8 @@ beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL);
   layout = new RedisLayout(names.prefix);
   oracle = await oracleOf(httpRecords, sensorRecords);
+  project = await loadProject(WEB_ANALYTICS_PROJECT);
   speed = await startSpeed(await testConfig(names), {
-    topics: { http_logs: names.http, sensor_readings: names.sensors },
-    deadLetterTopic: names.deadLetters,
     consumer: FAST_CONSUMER,
     healthPort: 0,
     liveViews: { sessionIdleMs: 600_000 },
@@ -102,7 +107,7 @@ afterAll(async () => {
 
 describe('startSpeed', () => {
   it('keeps increments whose merge over epochs and partitions equals the DuckDB oracle', async () => {
-    const cells = await expectAllViewsMatchOracle(redis, layout, oracle);
+    const cells = await expectAllViewsMatchOracle(redis, layout, oracle, project);
     expect(cells).toBeGreaterThan(200);
     // Increments are per epoch and partition: several of each, and each epoch is indexed.
     const epochs = await redis.zrange(`${names.prefix}rtepochs:status_minutely`, '0', '-1');
@@ -151,12 +156,25 @@ describe('startSpeed', () => {
     expect(live.value.total).toBeLessThanOrEqual(httpRecords.length);
   });
 
-  it('exposes its status in Redis and over HTTP', async () => {
+  it('exposes its status in Redis, with the fingerprints of the views it maintains', async () => {
     const status = await redis.hgetall(`${names.prefix}speed:status`);
     expect(status.state).toBe('running');
     expect(Number(status.realtimeThrough)).toBeGreaterThan(START);
     expect(Number(status.lagRecords)).toBe(0);
     expect(running().status().generation).toBe(await redis.get(`${names.prefix}generation`));
+    const fingerprints = viewFingerprintsOf(project.views);
+    expect(Object.keys(fingerprints)).toEqual([
+      'country_daily',
+      'page_views_hourly',
+      'sensor_hourly',
+      'status_minutely',
+    ]);
+    expect(JSON.parse(status.viewFingerprints ?? '{}')).toEqual(fingerprints);
+    expect(status.rebuilding).toBe('false');
+    expect(running().status()).toMatchObject({ viewFingerprints: fingerprints, rebuilding: false });
+    const generation = await redis.hgetall(layout.generationViews());
+    expect(generation.generation).toBe(running().status().generation);
+    expect(JSON.parse(generation.viewFingerprints ?? '{}')).toEqual(fingerprints);
   });
 
   it('expires the epochs ≤ the watermark of a published manifest and keeps the later ones', async () => {

@@ -19,9 +19,9 @@ const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 export function parseValue(spec: SettingSpec, raw: RawValue, baseDir: string): ParseResult {
   switch (spec.type) {
     case 'string':
-      return typeof raw === 'string' && raw.length > 0
+      return typeof raw === 'string' && (raw.length > 0 || spec.allowEmpty === true)
         ? { ok: true, value: raw }
-        : { ok: false, expected: 'a non-empty string' };
+        : { ok: false, expected: spec.allowEmpty === true ? 'a string' : 'a non-empty string' };
     case 'integer':
     case 'port':
       return parseInteger(spec, raw);

@@ -20,6 +20,8 @@ export interface SettingSpec {
   readonly default: string | number | ((context: DefaultContext) => string | number);
   readonly min?: number;
   readonly max?: number;
+  /** For `string`: the empty string is a valid value (meaning "the default behaviour"). */
+  readonly allowEmpty?: boolean;
   /** For `url`: the accepted schemes, without the colon. */
   readonly schemes?: readonly string[];
   readonly description: string;
@@ -38,6 +40,7 @@ export const SETTINGS = {
   stateDir: { env: 'OXBOW_STATE_DIR', type: 'path', default: (c) => join(c.cwd, '.oxbow'), description: 'Directory for local stack data, logs and PID files' },
   jarCache: { env: 'OXBOW_JAR_CACHE', type: 'path', default: (c) => join(c.homeDir, '.cache', 'oxbow', 'jars'), description: 'Cache of jars fetched from Maven Central' },
   lake: { env: 'OXBOW_LAKE', type: 'url', schemes: ['file', 's3', 'hdfs'], default: (c) => `${pathToFileURL(join(c.cwd, '.oxbow', 'lake')).href}/`, description: 'Root URL of the master dataset (file://, s3://, hdfs://)' },
+  project: { env: 'OXBOW_PROJECT', type: 'string', allowEmpty: true, default: '', description: 'The project module (schemas, views, live views); empty = ./oxbow.project.ts if present, else the bundled web-analytics example' },
   epochMs: { env: 'OXBOW_EPOCH_MS', type: 'integer', default: 3_600_000, min: 1000, description: 'Epoch length in milliseconds (batch/speed merge boundary)' },
   kafkaPort: port('OXBOW_KAFKA_PORT', 29092, 'Local stack: Kafka broker port'),
   kafkaControllerPort: port('OXBOW_KAFKA_CONTROLLER_PORT', 29093, 'Local stack: Kafka KRaft controller port'),
@@ -64,7 +67,7 @@ export const SETTINGS = {
   batchParallelism: { env: 'OXBOW_BATCH_PARALLELISM', type: 'integer', default: () => availableParallelism(), min: 1, description: 'Batch: worker threads of a run (default: the number of cores)' },
   batchKeepRuns: { env: 'OXBOW_BATCH_KEEP_RUNS', type: 'integer', default: 3, min: 1, description: 'Batch: successful batch-view versions kept; older ones are deleted after a run' },
   batchLockTtlMs: { env: 'OXBOW_BATCH_LOCK_TTL_MS', type: 'integer', default: 120_000, min: 1000, description: 'Batch: a run lock not refreshed for this long is stale and may be taken over' },
-  archiverTopics: { env: 'OXBOW_ARCHIVER_TOPICS', type: 'string', default: 'http_logs,sensor_readings', description: 'Archiver: topics to archive, comma-separated TOPIC or TOPIC:SCHEMA (schema http_logs|sensor_readings, default the topic name)' },
+  archiverTopics: { env: 'OXBOW_ARCHIVER_TOPICS', type: 'string', allowEmpty: true, default: '', description: "Archiver: Kafka topics to archive, comma-separated TOPIC or TOPIC:PROJECT_TOPIC (read a renamed topic as one of the project's); empty = every topic of the project" },
   archiverGroupId: { env: 'OXBOW_ARCHIVER_GROUP_ID', type: 'string', default: 'oxbow-archiver', description: 'Archiver: Kafka consumer group (one per lake)' },
   archiverRollRows: { env: 'OXBOW_ARCHIVER_ROLL_ROWS', type: 'integer', default: 200_000, min: 1, description: 'Archiver: the open file of a partition is published at this many rows' },
   archiverRollBytes: { env: 'OXBOW_ARCHIVER_ROLL_BYTES', type: 'integer', default: 64 * 1024 * 1024, min: 1, description: 'Archiver: … or at this many bytes of record values' },
@@ -73,12 +76,12 @@ export const SETTINGS = {
   speedGroupId: { env: 'OXBOW_SPEED_GROUP_ID', type: 'string', default: 'oxbow-speed', description: 'Speed: Kafka consumer group prefix (one group per topic: <prefix>-<topic>)' },
   speedMaxRatePerPartition: { env: 'OXBOW_SPEED_MAX_RATE_PER_PARTITION', type: 'integer', default: 20_000, min: 1, description: 'Speed: records per second and partition at most (backpressure adapts below it)' },
   speedHealthPort: { env: 'OXBOW_SPEED_HEALTH_PORT', type: 'integer', default: 8091, min: 0, max: 65535, description: 'Speed: HTTP health endpoint port on 127.0.0.1 (0 = none; status is also in Redis)' },
-  speedLiveWindowMs: { env: 'OXBOW_SPEED_LIVE_WINDOW_MS', type: 'integer', default: 300_000, min: 10, description: 'Speed: window of live_requests_5m in milliseconds' },
-  speedLiveSlideMs: { env: 'OXBOW_SPEED_LIVE_SLIDE_MS', type: 'integer', default: 10_000, min: 10, description: 'Speed: slide of live_requests_5m in milliseconds' },
-  speedTopics: { env: 'OXBOW_SPEED_TOPICS', type: 'string', default: 'http_logs,sensor_readings', description: 'Speed: topics to consume, comma-separated TOPIC or TOPIC:SCHEMA (schema http_logs|sensor_readings, default the topic name)' },
+  speedLiveWindowMs: { env: 'OXBOW_SPEED_LIVE_WINDOW_MS', type: 'integer', default: 300_000, min: 10, description: 'Speed: live views read it as settings.requestsWindowMs (a request-rate window), in milliseconds' },
+  speedLiveSlideMs: { env: 'OXBOW_SPEED_LIVE_SLIDE_MS', type: 'integer', default: 10_000, min: 10, description: 'Speed: live views read it as settings.requestsSlideMs (that window\'s slide), in milliseconds' },
+  speedTopics: { env: 'OXBOW_SPEED_TOPICS', type: 'string', allowEmpty: true, default: '', description: "Speed: Kafka topics to consume, comma-separated TOPIC or TOPIC:PROJECT_TOPIC (read a renamed topic as one of the project's); empty = every topic of the project" },
   speedDeadLetterTopic: { env: 'OXBOW_SPEED_DEAD_LETTER_TOPIC', type: 'string', default: 'oxbow_dead_letter', description: 'Speed: topic invalid records are sent to, with the reason in header oxbow-error' },
   speedKafkaSessionTimeoutMs: { env: 'OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS', type: 'integer', default: 10_000, min: 1000, description: 'Speed: Kafka consumer session timeout (a crashed instance\'s partitions move after it)' },
-  speedSessionIdleMs: { env: 'OXBOW_SPEED_SESSION_IDLE_MS', type: 'integer', default: 1_800_000, min: 10, description: 'Speed: active_sessions idle timeout in milliseconds' },
+  speedSessionIdleMs: { env: 'OXBOW_SPEED_SESSION_IDLE_MS', type: 'integer', default: 1_800_000, min: 10, description: 'Speed: live views read it as settings.sessionIdleMs (a session idle timeout), in milliseconds' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** The name of a setting (a key of {@link SETTINGS}). */

@@ -147,10 +147,11 @@ export class DataflowContext implements RddHost, RddFactory {
     return this.parallelize(data, numSlices);
   }
 
-  /** An RDD with no partitions and no elements. */
+  /** An RDD with no elements (one empty partition). */
   emptyRDD<T>(): RDD<T> {
     this.assertRunning();
-    return new RDD<T>(this, ParallelCollectionNode.fromArray<T>([], 0 || 1)).coalesce(1).filter(() => false);
+    // The same lineage as a job module's rebuild in a worker (job-replay.ts), so ids line up.
+    return this.parallelize<T>([], 1).filter(() => false);
   }
 
   /** The union of several RDDs (partitions one after another). */

@@ -16,7 +16,8 @@ type Tag =
   | 'type:adapter'
   | 'type:app'
   | 'type:cli'
-  | 'type:tool';
+  | 'type:tool'
+  | 'type:example';
 
 /** Which tags a project with the key tag may import from. */
 export const ALLOWED: Readonly<Record<Tag, readonly Tag[]>> = {
@@ -28,7 +29,10 @@ export const ALLOWED: Readonly<Record<Tag, readonly Tag[]>> = {
   'type:app': ['type:contract', 'type:core', 'type:domain', 'type:adapter'],
   /** The `oxbow` command starts the apps. */
   'type:cli': ['type:contract', 'type:core', 'type:domain', 'type:adapter', 'type:app'],
+  /** An example project: written as a user writes one, with only the user-facing libraries. */
+  'type:example': ['type:contract', 'type:core', 'type:domain'],
   'type:tool': [
+    'type:example',
     'type:contract',
     'type:core',
     'type:domain',
@@ -46,7 +50,7 @@ interface Project {
   declared: Set<string>;
 }
 
-const WORKSPACE_GROUPS = ['libs', 'apps', 'tools'];
+const WORKSPACE_GROUPS = ['libs', 'apps', 'tools', 'examples'];
 const IMPORT_PATTERN = /(?:from\s+|import\s*\(\s*|import\s+)['"](@oxbow\/[^/'"]+)/g;
 
 function readProjects(workspaceRoot: string): Map<string, Project> {
@@ -101,7 +105,12 @@ function* sourceFiles(dir: string): Generator<string> {
  * start other apps (end-to-end tests), which the app's sources may not import.
  */
 function isAppTest(project: Project, file: string): boolean {
-  return project.tag === 'type:app' && relative(project.root, file).startsWith(`test${sep}`);
+  return project.tag === 'type:app' && isTest(project, file);
+}
+
+/** Whether `file` is a test or test support of its project: under `test/`, or a `*.test.ts` file. */
+function isTest(project: Project, file: string): boolean {
+  return relative(project.root, file).startsWith(`test${sep}`) || file.endsWith('.test.ts');
 }
 
 /** Returns one human-readable line per violation; empty when the tree is clean. */
@@ -121,7 +130,9 @@ export function findViolations(workspaceRoot: string): string[] {
           continue;
         }
         const appTestImportingApp = imported.tag === 'type:app' && isAppTest(project, file);
-        if (!ALLOWED[project.tag].includes(imported.tag) && !appTestImportingApp) {
+        // Tests run the example projects; sources never name an example (they load projects by setting).
+        const testImportingExample = imported.tag === 'type:example' && isTest(project, file);
+        if (!ALLOWED[project.tag].includes(imported.tag) && !appTestImportingApp && !testImportingExample) {
           violations.push(
             `${where}: ${project.name} (${project.tag}) may not import ${target} (${imported.tag})`,
           );

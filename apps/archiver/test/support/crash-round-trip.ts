@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileSystem } from '@oxbow/connectors';
 import { epochOf } from '@oxbow/contracts';
-import { generateHttpLogs, type HttpLogEvent, parseHttpLog } from '@oxbow/views';
+import { generateHttpLogs, type HttpLogEvent, httpLogs } from '@oxbow/example-web-analytics';
 import type { Admin, Message } from 'kafkajs';
 import { expect } from 'vitest';
 import { type ArchiverChild, startArchiver, waitUntil } from './archiver-child.ts';
@@ -139,7 +139,7 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
         const expected = events
           .filter((_, index) => index % partitions === partition)
           .map((event) => {
-            const parsed = parseHttpLog(JSON.stringify(event));
+            const parsed = httpLogs.parse(JSON.stringify(event));
             if (!parsed.ok) throw new Error(parsed.reasons.join('; '));
             return parsed.event;
           });
@@ -156,8 +156,7 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
           const got = actual[i];
           if (
             !got ||
-            got.ts !== want.ts ||
-            got.tsMs !== BigInt(want.tsMs) ||
+            got.ts !== BigInt(want.ts) ||
             got.userId !== want.userId ||
             got.path !== want.path ||
             got.status !== want.status ||
@@ -168,7 +167,7 @@ export async function crashRoundTrip(options: CrashRoundTripOptions): Promise<Cr
             got.country !== want.country ||
             got.userAgent !== want.userAgent
           ) {
-            expect(got).toMatchObject({ ...want, tsMs: BigInt(want.tsMs), bytes: BigInt(want.bytes) });
+            expect(got).toMatchObject({ ...want, ts: BigInt(want.ts), bytes: BigInt(want.bytes) });
           }
         }
       }

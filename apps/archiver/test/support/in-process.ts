@@ -1,7 +1,11 @@
 /** Runs an {@link Archiver} inside the test process (for tests that need its stats and no crash). */
 import type { FileSystem } from '@oxbow/connectors';
-import { Archiver, type ArchiverLogEvent, type ArchiverStats, parseTopicSpecs } from '../../src/index.ts';
+import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { loadProject } from '@oxbow/views';
+import { Archiver, type ArchiverLogEvent, type ArchiverStats, archiverTopicsOf } from '../../src/index.ts';
 import { TEST_BROKERS } from './kafka.ts';
+
+const project = await loadProject(WEB_ANALYTICS_PROJECT);
 
 /** A running in-process archiver. */
 export interface InProcessArchiver {
@@ -13,7 +17,7 @@ export interface InProcessArchiver {
   readonly failure: () => unknown;
 }
 
-/** Starts an archiver for `topic` (schema `http_logs`) on `lake` with fast group timing and small files. */
+/** Starts an archiver for `topic` (the example's `http_logs` schema) on `lake` with fast group timing and small files. */
 export function startInProcess(
   lake: FileSystem,
   topic: string,
@@ -23,7 +27,7 @@ export function startInProcess(
   const archiver = new Archiver({
     lake,
     brokers: TEST_BROKERS,
-    topics: parseTopicSpecs(`${topic}:http_logs`),
+    topics: archiverTopicsOf(project, `${topic}:http_logs`),
     groupId: options.groupId,
     epochMs: options.epochMs,
     rollRows: 10_000,

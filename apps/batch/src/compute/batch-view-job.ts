@@ -1,29 +1,35 @@
 /**
- * The batch computation of one view as a job module: the view's topic is read from the lake as an RDD with one
- * partition per Parquet file (`ctx.fromSource`, read inside the tasks, so on worker threads at parallelism > 1),
- * then folded by `aggregateView`, the same function the speed layer applies to micro-batches. States leave the
- * tasks as their codec bytes.
+ * The batch computation of one view of the user's project as a job module: the lake files of the view's topic are
+ * read as an RDD with one partition per Parquet file (`ctx.fromSource`, read inside the tasks, so on worker
+ * threads at parallelism > 1), each row mapped back to its event with the schema's `eventOfRow`, then folded by
+ * `aggregateView`, the same function the speed layer applies to micro-batches. Workers load the project
+ * themselves (the job's `prepare`); states leave the tasks as their codec bytes.
  */
-import { type FileSystem, type OpenFileSystemOptions, openFileSystem, readParquet } from '@oxbow/connectors';
-import { defineJob, type LongAccumulator, type RDD } from '@oxbow/dataflow';
-import { aggregateView, type TimedEvent, type ViewDefinition, type ViewName, viewByName } from '@oxbow/views';
 import {
-  EVENT_COLUMNS,
-  HTTP_LOG_ROW_SCHEMA,
-  httpLogEventOf,
-  SENSOR_READING_ROW_SCHEMA,
-  sensorReadingEventOf,
-} from '../lake/event-schemas.ts';
+  defineParquetSchema,
+  type FileSystem,
+  type OpenFileSystemOptions,
+  openFileSystem,
+  type ParquetSchema,
+  readParquet,
+} from '@oxbow/connectors';
+import { defineJob, type LongAccumulator, type RDD } from '@oxbow/dataflow';
+import { type AnyEvent, aggregateView, loadedProject, loadProject, type Schema } from '@oxbow/views';
 
 /** The input of {@link batchViewJob}: plain data, shipped to every worker. */
 export interface BatchViewJobInput {
+  /** The project module's path (`resolveProjectPath(config.project)`); workers load it before rebuilding. */
+  readonly project: string;
   /** Root URL of the lake. */
   readonly lakeUrl: string;
   /** How to open it (S3 endpoint and credentials, WebHDFS user). */
   readonly storage: OpenFileSystemOptions;
-  readonly view: ViewName;
+  /** The view's name in the project. */
+  readonly view: string;
   /** The Parquet files to read, relative to the lake root: one RDD partition each. */
   readonly files: readonly string[];
+  /** The lake columns to read (default: the schema's event columns); see `columnsReadBy`. */
+  readonly columns?: readonly string[];
   /** Partitions of the merged states (default: the parallelism). */
   readonly numPartitions?: number;
 }
@@ -50,28 +56,40 @@ function lakeOf(url: string, storage: OpenFileSystemOptions): FileSystem {
   return fs;
 }
 
-async function readEvents(fs: FileSystem, view: ViewDefinition<TimedEvent, unknown, unknown>, path: string) {
-  const events: TimedEvent[] = [];
-  const columns = EVENT_COLUMNS[view.topic];
-  if (view.topic === 'http_logs') {
-    for await (const row of readParquet(fs, path, { schema: HTTP_LOG_ROW_SCHEMA, columns })) {
-      events.push(httpLogEventOf(row));
-    }
-  } else {
-    for await (const row of readParquet(fs, path, { schema: SENSOR_READING_ROW_SCHEMA, columns })) {
-      events.push(sensorReadingEventOf(row));
-    }
+const parquetSchemas = new WeakMap<Schema<AnyEvent>, ParquetSchema>();
+
+/** The Parquet row schema of a topic's lake files: the schema's lake columns (fields, then Kafka metadata). */
+function parquetSchemaOf(schema: Schema<AnyEvent>): ParquetSchema {
+  let parquet = parquetSchemas.get(schema);
+  if (parquet === undefined) {
+    parquet = defineParquetSchema(schema.lakeColumns);
+    parquetSchemas.set(schema, parquet);
+  }
+  return parquet;
+}
+
+async function readEvents(
+  fs: FileSystem,
+  schema: Schema<AnyEvent>,
+  columns: readonly string[],
+  path: string,
+): Promise<AnyEvent[]> {
+  const events: AnyEvent[] = [];
+  for await (const row of readParquet(fs, path, { schema: parquetSchemaOf(schema), columns })) {
+    events.push(schema.eventOfRow(row));
   }
   return events;
 }
 
 /**
- * Computes one view over the given lake files.
+ * Computes one view of a project over the given lake files. Load the project first (`await loadProject(path)`):
+ * the builder is synchronous and finds it loaded; workers load it in the job's `prepare`.
  *
  * @example
  * ```ts
+ * await loadProject(projectPath);
  * const ctx = new DataflowContext({ parallelism: 2 });
- * const { cells, rowsIn } = ctx.job(batchViewJob, { lakeUrl, storage: {}, view: 'status_minutely', files });
+ * const { cells, rowsIn } = ctx.job(batchViewJob, { project: projectPath, lakeUrl, storage: {}, view: 'rides_hourly', files });
  * await cells.collect(); // rowsIn.value: events read
  * ctx.schedulerStats.tasksInWorkers; // > 0: the files were read on worker threads
  * ```
@@ -81,16 +99,20 @@ export const batchViewJob = defineJob(
   'batchViewJob',
   (ctx, input: BatchViewJobInput): BatchViewJobOutput => {
     const rowsIn = ctx.longAccumulator('rowsIn');
-    const view = viewByName(input.view) as unknown as ViewDefinition<TimedEvent, unknown, unknown>;
+    const view = loadedProject(input.project).view(input.view);
+    const schema = view.schema;
+    const columns = input.columns ?? schema.eventColumns;
     const files = input.files;
+    // Not ctx.emptyRDD(): the driver's and a worker's rebuild of it take different RDD ids (libs/dataflow), which
+    // failed a view over a topic without sealed files as "rebuilt differently in a worker".
     const events =
       files.length === 0
-        ? ctx.emptyRDD<TimedEvent>()
-        : ctx.fromSource<TimedEvent>({
+        ? ctx.parallelize<AnyEvent>([], 1)
+        : ctx.fromSource<AnyEvent>({
             name: `parquet(${view.topic}, ${files.length} files)`,
             numPartitions: files.length,
             read: (partition) =>
-              readEvents(lakeOf(input.lakeUrl, input.storage), view, files[partition] ?? ''),
+              readEvents(lakeOf(input.lakeUrl, input.storage), schema, columns, files[partition] ?? ''),
           });
     const counted = events.mapPartitions(function* (iterator) {
       let read = 0;
@@ -106,4 +128,5 @@ export const batchViewJob = defineJob(
     );
     return { cells, rowsIn };
   },
+  { prepare: async (input) => void (await loadProject(input.project)) },
 );

@@ -1,5 +1,5 @@
 /**
- * Runs the SQL plans of `sql-plans.ts` with an in-memory DuckDB over local copies of the lake's Parquet files:
+ * Runs the SQL plans of `sql-plans.ts` (none yet: see there) with an in-memory DuckDB over local copies of the lake's Parquet files:
  * a `file://` lake is read in place; files on S3 or HDFS are downloaded once per run into a scratch directory
  * (DuckDB's httpfs extension would need a download, which an offline machine cannot do).
  */
@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { FileSystem } from '@oxbow/connectors';
-import type { ViewName } from '@oxbow/views';
+import type { AnyEvent, ViewDefinition } from '@oxbow/views';
 import { BatchError } from '../errors.ts';
 import type { ViewCell } from './batch-view-job.ts';
-import { SQL_PLANS } from './sql-plans.ts';
+import { sqlPlanOf } from './sql-plans.ts';
 
 /** Local paths of lake files, downloading the remote ones once. */
 export class LocalLakeFiles {
@@ -53,19 +53,19 @@ export class LocalLakeFiles {
  * Computes `view` with DuckDB SQL over `files` (lake paths); the cells' state bytes equal the RDD path's.
  *
  * @example
- * const { cells, rowsIn } = await computeWithDuckDb('status_minutely', files, new LocalLakeFiles(lake, tmp), 2);
+ * const { cells, rowsIn } = await computeWithDuckDb(view, files, new LocalLakeFiles(lake, tmp), 2);
  */
 export async function computeWithDuckDb(
-  view: ViewName,
+  view: ViewDefinition<AnyEvent>,
   files: readonly string[],
   local: LocalLakeFiles,
   threads: number,
 ): Promise<{ cells: ViewCell[]; rowsIn: number }> {
-  const plan = SQL_PLANS[view];
+  const plan = sqlPlanOf(view);
   if (plan === undefined) {
     throw new BatchError(
       'OXBOW_BATCH_NO_SQL_PLAN',
-      `view "${view}" has no SQL plan (use --engine rdd or auto)`,
+      `view "${view.name}" has no SQL plan (use --engine rdd or auto)`,
     );
   }
   if (files.length === 0) return { cells: [], rowsIn: 0 };

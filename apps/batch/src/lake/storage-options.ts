@@ -14,8 +14,12 @@ export type BatchConfig = Pick<
   | 'batchKeepRuns'
   | 'batchLockTtlMs'
 > &
-  /** The archiver's topics (`TOPIC:SCHEMA` renames where an event topic lies in the lake); default: not renamed. */
-  Partial<Pick<OxbowConfig, 'archiverTopics'>>;
+  /**
+   * `archiverTopics`: the Kafka topics archived as each project topic (`TOPIC:PROJECT_TOPIC` renames where a
+   * topic lies in the lake), default every project topic under its own name. `project`: the project module
+   * (default `./oxbow.project.ts` if present, else the bundled example; see `resolveProjectPath`).
+   */
+  Partial<Pick<OxbowConfig, 'archiverTopics' | 'project'>>;
 
 /**
  * How to open the lake: the S3 endpoint and credentials of the configuration (path-style addressing, as the

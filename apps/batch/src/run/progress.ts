@@ -57,7 +57,7 @@ export function jsonLinesProgress(sink: ProgressSink, now: () => number = Date.n
 }
 
 /**
- * A bar redrawn in place on a terminal: `compute  [██████░░░░░░]  2/4  country_daily`.
+ * A bar redrawn in place on a terminal: `compute  [██████░░░░░░]  2/4  rides_by_city`.
  *
  * @example
  * const progress = terminalProgress(process.stderr);

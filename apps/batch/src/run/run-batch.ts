@@ -1,5 +1,6 @@
 /**
- * One batch run: lock, find the watermark epoch E, recompute the chosen views over every sealed epoch ≤ E, write
+ * One batch run of the user's project (the `project` setting): lock, find the watermark epoch E, recompute the
+ * chosen views over every sealed epoch ≤ E, write
  * the new version (Parquet per view + a DuckDB file) under `views/v=<runId>/`, publish the manifest last, delete
  * old versions, unlock. A crash at any point before the manifest leaves the previous version served.
  */
@@ -14,16 +15,23 @@ import {
   encodeManifest,
   historyManifestPath,
   MANIFEST_PATH,
-  parseTopicBindings,
   sealedPath,
   topicPrefix,
   versionDir,
 } from '@oxbow/contracts';
 import { DataflowContext } from '@oxbow/dataflow';
-import { VIEW_NAMES, VIEWS, type ViewName, type ViewTopic, viewByName } from '@oxbow/views';
+import {
+  type AnyEvent,
+  loadProject,
+  type Project,
+  resolveProjectPath,
+  type ViewDefinition,
+  ViewsError,
+} from '@oxbow/views';
 import { batchViewJob, type ViewCell } from '../compute/batch-view-job.ts';
 import { computeWithDuckDb, LocalLakeFiles } from '../compute/duckdb-engine.ts';
 import { hasSqlPlan } from '../compute/sql-plans.ts';
+import { columnsReadBy } from '../compute/view-columns.ts';
 import { BatchError } from '../errors.ts';
 import {
   classifyTopicFiles,
@@ -31,7 +39,9 @@ import {
   type TopicListing,
   watermarkEpoch,
 } from '../lake/lake-listing.ts';
+import { lakeTopicsOf } from '../lake/lake-topics.ts';
 import { type BatchConfig, storageOptionsOf } from '../lake/storage-options.ts';
+import { readCurrentManifest } from '../publish/manifest.ts';
 import { collectGarbage } from '../publish/retention.ts';
 import { DUCKDB_FILE, writeViewTables } from '../publish/view-tables.ts';
 import { LakeLock } from './lake-lock.ts';
@@ -43,11 +53,11 @@ export type BatchEngine = 'rdd' | 'duckdb' | 'auto';
 
 /** Options of {@link runBatch}. */
 export interface BatchRunOptions {
-  /** Views to compute (default: all). The manifest then lists only these. */
+  /** Views of the project to compute (default: all). The manifest then lists only these. */
   readonly views?: readonly string[];
   /** Cap the watermark: only sealed epochs ≤ this one. */
   readonly untilEpoch?: number;
-  /** Default `auto`. `duckdb` fails for views without a SQL plan. */
+  /** Default `auto` (DuckDB for views with a SQL plan on a local lake; no view has one yet). `duckdb` fails for views without one. */
   readonly engine?: BatchEngine;
   /** Worker threads (default: the `batchParallelism` setting). */
   readonly parallelism?: number;
@@ -60,9 +70,20 @@ export interface BatchRunOptions {
   readonly afterDataWritten?: (runId: string) => Promise<void> | void;
 }
 
+/**
+ * How a view's definition compares with the table the current manifest holds for it: `same` fingerprint,
+ * `changed` fingerprint, `new` (no table), or `unknown` (the manifest predates fingerprints). Every run recomputes
+ * every view whatever this says; it is reported so a changed definition is visible.
+ */
+export type ViewChange = 'same' | 'changed' | 'new' | 'unknown';
+
 /** One view's line of the summary. */
 export interface ViewRunSummary {
   readonly name: string;
+  /** The view definition's fingerprint, recorded in the manifest. */
+  readonly fingerprint: string;
+  /** Compared with the previously published manifest. */
+  readonly change: ViewChange;
   readonly engine: 'rdd' | 'duckdb';
   readonly rowsIn: number;
   readonly rowsOut: number;
@@ -75,9 +96,13 @@ export interface BatchRunSummary {
   /** `published`: a new manifest; `locked`: another run holds the lock; `nothing-sealed`: no sealed epoch yet. */
   readonly status: 'published' | 'locked' | 'nothing-sealed';
   readonly runId: string;
+  /** The project module the views came from (a file URL). */
+  readonly project: string;
   readonly watermarkEpoch?: number;
   readonly manifest?: BatchManifest;
   readonly views: readonly ViewRunSummary[];
+  /** Views of the previous manifest no longer in the project: not published (GC removes their old tables). */
+  readonly removedViews: readonly string[];
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
   readonly durationsMs: { readonly read: number; readonly compute: number; readonly write: number };
@@ -88,30 +113,54 @@ export interface BatchRunSummary {
   readonly parallelism: number;
 }
 
-function selectViews(names: readonly string[] | undefined): ViewName[] {
-  if (names === undefined || names.length === 0) return [...VIEW_NAMES];
-  const chosen: ViewName[] = [];
+function selectViews(project: Project, names: readonly string[] | undefined): ViewDefinition<AnyEvent>[] {
+  if (names === undefined || names.length === 0) return [...project.views];
+  const chosen: ViewDefinition<AnyEvent>[] = [];
   for (const name of names) {
+    let view: ViewDefinition<AnyEvent>;
     try {
-      const view = viewByName(name);
-      if (!chosen.includes(view.name as ViewName)) chosen.push(view.name as ViewName);
+      view = project.view(name);
     } catch (error) {
-      throw new BatchError('OXBOW_BATCH_USAGE', error instanceof Error ? error.message : String(error));
+      throw new BatchError('OXBOW_BATCH_USAGE', error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
     }
+    if (!chosen.includes(view)) chosen.push(view);
   }
   return chosen;
 }
 
-/**
- * The lake directory (`events/<topic>/`) of each event topic: the Kafka topic the archiver archives it from
- * (`archiverTopics`, `TOPIC:SCHEMA` entries); an event topic not renamed there is its own directory.
- */
-function lakeTopicsOf(archiverTopics: string | undefined): Map<string, string> {
-  const topics = new Map<string, string>();
-  for (const { topic, schema } of parseTopicBindings(archiverTopics ?? '', 'OXBOW_ARCHIVER_TOPICS')) {
-    if (topic !== schema) topics.set(schema, topic);
+/** Loads the project module the configuration names; a project that cannot be loaded is a usage error. */
+async function projectOf(config: BatchConfig): Promise<{ path: string; project: Project }> {
+  const path = resolveProjectPath(config.project);
+  try {
+    return { path, project: await loadProject(path) };
+  } catch (error) {
+    if (!(error instanceof ViewsError)) throw error;
+    throw new BatchError('OXBOW_BATCH_USAGE', error.message, { cause: error });
   }
-  return topics;
+}
+
+/** The views of the current manifest (name → fingerprint, `undefined` when it predates fingerprints). */
+async function publishedFingerprints(
+  fs: FileSystem,
+  progress: ProgressReporter,
+): Promise<Map<string, string | undefined>> {
+  try {
+    const manifest = await readCurrentManifest(fs);
+    return new Map((manifest?.views ?? []).map((view) => [view.name, view.fingerprint]));
+  } catch (error) {
+    progress.log('warning', {
+      message: `the current manifest cannot be read (${error instanceof Error ? error.message : String(error)}); every view counts as new`,
+    });
+    return new Map();
+  }
+}
+
+function changeOf(view: ViewDefinition<AnyEvent>, published: Map<string, string | undefined>): ViewChange {
+  if (!published.has(view.name)) return 'new';
+  const fingerprint = published.get(view.name);
+  return fingerprint === undefined ? 'unknown' : fingerprint === view.fingerprint ? 'same' : 'changed';
 }
 
 async function listTopic(fs: FileSystem, topic: string): Promise<TopicListing> {
@@ -126,7 +175,7 @@ async function listTopic(fs: FileSystem, topic: string): Promise<TopicListing> {
  * @example
  * ```ts
  * const { config } = await loadConfig();
- * const summary = await runBatch(config, { views: ['status_minutely'], engine: 'auto' });
+ * const summary = await runBatch(config, { views: ['rides_hourly'], engine: 'auto' }); // a view of config.project
  * summary.status; // 'published'
  * summary.manifest?.watermarkEpoch;
  * ```
@@ -138,23 +187,35 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
   if (!['rdd', 'duckdb', 'auto'].includes(engine)) {
     throw new BatchError('OXBOW_BATCH_USAGE', `unknown engine "${engine}" (expected rdd, duckdb or auto)`);
   }
-  const viewNames = selectViews(options.views);
+  const { path: projectPath, project } = await projectOf(config);
+  const views = selectViews(project, options.views);
+  const viewNames = views.map((view) => view.name);
   if (engine === 'duckdb') {
-    const without = viewNames.filter((name) => !hasSqlPlan(name));
+    const without = views.filter((view) => !hasSqlPlan(view)).map((view) => view.name);
     if (without.length > 0) {
       throw new BatchError(
         'OXBOW_BATCH_NO_SQL_PLAN',
-        `no SQL plan for ${without.join(', ')}: --engine duckdb computes only views with one (use auto)`,
+        `no SQL plan for ${without.join(', ')}: --engine duckdb computes only views with one, and SQL plans are not yet compiled from view definitions (use --engine auto or rdd)`,
       );
     }
   }
+  const lakeTopics = lakeTopicsOf(project, config.archiverTopics);
   const parallelism = options.parallelism ?? config.batchParallelism;
   const startedAtMs = now();
   const runId = newRunId(startedAtMs);
   const storage = storageOptionsOf(config);
   const fs = openFileSystem(config.lake, storage);
   const durations = { read: 0, compute: 0, write: 0 };
-  const base = { runId, startedAtMs, parallelism, durationsMs: durations, deletedVersions: [], views: [] };
+  const base = {
+    runId,
+    project: project.source,
+    startedAtMs,
+    parallelism,
+    durationsMs: durations,
+    deletedVersions: [],
+    views: [],
+    removedViews: [],
+  };
   let lock: LakeLock | undefined;
   let scratch: string | undefined;
   let ctx: DataflowContext | undefined;
@@ -169,15 +230,35 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       progress.log('locked', { runId, message: 'another batch run holds views/_lock' });
       return { ...base, status: 'locked', finishedAtMs: now(), tasksInWorkers: 0 };
     }
-    progress.log('run-started', { runId, lake: config.lake, views: viewNames, engine, parallelism });
+    progress.log('run-started', {
+      runId,
+      lake: config.lake,
+      project: project.source,
+      views: viewNames,
+      engine,
+      parallelism,
+    });
+    const published = await publishedFingerprints(fs, progress);
+    const changes = new Map(views.map((view) => [view.name, changeOf(view, published)]));
+    const removedViews = [...published.keys()].filter((name) => !project.hasView(name));
+    progress.log('views', {
+      runId,
+      views: views.map((view) => ({
+        name: view.name,
+        topic: view.topic,
+        fingerprint: view.fingerprint,
+        change: changes.get(view.name),
+      })),
+      removed: removedViews,
+    });
 
-    // Read: list the lake, find E and its end offsets.
+    // Read: list the lake directories of the views' topics, find E and its end offsets.
     let phase = Date.now();
-    const lakeTopics = lakeTopicsOf(config.archiverTopics);
-    const eventTopicOf = new Map<string, ViewTopic>();
-    for (const name of viewNames)
-      eventTopicOf.set(lakeTopics.get(VIEWS[name].topic) ?? VIEWS[name].topic, VIEWS[name].topic);
-    const topics = [...eventTopicOf.keys()];
+    const projectTopicOf = new Map<string, string>();
+    for (const view of views) {
+      for (const directory of lakeTopics.get(view.topic) ?? []) projectTopicOf.set(directory, view.topic);
+    }
+    const topics = [...projectTopicOf.keys()];
     progress.stage('list', topics.length);
     const listings: TopicListing[] = [];
     for (const topic of topics) {
@@ -190,13 +271,14 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       return { ...base, status: 'nothing-sealed', finishedAtMs: now(), tasksInWorkers: 0 };
     }
     const endOffsets: Record<string, Record<string, string>> = {};
-    const filesOf = new Map<ViewTopic, string[]>();
+    const filesOf = new Map<string, string[]>();
     for (const listing of listings) {
       const topic = listing.topic;
-      filesOf.set(
-        eventTopicOf.get(topic) as ViewTopic,
-        listing.files.filter((file) => file.epoch <= watermark).map((file) => file.path),
-      );
+      const projectTopic = projectTopicOf.get(topic) ?? topic;
+      filesOf.set(projectTopic, [
+        ...(filesOf.get(projectTopic) ?? []),
+        ...listing.files.filter((file) => file.epoch <= watermark).map((file) => file.path),
+      ]);
       const sealed = lastSealedAtOrBefore(listing, watermark);
       if (sealed !== undefined) {
         const path = sealedPath(topic, sealed);
@@ -214,24 +296,36 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       appName: `oxbow-batch ${runId}`,
       onInProcessStage: (reason) => progress.log('in-process-stage', { reason }),
     });
-    const results: Array<{ view: (typeof VIEWS)[ViewName]; cells: ViewCell[] }> = [];
+    const results: Array<{ view: ViewDefinition<AnyEvent>; cells: ViewCell[] }> = [];
     const summaries: ViewRunSummary[] = [];
-    progress.stage('compute', viewNames.length);
-    for (const name of viewNames) {
-      const view = VIEWS[name];
+    progress.stage('compute', views.length);
+    for (const view of views) {
+      const name = view.name;
       const files = filesOf.get(view.topic) ?? [];
-      const useSql = engine === 'duckdb' || (engine === 'auto' && hasSqlPlan(name) && localFiles.isLocal);
+      const useSql = engine === 'duckdb' || (engine === 'auto' && hasSqlPlan(view) && localFiles.isLocal);
+      const { columns, pruned } = columnsReadBy(view);
+      progress.log('view-started', {
+        runId,
+        view: name,
+        topic: view.topic,
+        lakeTopics: lakeTopics.get(view.topic) ?? [],
+        files: files.length,
+        columns: pruned ? columns : 'all',
+        engine: useSql ? 'duckdb' : 'rdd',
+      });
       const began = Date.now();
       let cells: ViewCell[];
       let rowsIn: number;
       if (useSql) {
-        ({ cells, rowsIn } = await computeWithDuckDb(name, files, localFiles, parallelism));
+        ({ cells, rowsIn } = await computeWithDuckDb(view, files, localFiles, parallelism));
       } else {
         const job = ctx.job(batchViewJob, {
+          project: projectPath,
           lakeUrl: config.lake,
           storage,
           view: name,
           files,
+          columns,
           numPartitions: parallelism,
         });
         cells = await job.cells.collect();
@@ -241,6 +335,8 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       results.push({ view, cells });
       summaries.push({
         name,
+        fingerprint: view.fingerprint,
+        change: changes.get(name) ?? 'new',
         engine: useSql ? 'duckdb' : 'rdd',
         rowsIn,
         rowsOut: cells.length,
@@ -286,6 +382,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
         rowsIn: view.rowsIn,
         engine: view.engine,
         computeMs: Math.round(view.seconds * 1000),
+        fingerprint: view.fingerprint,
       })),
       duckdb: `${dir}/${DUCKDB_FILE}`,
       startedAt: new Date(startedAtMs).toISOString(),
@@ -296,7 +393,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     await fs.putAtomic(historyManifestPath(runId), bytes);
     await fs.putAtomic(MANIFEST_PATH, bytes);
     progress.advance(uploads.length + 1, MANIFEST_PATH);
-    progress.log('published', { runId, watermarkEpoch: watermark });
+    progress.log('published', { runId, watermarkEpoch: watermark, views: viewNames, removed: removedViews });
 
     progress.stage('gc', 1);
     const deletedVersions = await collectGarbage(fs, { keepRuns: config.batchKeepRuns, currentRunId: runId });
@@ -307,6 +404,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       watermarkEpoch: watermark,
       manifest,
       views: summaries,
+      removedViews,
       finishedAtMs,
       durationsMs: manifest.durationsMs,
       deletedVersions,

@@ -3,7 +3,9 @@ import type { BatchRunSummary } from './run-batch.ts';
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /**
- * The table printed at the end of a run: rows in, rows out, seconds and rows/s per view, then a total line.
+ * The table printed at the end of a run: rows in, rows out, seconds, rows/s and the definition's fingerprint per
+ * view (marked `new` or `changed` against the previous manifest), a total line, then the views no longer in the
+ * project, which were not published.
  *
  * @example
  * output.out(formatSummaryTable(await runBatch(config)));
@@ -14,7 +16,7 @@ export function formatSummaryTable(summary: BatchRunSummary): string {
       ? `batch run ${summary.runId}: skipped, another run holds views/_lock`
       : `batch run ${summary.runId}: nothing to do, no sealed epoch in the lake`;
   }
-  const header = ['view', 'engine', 'rows in', 'rows out', 'seconds', 'rows/s'];
+  const header = ['view', 'engine', 'rows in', 'rows out', 'seconds', 'rows/s', 'fingerprint'];
   const rows = summary.views.map((view) => [
     view.name,
     view.engine,
@@ -22,6 +24,9 @@ export function formatSummaryTable(summary: BatchRunSummary): string {
     integer.format(view.rowsOut),
     view.seconds.toFixed(2),
     integer.format(view.rowsPerSecond),
+    view.change === 'new' || view.change === 'changed'
+      ? `${view.fingerprint} (${view.change})`
+      : view.fingerprint,
   ]);
   const seconds = (summary.finishedAtMs - summary.startedAtMs) / 1000;
   rows.push([
@@ -31,6 +36,7 @@ export function formatSummaryTable(summary: BatchRunSummary): string {
     integer.format(summary.views.reduce((total, view) => total + view.rowsOut, 0)),
     seconds.toFixed(2),
     '',
+    '',
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
@@ -38,15 +44,18 @@ export function formatSummaryTable(summary: BatchRunSummary): string {
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) =>
-        column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+        column < 2 || column === 6 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
       )
-      .join('  ');
+      .join('  ')
+      .trimEnd();
+  const removed = summary.removedViews;
   return [
-    `batch run ${summary.runId}: published watermark epoch ${summary.watermarkEpoch} (parallelism ${summary.parallelism}, ${summary.tasksInWorkers} tasks in workers, ${summary.deletedVersions.length} old versions deleted)`,
+    `batch run ${summary.runId}: published watermark epoch ${summary.watermarkEpoch} of ${summary.project} (parallelism ${summary.parallelism}, ${summary.tasksInWorkers} tasks in workers, ${summary.deletedVersions.length} old versions deleted)`,
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.slice(0, -1).map(line),
     line(widths.map((width) => '-'.repeat(width))),
     line(rows.at(-1) ?? []),
+    ...(removed.length === 0 ? [] : [`no longer in the project, not published: ${removed.join(', ')}`]),
   ].join('\n');
 }

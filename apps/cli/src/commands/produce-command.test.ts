@@ -1,7 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
+import {
+  generateHttpLogs,
+  generateSensorReadings,
+  WEB_ANALYTICS_PROJECT,
+} from '@oxbow/example-web-analytics';
+import { defineProject, defineSchema, f, loadProject } from '@oxbow/views';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../args.ts';
 import { run } from '../cli.ts';
@@ -27,7 +32,8 @@ function virtualClock(start = Date.UTC(2026, 10, 24, 12)): Clock & { time: numbe
   return clock;
 }
 
-const plan = (...argv: string[]) => producePlan(parseCommandLine(['produce', ...argv]));
+const project = await loadProject(WEB_ANALYTICS_PROJECT);
+const plan = (...argv: string[]) => producePlan(parseCommandLine(['produce', ...argv]), project);
 
 describe('oxbow produce flags', () => {
   it('take defaults, and the schema from a topic named after one', () => {
@@ -67,10 +73,13 @@ describe('oxbow produce flags', () => {
     [[], 'oxbow produce needs --topic NAME'],
     [
       ['--topic', 'mine'],
-      '--topic mine does not name an event schema: add --schema http_logs|sensor_readings',
+      '--topic mine is not a topic of the project: add --schema http_logs|sensor_readings',
     ],
     [['--topic', 'a/b'], '--topic a/b: expected a Kafka topic name (letters, digits, ".", "_", "-")'],
-    [['--topic', 'x', '--schema', 'logs'], '--schema logs: expected one of http_logs, sensor_readings'],
+    [
+      ['--topic', 'x', '--schema', 'logs'],
+      "--schema logs: expected one of the project's topics: http_logs, sensor_readings",
+    ],
     [['--topic', 'http_logs', '--count', '1e3x'], '--count 1e3x: expected a non-negative integer'],
     [['--topic', 'http_logs', '--rate', '0'], '--rate 0: expected a positive number of events per second'],
     [
@@ -105,11 +114,17 @@ describe('oxbow produce flags', () => {
 describe('plannedMessages', () => {
   it('are the generator output as JSON, keyed by user or sensor', () => {
     const startMs = Date.UTC(2026, 10, 24);
-    const http = [...plannedMessages(plan('--topic', 'http_logs', '--count', '50', '--seed', '9'), startMs)];
+    const http = [
+      ...plannedMessages(plan('--topic', 'http_logs', '--count', '50', '--seed', '9'), project, startMs),
+    ];
     const logs = [...generateHttpLogs({ count: 50, seed: 9, startMs, ratePerSec: 1000, lateFraction: 0.03 })];
     expect(http).toEqual(logs.map((log) => ({ key: log.userId, value: JSON.stringify(log) })));
     const sensors = [
-      ...plannedMessages(plan('--topic', 'sensor_readings', '--count', '20', '--rate', '5'), startMs),
+      ...plannedMessages(
+        plan('--topic', 'sensor_readings', '--count', '20', '--rate', '5'),
+        project,
+        startMs,
+      ),
     ];
     const readings = [
       ...generateSensorReadings({ count: 20, seed: 1, startMs, ratePerSec: 5, lateFraction: 0.03 }),
@@ -117,6 +132,31 @@ describe('plannedMessages', () => {
     expect(sensors).toEqual(
       readings.map((reading) => ({ key: reading.sensorId, value: JSON.stringify(reading) })),
     );
+  });
+});
+
+describe('plannedMessages without a generator', () => {
+  it('are made from the schema, parse with it, and are keyed by its messageKey', () => {
+    const orders = defineSchema(
+      'orders',
+      { at: f.timestamp(), shop: f.string({ maxLength: 20 }), cents: f.int({ min: 0, max: 100_000 }) },
+      { eventTime: 'at', messageKey: 'shop' },
+    );
+    const shop = defineProject({ topics: { orders } });
+    const startMs = Date.UTC(2026, 10, 24);
+    const messages = [
+      ...plannedMessages(
+        producePlan(parseCommandLine(['produce', '--topic', 'orders', '--count', '200']), shop),
+        shop,
+        startMs,
+      ),
+    ];
+    expect(messages).toHaveLength(200);
+    for (const message of messages) {
+      const parsed = orders.parse(message.value, { now: startMs + 86_400_000 });
+      expect(parsed.ok, message.value).toBe(true);
+      if (parsed.ok) expect(message.key).toBe(parsed.event.shop);
+    }
   });
 });
 

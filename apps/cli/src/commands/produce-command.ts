@@ -1,8 +1,13 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import {
-  generateHttpLogs,
-  generateSensorReadings,
-  HTTP_LOGS_TOPIC,
-  SENSOR_READINGS_TOPIC,
+  type AnyEvent,
+  type EventGenerator,
+  generateEvents,
+  loadProject,
+  type Project,
+  resolveProjectPath,
+  type Schema,
   ViewsError,
 } from '@oxbow/views';
 import { type Kafka, Partitioners } from 'kafkajs';
@@ -14,17 +19,16 @@ import type { Output } from '../output.ts';
 import type { CommandEnvironment } from './stack-command.ts';
 
 /** The flags `oxbow produce` takes. */
-export const PRODUCE_FLAGS = ['topic', 'schema', 'count', 'rate', 'seed', 'late-fraction'] as const;
-
-/** The event schemas `oxbow produce` can generate. */
-export type ProduceSchema = typeof HTTP_LOGS_TOPIC | typeof SENSOR_READINGS_TOPIC;
-
-const SCHEMAS: readonly ProduceSchema[] = [HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC];
+export const PRODUCE_FLAGS = ['topic', 'schema', 'count', 'rate', 'seed', 'late-fraction', 'file'] as const;
 
 /** What `oxbow produce` sends, from its flags. */
 export interface ProducePlan {
+  /** The Kafka topic to send to. */
   readonly topic: string;
-  readonly schema: ProduceSchema;
+  /** The project topic whose schema (and generator) the events follow. */
+  readonly schema: string;
+  /** A JSON-lines file to replay instead of generating events. */
+  readonly file?: string;
   readonly count: number;
   /** Events per second, both the send rate and the event-time rate of the generator. */
   readonly rate: number;
@@ -69,16 +73,17 @@ function parseNumberFlag(
 }
 
 /**
- * Reads and checks the flags of `oxbow produce`. The schema defaults to the topic name when that names one.
+ * Reads and checks the flags of `oxbow produce` against the project: `--schema` names a project topic (or a
+ * schema's name) and defaults to `--topic` when that is a project topic.
  *
  * @example
- * producePlan(parseCommandLine(['produce', '--topic', 'http_logs', '--count', '500'])); // { schema: 'http_logs', … }
+ * producePlan(parseCommandLine(['produce', '--topic', 'http_logs', '--count', '500']), project); // { schema: 'http_logs', … }
  */
-export function producePlan(args: ParsedArgs): ProducePlan {
+export function producePlan(args: ParsedArgs, project: Project): ProducePlan {
   if (args.command.length > 1) {
     throw new CliError('OXBOW_USAGE', `unexpected argument "${args.command[1]}" for oxbow produce`);
   }
-  const { topic, schema } = args.flags;
+  const { topic, schema, file } = args.flags;
   if (topic === undefined || !/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) {
     throw new CliError(
       'OXBOW_USAGE',
@@ -87,18 +92,23 @@ export function producePlan(args: ParsedArgs): ProducePlan {
         : `--topic ${topic}: expected a Kafka topic name (letters, digits, ".", "_", "-")`,
     );
   }
-  const chosen = schema ?? (SCHEMAS.includes(topic as ProduceSchema) ? topic : undefined);
-  if (chosen === undefined || !SCHEMAS.includes(chosen as ProduceSchema)) {
+  const topics = [...project.topics.keys()];
+  const wanted = schema ?? topic;
+  const chosen = project.topics.has(wanted)
+    ? wanted
+    : [...project.topics].find(([, candidate]) => candidate.name === wanted)?.[0];
+  if (chosen === undefined) {
     throw new CliError(
       'OXBOW_USAGE',
       schema === undefined
-        ? `--topic ${topic} does not name an event schema: add --schema ${SCHEMAS.join('|')}`
-        : `--schema ${schema}: expected one of ${SCHEMAS.join(', ')}`,
+        ? `--topic ${topic} is not a topic of the project: add --schema ${topics.join('|')}`
+        : `--schema ${schema}: expected one of the project's topics: ${topics.join(', ')}`,
     );
   }
   return {
     topic,
-    schema: chosen as ProduceSchema,
+    schema: chosen,
+    ...(file === undefined ? {} : { file }),
     count: parseNumberFlag(
       'count',
       args.flags.count,
@@ -124,12 +134,20 @@ export function producePlan(args: ParsedArgs): ProducePlan {
   };
 }
 
+/** The Kafka message of one record: keyed by the schema's `messageKey` field when it has one. */
+function messageOf(schema: Schema<AnyEvent>, record: Readonly<Record<string, unknown>>): ProducedMessage {
+  const key = schema.messageKey === undefined ? undefined : record[schema.messageKey];
+  return { key: key === undefined || key === null ? '' : String(key), value: JSON.stringify(record) };
+}
+
 /**
- * The messages of a plan: generated events as JSON, keyed by user (HTTP logs) or sensor (readings) so each keeps
- * its order within a partition. Event times start at `startMs` and follow the plan's rate.
+ * The messages of a plan: generated events as JSON (the project's generator for the topic, else events made from
+ * the schema's field types), keyed by the schema's `messageKey` so each entity keeps its order within a
+ * partition. Event times start at `startMs` and follow the plan's rate.
  */
 export function* plannedMessages(
   plan: ProducePlan,
+  project: Project,
   startMs: number,
 ): Generator<ProducedMessage, void, undefined> {
   const options = {
@@ -139,11 +157,36 @@ export function* plannedMessages(
     ratePerSec: plan.rate,
     lateFraction: plan.lateFraction,
   };
-  if (plan.schema === HTTP_LOGS_TOPIC) {
-    for (const log of generateHttpLogs(options)) yield { key: log.userId, value: JSON.stringify(log) };
-  } else {
-    for (const reading of generateSensorReadings(options))
-      yield { key: reading.sensorId, value: JSON.stringify(reading) };
+  const schema = project.schemaOf(plan.schema);
+  const generator: EventGenerator =
+    project.generators.get(plan.schema) ?? ((generatorOptions) => generateEvents(schema, generatorOptions));
+  for (const record of generator(options)) yield messageOf(schema, record);
+}
+
+/**
+ * The messages of a JSON-lines file (one record per non-empty line, sent as it is), keyed like generated ones;
+ * a line that is not JSON is sent unchanged with no key (the apps dead-letter it, as they would from any producer).
+ */
+export async function* fileMessages(
+  path: string,
+  schema: Schema<AnyEvent>,
+): AsyncGenerator<ProducedMessage, void, undefined> {
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      yield { key: '', value: line };
+      continue;
+    }
+    yield typeof record === 'object' && record !== null && !Array.isArray(record)
+      ? { ...messageOf(schema, record as Record<string, unknown>), value: line }
+      : { key: '', value: line };
   }
 }
 
@@ -158,7 +201,7 @@ export function batchSizeFor(rate: number): number {
  * batches, when `signal` aborts.
  */
 export async function sendAtRate(
-  messages: Iterable<ProducedMessage>,
+  messages: Iterable<ProducedMessage> | AsyncIterable<ProducedMessage>,
   options: {
     readonly rate: number;
     readonly sink: MessageSink;
@@ -188,7 +231,7 @@ export async function sendAtRate(
       options.onProgress(sent, now - started);
     }
   };
-  for (const message of messages) {
+  for await (const message of messages) {
     if (options.signal?.aborted) break;
     batch.push(message);
     if (batch.length >= batchSize) await flush();
@@ -221,11 +264,13 @@ export async function ensureTopic(kafka: Kafka, topic: string, output: Output): 
 }
 
 /**
- * `oxbow produce`: sends generated events (HTTP logs or sensor readings) as JSON to a Kafka topic at a steady
- * rate, creating the topic (LogAppendTime) when it does not exist, and prints progress and a summary.
+ * `oxbow produce`: sends events of one of the project's schemas as JSON to a Kafka topic at a steady rate —
+ * generated (seeded) or replayed from a JSON-lines file (`--file data/…`) — creating the topic (LogAppendTime)
+ * when it does not exist, and prints progress and a summary.
  */
 export async function runProduce(args: ParsedArgs, env: CommandEnvironment): Promise<number> {
-  const plan = producePlan(args);
+  const project = await loadProject(resolveProjectPath(env.config.project));
+  const plan = producePlan(args, project);
   const { output, clock } = env;
   const kafka = createKafka(env.config, 'oxbow-produce');
   await ensureTopic(kafka, plan.topic, output);
@@ -236,7 +281,11 @@ export async function runProduce(args: ParsedArgs, env: CommandEnvironment): Pro
   await producer.connect();
   const startMs = clock.now();
   try {
-    const summary = await sendAtRate(plannedMessages(plan, startMs), {
+    const messages =
+      plan.file === undefined
+        ? plannedMessages(plan, project, startMs)
+        : fileMessages(plan.file, project.schemaOf(plan.schema));
+    const summary = await sendAtRate(messages, {
       rate: plan.rate,
       clock,
       sink: {
@@ -245,13 +294,15 @@ export async function runProduce(args: ParsedArgs, env: CommandEnvironment): Pro
         },
       },
       onProgress: (sent, elapsedMs) =>
-        output.out(`produce: ${sent}/${plan.count} events to ${plan.topic} (${rateText(sent, elapsedMs)})`),
+        output.out(
+          `produce: ${sent}${plan.file === undefined ? `/${plan.count}` : ''} events to ${plan.topic} (${rateText(sent, elapsedMs)})`,
+        ),
       ...(env.signal ? { signal: env.signal } : {}),
     });
     output.out(
-      `produce: sent ${summary.sent} ${plan.schema} events (seed ${plan.seed}) to ${plan.topic} in ${summary.batches} batches, ${(summary.elapsedMs / 1000).toFixed(1)} s (${rateText(summary.sent, summary.elapsedMs)})`,
+      `produce: sent ${summary.sent} ${plan.schema} events (${plan.file === undefined ? `seed ${plan.seed}` : plan.file}) to ${plan.topic} in ${summary.batches} batches, ${(summary.elapsedMs / 1000).toFixed(1)} s (${rateText(summary.sent, summary.elapsedMs)})`,
     );
-    return summary.sent === plan.count ? 0 : 130;
+    return summary.sent === plan.count || (plan.file !== undefined && !env.signal?.aborted) ? 0 : 130;
   } catch (error) {
     if (ViewsError.is(error)) throw new CliError('OXBOW_USAGE', error.message, { cause: error });
     throw error;

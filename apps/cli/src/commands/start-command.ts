@@ -8,7 +8,7 @@ import { runBatch } from '@oxbow/batch';
 import type { OxbowConfig } from '@oxbow/config';
 import { startServing } from '@oxbow/serving';
 import { startSpeed } from '@oxbow/speed';
-import { HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC } from '@oxbow/views';
+import { loadProject, type Project, resolveProjectPath } from '@oxbow/views';
 import { Partitioners } from 'kafkajs';
 import { createKafka } from '../clients.ts';
 import { stackUp } from '../stack/stack.ts';
@@ -48,15 +48,20 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
   process.once('SIGTERM', onTerm);
   const signal = abortedBy([stop.signal, env.signal]);
 
+  const project = await loadProject(resolveProjectPath(config.project));
+  const topics = [...project.topics.keys()];
+  say(
+    `project ${project.source}: ${topics.length} topics, ${project.views.length} views, ${project.liveViews.length} live views`,
+  );
   const kafka = createKafka(config, 'oxbow-start');
-  for (const topic of [HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC]) await ensureTopic(kafka, topic, output);
+  for (const topic of topics) await ensureTopic(kafka, topic, output);
 
   say(
     `epoch length ${config.epochMs / 1000} s${epochFromConfig ? '' : ' (demo default; set OXBOW_EPOCH_MS to change)'}`,
   );
   const archiver = runArchiver(config, signal, { log: () => undefined });
   const speed = await startSpeed(config);
-  say('speed layer consuming http_logs and sensor_readings');
+  say(`speed layer consuming ${topics.join(' and ')}`);
   const serving = await startServing(config, {
     triggerBatchRun: async () => {
       const summary = await runBatch(config);
@@ -70,7 +75,6 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
     maxInFlightRequests: 1,
   });
   await producer.connect();
-  const topics = [HTTP_LOGS_TOPIC, SENSOR_READINGS_TOPIC] as const;
   const traffic = topics.map((topic, i) =>
     sendAtRate(
       plannedMessages(
@@ -82,6 +86,7 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
           seed: 7 + i,
           lateFraction: 0.03,
         },
+        project,
         clock.now(),
       ),
       {
@@ -94,17 +99,9 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
       },
     ),
   );
-  say(`producing ${DEMO_RATE} events/s to each of ${HTTP_LOGS_TOPIC} and ${SENSOR_READINGS_TOPIC}`);
+  say(`producing ${DEMO_RATE} events/s to each of ${topics.join(' and ')}`);
   say('try:');
-  for (const example of [
-    `curl -s ${serving.url}/v1/views`,
-    `curl -s '${serving.url}/v1/views/page_views_hourly?key=/'`,
-    `curl -s '${serving.url}/v1/views/page_views_hourly/top?by=hits&limit=5'`,
-    `curl -s ${serving.url}/v1/live/live_requests_5m`,
-    `curl -s ${serving.url}/metrics`,
-  ]) {
-    output.out(`  ${example}`);
-  }
+  for (const example of exampleRequests(project, serving.url, clock.now())) output.out(`  ${example}`);
   say('a batch run starts whenever an epoch is sealed; Ctrl-C stops everything');
 
   let lastWatermark: number | null = null;
@@ -135,4 +132,38 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
   process.removeListener('SIGTERM', onTerm);
   say('stopped (the stack keeps running: npx oxbow stack down)');
   return 0;
+}
+
+/** `curl` lines for the project: its views, a key of the first view, its top keys, a live view, metrics. */
+function exampleRequests(project: Project, url: string, now: number): string[] {
+  const lines = [`curl -s ${url}/v1/views`];
+  const view = project.views[0];
+  if (view !== undefined) {
+    const sample = sampleKey(project, view.name, now);
+    if (sample !== undefined) {
+      lines.push(`curl -s '${url}/v1/views/${view.name}?key=${encodeURIComponent(sample)}'`);
+    }
+    const field = view.fields[0]?.name;
+    if (field !== undefined) lines.push(`curl -s '${url}/v1/views/${view.name}/top?by=${field}&limit=5'`);
+  }
+  const live = project.liveViews.find((candidate) => candidate.personal !== true);
+  if (live !== undefined) lines.push(`curl -s ${url}/v1/live/${live.name}`);
+  lines.push(`curl -s ${url}/metrics`);
+  return lines;
+}
+
+/** The key of the first generated event that passes the view's filter (what the demo traffic will show). */
+function sampleKey(project: Project, viewName: string, now: number): string | undefined {
+  const view = project.view(viewName);
+  const messages = plannedMessages(
+    { topic: view.topic, schema: view.topic, count: 20, rate: DEMO_RATE, seed: 7, lateFraction: 0 },
+    project,
+    now,
+  );
+  for (const message of messages) {
+    const parsed = view.schema.parse(message.value, { now });
+    if (parsed.ok && (view.filter === undefined || view.filter(parsed.event)))
+      return view.keyOf(parsed.event);
+  }
+  return undefined;
 }

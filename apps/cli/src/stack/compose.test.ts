@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
+import { loadConfig, type OxbowConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCommandLine } from '../args.ts';
 import { helpText } from '../help.ts';
-import { DEFAULT_TOPICS, KAFKA_VERSION } from './services/kafka.ts';
+import { KAFKA_VERSION, stackTopics } from './services/kafka.ts';
 
 interface ComposeService {
   image: string;
@@ -159,16 +159,22 @@ describe('docker-compose.yml mirrors the local stack', () => {
     for (const [env, fallback] of used) expect([env, fallback]).toEqual([env, defaultOf(settingByEnv(env))]);
   });
 
-  it('runs Kafka in KRaft mode with append-time timestamps and creates the default topics', () => {
+  it("runs Kafka in KRaft mode with append-time timestamps and creates the default project's topics", async () => {
     const environment = service('kafka').environment ?? {};
     expect(environment.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(environment.KAFKA_LOG_MESSAGE_TIMESTAMP_TYPE).toBe('LogAppendTime');
     const init = [service('kafka-init').command ?? ''].flat().join('\n');
-    for (const { topic, numPartitions } of DEFAULT_TOPICS)
-      expect(init).toContain(`${topic}:${numPartitions}`);
+    const defaults = {
+      project: '',
+      archiverTopics: '',
+      speedTopics: '',
+      speedDeadLetterTopic: defaultOf('speedDeadLetterTopic'),
+    } as unknown as OxbowConfig;
+    const topics = await stackTopics(defaults);
+    for (const { topic, numPartitions } of topics) expect(init).toContain(`${topic}:${numPartitions}`);
     expect(init).toContain('message.timestamp.type=LogAppendTime');
     // The dead-letter topic takes any record an event topic accepts, as `stack up` creates it.
-    for (const { topic, configs } of DEFAULT_TOPICS) {
+    for (const { topic, configs } of topics) {
       for (const [name, value] of Object.entries(configs ?? {}))
         expect(init).toContain(`--entity-name ${topic} --add-config ${name}=${value}`);
     }

@@ -1,11 +1,37 @@
 /**
- * JSON schemas of the routes: they validate every input and generate the OpenAPI document at /docs.
+ * JSON schemas of the routes: they validate every input and generate the OpenAPI document at /docs. The schemas
+ * of a view's routes are built from its definition: the `key` limits from its key field, the value's shape from
+ * its fields' kinds.
  */
-import { VIEW_NAMES } from '@oxbow/views';
-import { ISO_8601_PATTERN } from '../time-range.ts';
 
-/** The speed-only views served by `GET /v1/live/:view` (from `<prefix>live:<view>`). */
-export const LIVE_VIEWS = ['live_requests_5m', 'active_sessions', 'sensor_anomalies'] as const;
+import { ISO_8601_PATTERN } from '../time-range.ts';
+import type { AnyView } from '../view-query.ts';
+
+/**
+ * The longest `key` accepted for a view whose key is a function of the event (its longest key is not known): the
+ * bound of a view keyed by a field is the field's own `maxLength`.
+ */
+export const FUNCTION_KEY_MAX_LENGTH = 4096;
+
+/**
+ * The `key` lengths a view's routes accept: up to the longest key the pipeline can produce (the key field's
+ * `maxLength`, {@link FUNCTION_KEY_MAX_LENGTH} for a function key), and from 1 unless the empty key can occur (an
+ * optional or possibly empty string key field, or a function key).
+ *
+ * @example
+ * keyLimitsOf(project.view('orders_by_store_hourly')); // { minLength: 1, maxLength: 64 }: f.string({ minLength: 1, maxLength: 64 })
+ */
+export function keyLimitsOf(view: AnyView): { minLength: number; maxLength: number } {
+  const maxLength = view.keyMaxLength ?? FUNCTION_KEY_MAX_LENGTH;
+  const field = view.schema.fields.find((candidate) => candidate.name === view.keyField);
+  if (field === undefined) return { minLength: 0, maxLength };
+  const spec = field.spec;
+  const canBeEmpty =
+    spec.optional ||
+    (spec.kind === 'string' && spec.minLength === 0) ||
+    (spec.kind === 'enum' && spec.values.includes(''));
+  return { minLength: canBeEmpty ? 0 : 1, maxLength };
+}
 
 const time = (description: string) =>
   ({ type: 'string', pattern: ISO_8601_PATTERN, maxLength: 40, description }) as const;
@@ -20,18 +46,86 @@ export const rangeQuerystring = {
 export const viewParams = {
   type: 'object',
   required: ['view'],
-  properties: {
-    view: { type: 'string', minLength: 1, maxLength: 64, description: `One of ${VIEW_NAMES.join(', ')}` },
-  },
+  properties: { view: { type: 'string', minLength: 1, maxLength: 64, description: 'A view name' } },
 } as const;
 
-/** A view's presented value: its aggregate fields by name. */
-export const valueSchema = {
+/** The value of any view, for the generic `/v1/views/:view` routes (each view's own routes are typed). */
+export const anyValueSchema = {
   type: 'object',
   additionalProperties: true,
-  description:
-    "The view's fields by name (hits, errors, bytes, uniqueUsers, latencyMs: { p50, p95, p99 }, …)",
+  description: "The view's fields by name",
 } as const;
+
+const nullableNumber = (description: string) => ({ type: ['number', 'null'], description });
+
+/**
+ * The JSON schema of one presented field, by its kind: count, sum and distinct are numbers; min, max and mean
+ * numbers or `null` (no input); quantiles `{ p50, p95, p99 }`; topK `[item, count]` pairs; distinctSet the
+ * sorted values; any other kind (a user's own aggregator) a documented JSON value.
+ */
+export function fieldValueSchema(field: AnyView['fields'][number]): Record<string, unknown> {
+  const description = `${field.kind}: ${field.description}`;
+  switch (field.kind) {
+    case 'count':
+    case 'sum':
+    case 'distinct':
+      return { type: 'number', description };
+    case 'min':
+    case 'max':
+    case 'mean':
+      return nullableNumber(`${description} (null without input)`);
+    case 'quantiles':
+      return {
+        type: 'object',
+        description: `${description} (each null without input)`,
+        required: ['p50', 'p95', 'p99'],
+        properties: {
+          p50: nullableNumber('median'),
+          p95: nullableNumber('95th percentile'),
+          p99: nullableNumber('99th percentile'),
+        },
+      };
+    case 'topK':
+      return {
+        type: 'array',
+        description: `${description}: [item, count] pairs, most frequent first`,
+        items: {
+          type: 'array',
+          description: '[item, count]',
+          minItems: 2,
+          maxItems: 2,
+          items: {},
+        },
+      };
+    case 'distinctSet':
+      return {
+        type: 'array',
+        description: `${description}: the distinct values, sorted`,
+        items: { description: 'a value' },
+      };
+    default:
+      return {
+        description: `${description} (any JSON: the value the "${field.kind}" aggregator presents; null without input)`,
+      };
+  }
+}
+
+/**
+ * The presented value of `view`: one property per field, typed by its kind ({@link fieldValueSchema}), and
+ * nothing else.
+ *
+ * @example
+ * valueSchemaOf(project.view('orders_by_store_hourly')).properties.meanBasket; // { type: ['number', 'null'], … } for a mean()
+ */
+export function valueSchemaOf(view: AnyView): Record<string, unknown> {
+  return {
+    type: 'object',
+    description: `A value of ${view.name}: ${view.fields.map((field) => field.name).join(', ')}`,
+    required: view.fields.map((field) => field.name),
+    properties: Object.fromEntries(view.fields.map((field) => [field.name, fieldValueSchema(field)])),
+    additionalProperties: false,
+  };
+}
 
 /** Which batch run and realtime position an answer reflects. */
 export const freshnessSchema = {
@@ -60,6 +154,18 @@ export const errorSchema = {
   },
 } as const;
 
+/** A 503: Redis unavailable, a query over its time limit, or the view rebuilding (`status: "rebuilding"`). */
+export const unavailableSchema = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message'],
+  description:
+    'OXBOW_UNAVAILABLE, OXBOW_TIMEOUT, or OXBOW_VIEW_REBUILDING (with status "rebuilding") while the view is rebuilt after its definition changed; see Retry-After',
+  properties: {
+    ...errorSchema.properties,
+    status: { type: 'string', enum: ['rebuilding'] },
+  },
+} as const;
+
 /** The error responses of the query routes, for the OpenAPI document. */
 export const queryErrors = {
   400: errorSchema,
@@ -67,4 +173,5 @@ export const queryErrors = {
   403: errorSchema,
   404: errorSchema,
   429: errorSchema,
+  503: unavailableSchema,
 };

@@ -1,18 +1,23 @@
 /**
- * The query routes: `GET /v1/views`, `GET /v1/views/:view`, `GET /v1/views/:view/top`, `GET /v1/live/:view`.
+ * The query routes: `GET /v1/views`, and for every view of the project `GET /v1/views/<view>` and
+ * `GET /v1/views/<view>/top` (typed by the view's definition in the OpenAPI document), `GET /v1/live/:view`.
+ * The generic `GET /v1/views/:view[/top]` answer any other name with a 404 naming the views.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { type ApiKeys, authorize, presentedKey } from '../api-keys.ts';
 import { ServingError } from '../errors.ts';
 import type { RealtimeStore } from '../realtime-store.ts';
 import { parseTimeRange } from '../time-range.ts';
-import { lookupView, rankableFields, type ViewQueries } from '../view-query.ts';
+import { type AnyView, rankableFields, type ViewQueries } from '../view-query.ts';
 import {
+  anyValueSchema,
   errorSchema,
   freshnessSchema,
-  LIVE_VIEWS,
+  keyLimitsOf,
   queryErrors,
   rangeQuerystring,
-  valueSchema,
+  unavailableSchema,
+  valueSchemaOf,
   viewParams,
 } from './schemas.ts';
 
@@ -20,6 +25,8 @@ import {
 export interface ViewRoutesOptions {
   readonly queries: ViewQueries;
   readonly realtime: RealtimeStore;
+  /** The configured API keys (personal live views need an admin key when there are any). */
+  readonly apiKeys: ApiKeys;
   readonly maxRangeMs: number;
   /** Longest a query may take before it answers 503. */
   readonly queryTimeoutMs: number;
@@ -45,12 +52,125 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, what: string)
   }
 }
 
+/** The query string of `GET /v1/views/<view>`. */
+interface AnswerQuery {
+  key: string;
+  from?: string;
+  to?: string;
+}
+
+/** The query string of `GET /v1/views/<view>/top`. */
+interface TopQuery {
+  by: string;
+  limit: number;
+  from?: string;
+  to?: string;
+}
+
+/** The metrics label of the per-view routes: one per route shape, not per view. */
+const ANSWER_ROUTE = '/v1/views/:view';
+const TOP_ROUTE = '/v1/views/:view/top';
+
+function answerSchema(value: Record<string, unknown>) {
+  return {
+    type: 'object',
+    properties: {
+      view: { type: 'string' },
+      key: { type: 'string' },
+      from: { type: ['string', 'null'] },
+      to: { type: ['string', 'null'] },
+      buckets: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            bucket: { type: 'string', description: 'bucket start (ISO-8601)' },
+            value,
+          },
+        },
+      },
+      total: { ...value, description: 'The states of all buckets merged, then presented' },
+      freshness: freshnessSchema,
+    },
+  };
+}
+
+function topSchema(value: Record<string, unknown>) {
+  return {
+    type: 'object',
+    properties: {
+      view: { type: 'string' },
+      by: { type: 'string' },
+      from: { type: ['string', 'null'] },
+      to: { type: ['string', 'null'] },
+      limit: { type: 'integer' },
+      keys: {
+        type: 'array',
+        items: { type: 'object', properties: { key: { type: 'string' }, value } },
+      },
+      freshness: freshnessSchema,
+    },
+  };
+}
+
+function keyQuerystring(minLength: number, maxLength: number, description: string) {
+  return {
+    type: 'object',
+    required: ['key'],
+    properties: { key: { type: 'string', minLength, maxLength, description }, ...rangeQuerystring },
+  };
+}
+
+function topQuerystring(description: string) {
+  return {
+    type: 'object',
+    required: ['by'],
+    properties: {
+      by: { type: 'string', minLength: 1, maxLength: 200, description },
+      limit: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+      ...rangeQuerystring,
+    },
+  };
+}
+
+function keyDescription(view: AnyView): string {
+  const { maxLength } = keyLimitsOf(view);
+  return view.keyField === undefined
+    ? `The view key (computed from the event; at most ${maxLength} characters)`
+    : `The view key: the event's ${view.keyField} (at most ${maxLength} characters)`;
+}
+
 /** Registers the query routes on `app`. */
 export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOptions): void {
   const { queries, realtime } = options;
+  const project = queries.project;
   const cacheFor = (reply: FastifyReply, realtimeEpochs: number) => {
     const maxAge = realtimeEpochs > 0 ? 1 : options.batchOnlyMaxAgeS;
     reply.header('cache-control', `${options.cacheVisibility}, max-age=${maxAge}, must-revalidate`);
+  };
+
+  const answer = async (view: AnyView, query: AnswerQuery, reply: FastifyReply) => {
+    const range = parseTimeRange(query.from, query.to, options.maxRangeMs);
+    const result = await withTimeout(
+      queries.answer(view.name, query.key, range),
+      options.queryTimeoutMs,
+      'the query',
+    );
+    cacheFor(reply, result.realtimeEpochs);
+    const { realtimeEpochs: _, ...body } = result;
+    return body;
+  };
+
+  const top = async (view: AnyView, query: TopQuery, reply: FastifyReply) => {
+    const range = parseTimeRange(query.from, query.to, options.maxRangeMs);
+    const result = await withTimeout(
+      queries.top(view.name, query.by, query.limit, range),
+      options.queryTimeoutMs,
+      'the ranking',
+    );
+    cacheFor(reply, result.realtimeEpochs);
+    const { realtimeEpochs: _, ...body } = result;
+    return body;
   };
 
   app.get(
@@ -58,7 +178,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     {
       config: { scope: 'read', etag: true },
       schema: {
-        summary: 'The views with their description, aggregate fields, bucket size and merge state',
+        summary: 'The views and live views of the project: definition, fields, status and merge state',
         tags: ['views'],
         response: {
           200: {
@@ -71,8 +191,16 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
                   properties: {
                     name: { type: 'string' },
                     description: { type: 'string' },
-                    topic: { type: 'string' },
+                    topic: { type: 'string', description: 'The project topic the view reads' },
                     bucketMs: { type: 'integer' },
+                    key: {
+                      type: 'string',
+                      description: 'The schema field the view is keyed by, or "function" for a computed key',
+                    },
+                    keyMaxLength: {
+                      type: 'integer',
+                      description: 'The longest key the view can hold and `?key=` accepts',
+                    },
                     fields: {
                       type: 'array',
                       items: {
@@ -85,6 +213,20 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
                       },
                     },
                     rankBy: { type: 'array', items: { type: 'string' } },
+                    fingerprint: {
+                      type: 'string',
+                      description: 'Hash of the definition; states of different fingerprints never merge',
+                    },
+                    status: {
+                      type: 'string',
+                      enum: ['ready', 'rebuilding'],
+                      description:
+                        'rebuilding: the view answers 503 until batch and speed layer hold its definition',
+                    },
+                    rebuilding: {
+                      type: 'string',
+                      description: 'Why the view is rebuilding (only then)',
+                    },
                     merge: {
                       type: 'object',
                       properties: {
@@ -96,11 +238,28 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
                   },
                 },
               },
+              liveViews: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    description: { type: 'string' },
+                    topic: { type: 'string' },
+                    personal: {
+                      type: 'boolean',
+                      description:
+                        'Names individual users: served to admin keys only when keys are configured',
+                    },
+                  },
+                },
+              },
             },
           },
           401: errorSchema,
           403: errorSchema,
           429: errorSchema,
+          503: unavailableSchema,
         },
       },
     },
@@ -108,140 +267,112 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
       const states = await withTimeout(queries.mergeState(), options.queryTimeoutMs, 'listing the views');
       cacheFor(reply, Math.max(0, ...states.map((state) => state.realtimeEpochs.length)));
       return {
-        views: states.map(({ view, batchRows, realtimeEpochs, freshness }) => ({
+        views: states.map(({ view, status, batchRows, realtimeEpochs, freshness }) => ({
           name: view.name,
           description: view.description,
           topic: view.topic,
           bucketMs: view.bucketMs,
-          fields: view.fields,
+          key: view.keyField ?? 'function',
+          keyMaxLength: keyLimitsOf(view).maxLength,
+          fields: view.fields.map(({ name, kind, description }) => ({ name, kind, description })),
           rankBy: rankableFields(view),
+          fingerprint: view.fingerprint,
+          status: status.status,
+          ...(status.status === 'rebuilding' ? { rebuilding: status.reason } : {}),
           merge: { ...freshness, batchRows, realtimeEpochs },
+        })),
+        liveViews: project.liveViews.map((live) => ({
+          name: live.name,
+          description: live.description ?? '',
+          topic: live.topic,
+          personal: live.personal === true,
         })),
       };
     },
   );
 
-  app.get<{ Params: { view: string }; Querystring: { key: string; from?: string; to?: string } }>(
-    '/v1/views/:view',
+  // Each view's own routes: the key limits and the value's shape come from its definition.
+  for (const view of project.views) {
+    const { minLength, maxLength } = keyLimitsOf(view);
+    const value = valueSchemaOf(view);
+    app.get<{ Querystring: AnswerQuery }>(
+      `/v1/views/${view.name}`,
+      {
+        config: { scope: 'read', etag: true, metricsRoute: ANSWER_ROUTE },
+        schema: {
+          summary: `${view.name}: one key's buckets (batch ⊕ realtime) and their total`,
+          description: `${view.description}. Topic ${view.topic}, ${view.bucketMs} ms buckets, fingerprint ${view.fingerprint}.`,
+          tags: ['views'],
+          querystring: keyQuerystring(minLength, maxLength, keyDescription(view)),
+          response: { 200: answerSchema(value), ...queryErrors },
+        },
+      },
+      (request, reply) => answer(view, request.query, reply),
+    );
+    app.get<{ Querystring: TopQuery }>(
+      `/v1/views/${view.name}/top`,
+      {
+        config: { scope: 'read', etag: true, metricsRoute: TOP_ROUTE },
+        schema: {
+          summary: `${view.name}: the keys ranked by one field over a range`,
+          description: view.description,
+          tags: ['views'],
+          querystring: topQuerystring(`One of ${rankableFields(view).join(', ')}`),
+          response: { 200: topSchema(value), ...queryErrors },
+        },
+      },
+      (request, reply) => top(view, request.query, reply),
+    );
+  }
+
+  // Any other name: a 404 naming the views (and the same answer for a view reached through the parameter).
+  const namedView = (request: { params: { view?: string } }) => queries.view(request.params.view ?? '');
+  app.get<{ Params: { view: string }; Querystring: AnswerQuery }>(
+    ANSWER_ROUTE,
     {
       config: { scope: 'read', etag: true },
       schema: {
-        summary: 'One key of a view: batch ⊕ realtime per bucket, and their total',
-        tags: ['views'],
+        hide: true,
         params: viewParams,
-        querystring: {
-          type: 'object',
-          required: ['key'],
-          properties: {
-            key: { type: 'string', minLength: 1, maxLength: 512, description: 'The view key, e.g. a path' },
-            ...rangeQuerystring,
-          },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              view: { type: 'string' },
-              key: { type: 'string' },
-              from: { type: ['string', 'null'] },
-              to: { type: ['string', 'null'] },
-              buckets: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    bucket: { type: 'string', description: 'bucket start (ISO-8601)' },
-                    value: valueSchema,
-                  },
-                },
-              },
-              total: valueSchema,
-              freshness: freshnessSchema,
-            },
-          },
-          ...queryErrors,
-        },
+        querystring: keyQuerystring(0, Number.MAX_SAFE_INTEGER, 'The view key'),
+        response: { 200: answerSchema(anyValueSchema), ...queryErrors },
       },
     },
     async (request, reply) => {
-      lookupView(request.params.view);
-      const range = parseTimeRange(request.query.from, request.query.to, options.maxRangeMs);
-      const answer = await withTimeout(
-        queries.answer(request.params.view, request.query.key, range),
-        options.queryTimeoutMs,
-        'the query',
-      );
-      cacheFor(reply, answer.realtimeEpochs);
-      const { realtimeEpochs: _, ...body } = answer;
-      return body;
+      const view = namedView(request);
+      const { minLength, maxLength } = keyLimitsOf(view);
+      const length = request.query.key.length;
+      if (length < minLength)
+        throw new ServingError('OXBOW_BAD_REQUEST', `key must NOT have fewer than ${minLength} characters`);
+      if (length > maxLength) {
+        throw new ServingError('OXBOW_BAD_REQUEST', `key must NOT have more than ${maxLength} characters`);
+      }
+      return answer(view, request.query, reply);
     },
   );
-
-  app.get<{
-    Params: { view: string };
-    Querystring: { by: string; limit: number; from?: string; to?: string };
-  }>(
-    '/v1/views/:view/top',
+  app.get<{ Params: { view: string }; Querystring: TopQuery }>(
+    TOP_ROUTE,
     {
       config: { scope: 'read', etag: true },
       schema: {
-        summary: 'The keys of a view ranked by one field over a range',
-        tags: ['views'],
+        hide: true,
         params: viewParams,
-        querystring: {
-          type: 'object',
-          required: ['by'],
-          properties: {
-            by: {
-              type: 'string',
-              minLength: 1,
-              maxLength: 64,
-              description: 'A field of the view (quantile fields as latencyMs.p50|p95|p99)',
-            },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
-            ...rangeQuerystring,
-          },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              view: { type: 'string' },
-              by: { type: 'string' },
-              from: { type: ['string', 'null'] },
-              to: { type: ['string', 'null'] },
-              limit: { type: 'integer' },
-              keys: {
-                type: 'array',
-                items: { type: 'object', properties: { key: { type: 'string' }, value: valueSchema } },
-              },
-              freshness: freshnessSchema,
-            },
-          },
-          ...queryErrors,
-        },
+        querystring: topQuerystring('A field of the view'),
+        response: { 200: topSchema(anyValueSchema), ...queryErrors },
       },
     },
-    async (request, reply) => {
-      lookupView(request.params.view);
-      const range = parseTimeRange(request.query.from, request.query.to, options.maxRangeMs);
-      const answer = await withTimeout(
-        queries.top(request.params.view, request.query.by, request.query.limit, range),
-        options.queryTimeoutMs,
-        'the ranking',
-      );
-      cacheFor(reply, answer.realtimeEpochs);
-      const { realtimeEpochs: _, ...body } = answer;
-      return body;
-    },
+    async (request, reply) => top(namedView(request), request.query, reply),
   );
 
+  const liveNames = project.liveViews.map((live) => (live.personal ? `${live.name} (personal)` : live.name));
   app.get<{ Params: { view: string } }>(
     '/v1/live/:view',
     {
       config: { scope: 'read', etag: true },
       schema: {
-        summary: `A speed-only view's latest value (${LIVE_VIEWS.join(', ')})`,
+        summary: `A live (speed-only) view's latest value: ${liveNames.join(', ') || 'none in this project'}`,
+        description:
+          'Live views marked personal name individual users: when API keys are configured they need an admin key.',
         tags: ['live'],
         params: viewParams,
         response: {
@@ -258,14 +389,25 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     },
     async (request, reply) => {
       const { view } = request.params;
-      if (!(LIVE_VIEWS as readonly string[]).includes(view)) {
+      const live = project.liveView(view);
+      if (live === undefined) {
         throw new ServingError(
           'OXBOW_NOT_FOUND',
-          `unknown live view "${view}" (live views: ${LIVE_VIEWS.join(', ')})`,
+          `unknown live view "${view}" (live views: ${project.liveViews.map((l) => l.name).join(', ') || 'none'})`,
         );
       }
+      if (live.personal === true && options.apiKeys.size > 0) {
+        const key = presentedKey(request.headers);
+        authorize(options.apiKeys, key, 'read');
+        if (options.apiKeys.get(key ?? '') !== 'admin') {
+          throw new ServingError(
+            'OXBOW_FORBIDDEN',
+            `live view ${view} names individual users: it needs an API key with the admin scope`,
+          );
+        }
+      }
       const value = await withTimeout(realtime.live(view), options.queryTimeoutMs, 'reading the live view');
-      reply.header('cache-control', 'no-cache');
+      reply.header('cache-control', options.apiKeys.size > 0 ? 'private, no-cache' : 'no-cache');
       return { view, value: value ?? null };
     },
   );

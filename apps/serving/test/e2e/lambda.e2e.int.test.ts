@@ -12,7 +12,7 @@
  * issue asks (both scenarios ≈ 80 s on the shared 2-core machine); a smaller number gives a quick local run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateHttpLogs, generateSensorReadings } from '@oxbow/views';
+import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Comparison, expectApiEqualsOracle } from './support/api-vs-oracle.ts';
 import { LambdaStack, PrivateRedis } from './support/lambda-stack.ts';

@@ -1,7 +1,7 @@
 /**
  * Test inputs in the format of docs/design/0002-layer-contracts.md, built the way the batch and speed apps
  * write them: a lake with a manifest and a DuckDB file of view tables, and Redis increment hashes per epoch and
- * partition under a test-specific prefix.
+ * partition under a test-specific prefix. The views are those of the web-analytics example project.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,17 +15,23 @@ import {
   versionDir,
 } from '@oxbow/contracts';
 import type { Aggregator } from '@oxbow/dataflow';
+// The example project (apps name no example outside their tests).
 import {
-  bucketStart,
   generateHttpLogs,
   type HttpLogEvent,
-  parseHttpLog,
-  type ViewDefinition,
-} from '@oxbow/views';
+  httpLogs,
+  WEB_ANALYTICS_PROJECT,
+} from '@oxbow/example-web-analytics';
+import { type AnyEvent, bucketStart, loadProject, type Project, type ViewDefinition } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 
-/** A view with erased types. */
-export type AnyView = ViewDefinition<HttpLogEvent, unknown, Record<string, unknown>>;
+export type { HttpLogEvent };
+
+/** A view of a project, types erased. */
+export type AnyView = ViewDefinition<AnyEvent>;
+
+/** The web-analytics example project (loaded as `--project` would load it). */
+export const exampleProject: Project = await loadProject(WEB_ANALYTICS_PROJECT);
 
 /** States per key, then per bucket start. */
 export type ViewStates = Map<string, Map<number, unknown>>;
@@ -43,7 +49,7 @@ export function httpEvents(count: number, seed: number): HttpLogEvent[] {
     ratePerSec: 0.2,
     lateFraction: 0.1,
   })) {
-    const parsed = parseHttpLog(JSON.stringify(log), { now: START_MS + 86_400_000 });
+    const parsed = httpLogs.parse(JSON.stringify(log), { now: START_MS + 86_400_000 });
     if (!parsed.ok) throw new Error(`generated event rejected: ${parsed.reasons.join('; ')}`);
     events.push(parsed.event);
   }
@@ -51,12 +57,13 @@ export function httpEvents(count: number, seed: number): HttpLogEvent[] {
 }
 
 /** Folds `events` per key and bucket with the view's aggregator (what batch and speed both do). */
-export function foldStates(view: AnyView, events: Iterable<HttpLogEvent>): ViewStates {
-  const aggregator = view.aggregator as Aggregator<HttpLogEvent, unknown, unknown>;
+export function foldStates(view: AnyView, events: Iterable<AnyEvent>): ViewStates {
+  const aggregator = view.aggregator as Aggregator<AnyEvent, unknown, unknown>;
   const states: ViewStates = new Map();
   for (const event of events) {
+    if (view.filter !== undefined && !view.filter(event)) continue;
     const key = view.keyOf(event);
-    const bucket = bucketStart(event.tsMs, view.bucketMs);
+    const bucket = bucketStart(view.timeOf(event), view.bucketMs);
     let buckets = states.get(key);
     if (!buckets) {
       buckets = new Map();
@@ -73,7 +80,15 @@ export interface BatchVersion {
   readonly runId: string;
   readonly watermarkEpoch: number;
   readonly epochMs: number;
-  readonly views: ReadonlyArray<{ view: AnyView; states: ViewStates }>;
+  /**
+   * The views and their states; `fingerprint` is what the manifest records for the view (default: the view's
+   * own, as the batch app records it; `null`: none, as in manifests from before fingerprints).
+   */
+  readonly views: ReadonlyArray<{
+    view: AnyView;
+    states: ViewStates;
+    fingerprint?: string | null | undefined;
+  }>;
 }
 
 /**
@@ -97,7 +112,8 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
         appender.appendVarchar(key);
         appender.appendBigInt(BigInt(bucket));
         appender.appendBlob(view.aggregator.codec.serialize(state));
-        appender.appendBigInt(BigInt(Number(view.aggregator.present(state).hits ?? 0)));
+        const presented = view.aggregator.present(state) as Record<string, unknown>;
+        appender.appendBigInt(BigInt(Number(presented.hits ?? 0)));
         appender.endRow();
         count++;
       }
@@ -115,11 +131,15 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
     epochMs: version.epochMs,
     watermarkEpoch: version.watermarkEpoch,
     endOffsets: { http_logs: { '0': '10', '1': '10', '2': '10' } },
-    views: version.views.map(({ view }) => ({
-      name: view.name,
-      rows: rows[view.name] ?? 0,
-      parquet: `${relativeDir}/${view.name}.parquet`,
-    })),
+    views: version.views.map(({ view, fingerprint }) => {
+      const recorded = fingerprint === undefined ? view.fingerprint : fingerprint;
+      return {
+        name: view.name,
+        rows: rows[view.name] ?? 0,
+        parquet: `${relativeDir}/${view.name}.parquet`,
+        ...(recorded === null ? {} : { fingerprint: recorded }),
+      };
+    }),
     duckdb: `${relativeDir}/views.duckdb`,
     startedAt: new Date().toISOString(),
     finishedAt: new Date().toISOString(),
@@ -161,6 +181,34 @@ export async function writeRealtime(
   multi.zadd(layout.epochs(view.name), epoch, String(epoch));
   multi.hset(layout.offsets(view.topic), String(partition), '100');
   await multi.exec();
+}
+
+/**
+ * Writes the speed layer's status hash: its position and `viewFingerprints` (JSON view → fingerprint; default
+ * every view of `project` with its own fingerprint; `null`: the field is left out, as an older speed layer does).
+ */
+export async function writeSpeedStatus(
+  redis: Redis,
+  prefix: string,
+  options: {
+    project?: Project;
+    fingerprints?: Readonly<Record<string, string>> | null;
+    fields?: Readonly<Record<string, string>>;
+  } = {},
+): Promise<void> {
+  const project = options.project ?? exampleProject;
+  const fingerprints =
+    options.fingerprints === undefined
+      ? Object.fromEntries(project.views.map((view) => [view.name, view.fingerprint]))
+      : options.fingerprints;
+  const key = `${prefix}speed:status`;
+  await redis.del(key);
+  await redis.hset(key, {
+    state: 'running',
+    lagMs: '0',
+    ...options.fields,
+    ...(fingerprints === null ? {} : { viewFingerprints: JSON.stringify(fingerprints) }),
+  });
 }
 
 /** Deletes every key under `prefix` (SCAN, never KEYS). */

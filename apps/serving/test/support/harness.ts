@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@oxbow/config';
+import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
 import type { ServingConfig } from '../../src/server.ts';
 import { deletePrefix } from './fixtures.ts';
@@ -21,7 +22,10 @@ export interface TestEnvironment {
   cleanup(): Promise<void>;
 }
 
-/** Creates a {@link TestEnvironment}; manifest polling is effectively off (tests call `batch.refresh()`). */
+/**
+ * Creates a {@link TestEnvironment}; manifest polling is effectively off (tests call `batch.refresh()`), and the
+ * `project` setting names the web-analytics example.
+ */
 export async function testEnvironment(name: string): Promise<TestEnvironment> {
   const root = mkdtempSync(join(tmpdir(), `oxbow-serving-${name}-`));
   const lakeDir = join(root, 'lake');
@@ -34,6 +38,7 @@ export async function testEnvironment(name: string): Promise<TestEnvironment> {
       OXBOW_REDIS_PREFIX: prefix,
       OXBOW_SERVING_CACHE_DIR: join(root, 'cache'),
       OXBOW_MANIFEST_POLL_MS: '3600000',
+      OXBOW_PROJECT: WEB_ANALYTICS_PROJECT,
     },
   });
   const config: ServingConfig = loaded;

@@ -11,9 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
 import type { RedisLayout } from '@oxbow/contracts';
-import { VIEWS, type ViewName, type ViewRow } from '@oxbow/views';
+import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import type { ViewRow } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import type { AnyView } from '../../src/increments.ts';
 
 export const TEST_BROKERS = (process.env.OXBOW_KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
 export const TEST_REDIS_URL = process.env.OXBOW_REDIS_URL ?? 'redis://127.0.0.1:26379';
@@ -71,9 +73,15 @@ export async function createTestNames(label: string): Promise<SpeedTestNames> {
   return { ...names, lakeDir, lake: `${pathToFileURL(lakeDir).href}/` };
 }
 
-/** The environment of a speed app under test. */
+/**
+ * The environment of a speed app under test: the web-analytics example project (`OXBOW_PROJECT`) with its topics
+ * read from the test's Kafka topics.
+ */
 export function testEnv(names: SpeedTestNames, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    OXBOW_PROJECT: WEB_ANALYTICS_PROJECT,
+    OXBOW_SPEED_TOPICS: `${names.http}:http_logs,${names.sensors}:sensor_readings`,
+    OXBOW_SPEED_DEAD_LETTER_TOPIC: names.deadLetters,
     OXBOW_KAFKA_BROKERS: TEST_BROKERS.join(','),
     OXBOW_REDIS_URL: TEST_REDIS_URL,
     OXBOW_REDIS_PREFIX: names.prefix,
@@ -112,6 +120,12 @@ export async function produce(topic: string, values: readonly string[], keyPrefi
   } finally {
     await producer.disconnect();
   }
+}
+
+/** The sum of the offsets Redis holds for a Kafka topic: how many records of it the speed layer committed. */
+export async function committedOffsets(redis: Redis, layout: RedisLayout, topic: string): Promise<number> {
+  const offsets = await redis.hgetall(layout.offsets(topic));
+  return Object.values(offsets).reduce((sum, offset) => sum + Number(offset), 0);
 }
 
 /** Every message of a topic from the beginning (`expected` of them), as values with their headers. */
@@ -205,9 +219,8 @@ export async function readIncrements(
 export async function realtimeRows(
   redis: Redis,
   layout: RedisLayout,
-  viewName: ViewName,
+  view: Pick<AnyView, 'name' | 'aggregator'>,
 ): Promise<Array<ViewRow<Record<string, unknown>>>> {
-  const view = VIEWS[viewName];
   const aggregator = view.aggregator as unknown as {
     zero: unknown;
     plus(a: unknown, b: unknown): unknown;
@@ -215,7 +228,7 @@ export async function realtimeRows(
     codec: { deserialize(bytes: Uint8Array): unknown };
   };
   const merged = new Map<string, { key: string; bucketStartMs: number; state: unknown }>();
-  for (const increment of await readIncrements(redis, layout, viewName)) {
+  for (const increment of await readIncrements(redis, layout, view.name)) {
     const cell = `${increment.key}\u0000${increment.bucketStartMs}`;
     const state = aggregator.codec.deserialize(increment.bytes);
     const previous = merged.get(cell);

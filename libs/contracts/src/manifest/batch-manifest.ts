@@ -34,6 +34,11 @@ export interface ManifestView {
   readonly engine?: string;
   /** How long computing the view took. */
   readonly computeMs?: number;
+  /**
+   * The view definition's fingerprint (`view.fingerprint` of `@oxbow/views`: 16 hex digits) the table was
+   * computed with. Absent in manifests written before fingerprints: read that as "unknown fingerprint".
+   */
+  readonly fingerprint?: string;
 }
 
 /** The manifest of one successful batch run. */
@@ -120,7 +125,7 @@ export function decodeManifest(input: Uint8Array | string, path: string): BatchM
 }
 
 function decodeView(entry: Readonly<Record<string, unknown>>, field: string, fail: Fail): ManifestView {
-  const { rowsIn, engine, computeMs } = entry;
+  const { rowsIn, engine, computeMs, fingerprint } = entry;
   return {
     name: stringField(entry.name, `${field}.name`, fail),
     rows: integerField(entry.rows, `${field}.rows`, fail, 0),
@@ -128,6 +133,9 @@ function decodeView(entry: Readonly<Record<string, unknown>>, field: string, fai
     ...(rowsIn === undefined ? {} : { rowsIn: integerField(rowsIn, `${field}.rowsIn`, fail, 0) }),
     ...(engine === undefined ? {} : { engine: stringField(engine, `${field}.engine`, fail) }),
     ...(computeMs === undefined ? {} : { computeMs: durationField(computeMs, `${field}.computeMs`, fail) }),
+    ...(fingerprint === undefined
+      ? {}
+      : { fingerprint: stringField(fingerprint, `${field}.fingerprint`, fail) }),
   };
 }
 

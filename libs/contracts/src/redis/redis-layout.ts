@@ -83,6 +83,21 @@ export class RedisLayout {
     return `${this.prefix}generation`;
   }
 
+  /**
+   * Hash describing the current generation, written together with the marker: `generation` (its id),
+   * `viewsFingerprint` (hash of the maintained views' sorted `name@fingerprint` list), `viewFingerprints` (JSON
+   * name → fingerprint) and `rebuildTargets` (JSON Kafka topic → partition → offset the generation replays up to
+   * before its answers are complete).
+   */
+  generationViews(): string {
+    return `${this.prefix}generation:views`;
+  }
+
+  /** A `SCAN` pattern for every live-view key. */
+  livePattern(): string {
+    return `${escapeGlob(this.prefix)}live:*`;
+  }
+
   /** JSON of a speed-only view's latest value. */
   live(view: string): string {
     return `${this.prefix}live:${view}`;

@@ -4,7 +4,7 @@
  * (`stream.transform((rdd) => aggregateView(view, rdd))`).
  */
 import type { RDD } from '@oxbow/dataflow';
-import { bucketStart, type TimedEvent, type ViewDefinition } from './view-definition.ts';
+import { bucketStart, type ViewDefinition } from './view-definition.ts';
 
 /** A view's key and bucket: `[key, bucketStartMs]`. */
 export type ViewKey = [key: string, bucketStartMs: number];
@@ -19,24 +19,26 @@ export type ViewKey = [key: string, bucketStartMs: number];
  *
  * @example
  * ```ts
- * const states = aggregateView(VIEWS.page_views_hourly, ctx.parallelize(events));
- * const rows = presentViewRows(VIEWS.page_views_hourly, await states.collect());
+ * const view = project.view('orders_by_store_hourly');
+ * const rows = presentViewRows(view, await aggregateView(view, ctx.parallelize(events)).collect());
  * ```
  */
-export function aggregateView<E extends TimedEvent, S, O>(
-  view: ViewDefinition<E, S, O>,
+export function aggregateView<E, S, O>(
+  view: Pick<ViewDefinition<E, S, O>, 'aggregator' | 'bucketMs' | 'keyOf' | 'timeOf' | 'filter'>,
   events: RDD<E>,
   numPartitions?: number,
 ): RDD<[ViewKey, S]> {
-  const { aggregator, bucketMs } = view;
+  const { aggregator, bucketMs, filter } = view;
   const keyOf = (event: E) => view.keyOf(event);
+  const timeOf = (event: E) => view.timeOf(event);
   return events
     .mapPartitions((iterator): Array<[ViewKey, S]> => {
       const byKey = new Map<string, Map<number, S>>();
       for (let next = iterator.next(); next.done !== true; next = iterator.next()) {
         const event = next.value;
+        if (filter !== undefined && !filter(event)) continue;
         const key = keyOf(event);
-        const bucket = bucketStart(event.tsMs, bucketMs);
+        const bucket = bucketStart(timeOf(event), bucketMs);
         let buckets = byKey.get(key);
         if (buckets === undefined) {
           buckets = new Map();
@@ -66,7 +68,7 @@ export interface ViewRow<O> {
  *
  * @example
  * ```ts
- * presentViewRows(VIEWS.status_minutely, await aggregateView(VIEWS.status_minutely, events).collect());
+ * presentViewRows(view, await aggregateView(view, events).collect());
  * // [{ key: '2xx', bucketStartMs: 1795957200000, value: { hits: 812 } }, …]
  * ```
  */

@@ -1,63 +1,75 @@
 /**
- * What a view is: a name, the topic it reads, a time bucket, a key per event and the aggregator that folds the
- * events of one key and bucket. The same definition runs in the batch layer and in the speed layer.
+ * What a view is once its project is loaded: a name, the topic it reads, a time bucket, a key per event, an
+ * optional filter and the aggregator that folds the events of one key and bucket. The same definition runs in
+ * the batch layer and in the speed layer. Users write views with `defineView`; `defineProject` binds each to its
+ * topic's schema and yields this.
  */
 import type { Aggregator } from '@oxbow/dataflow';
+import type { Schema } from '../schema/define-schema.ts';
 
-/** The topics views read. */
-export type ViewTopic = 'http_logs' | 'sensor_readings';
+export { bucketStart } from '../project/buckets.ts';
 
-/** What kind of answer a view field is, for documentation, the API and the oracle. */
-export type ViewFieldKind = 'count' | 'sum' | 'distinct' | 'quantiles' | 'mean' | 'min' | 'max';
+/**
+ * What kind of answer a view field is, for documentation, the API and the oracle: the aggregator's kind mapped
+ * to a name (`hyperLogLog` is `distinct`), or the kind of a user's own aggregator.
+ */
+export type ViewFieldKind =
+  | 'count'
+  | 'sum'
+  | 'distinct'
+  | 'quantiles'
+  | 'mean'
+  | 'min'
+  | 'max'
+  | 'topK'
+  | 'distinctSet'
+  | (string & {});
 
 /** One field of a view's presented value. */
 export interface ViewField {
   readonly name: string;
   readonly kind: ViewFieldKind;
   readonly description: string;
-}
-
-/** An event with its event time in epoch milliseconds: what views bucket by. */
-export interface TimedEvent {
-  readonly tsMs: number;
+  /** The field's aggregator. */
+  readonly aggregator: Aggregator<never, unknown, unknown>;
 }
 
 /**
- * A view: events of `topic` are grouped by `keyOf(event)` and by the `bucketMs`-long event-time bucket they fall
- * in (aligned to the Unix epoch, so days are UTC days), and each group is folded with `aggregator`.
- *
- * @example
- * ```ts
- * const hitsPerPath: ViewDefinition<HttpLogEvent, { hits: number }, { hits: number }> = {
- *   name: 'hits_per_path', description: 'Requests per path and hour', topic: 'http_logs', bucketMs: 3_600_000,
- *   keyOf: (event) => event.path,
- *   aggregator: product({ hits: count<HttpLogEvent>() }),
- *   fields: [{ name: 'hits', kind: 'count', description: 'requests' }],
- * };
- * ```
+ * A bound view: events of `topic` pass `filter`, are grouped by `keyOf(event)` and by the `bucketMs`-long
+ * event-time bucket `timeOf(event)` falls in (aligned to the Unix epoch, so days are UTC days), and each group
+ * is folded with `aggregator` (the `product` of the fields).
  */
-export interface ViewDefinition<E, S, O> {
+export interface ViewDefinition<E = never, S = unknown, O = unknown> {
   readonly name: string;
   readonly description: string;
-  readonly topic: ViewTopic;
-  /** Bucket length in milliseconds: 60 000 (minute), 3 600 000 (hour) or 86 400 000 (day). */
+  /** The project topic (Kafka topic) the view reads. */
+  readonly topic: string;
+  /** The topic's schema. */
+  readonly schema: Schema<E>;
+  /** Bucket length in milliseconds; divides a day. */
   readonly bucketMs: number;
   /** The view key of an event, e.g. its path. */
   keyOf(event: E): string;
+  /** The event time of an event, epoch milliseconds. */
+  timeOf(event: E): number;
+  /** Events for which this is false are left out; absent when every event counts. */
+  readonly filter?: (event: E) => boolean;
+  /** The key's schema field when the key is a field name. */
+  readonly keyField?: string;
+  /** The longest key the pipeline can produce (the key field's `maxLength`), when known. */
+  readonly keyMaxLength?: number;
   /** How the events of one key and bucket fold: a `product()` of the named fields. */
   readonly aggregator: Aggregator<E, S, O>;
   /** The fields of the presented value, in order. */
   readonly fields: readonly ViewField[];
+  /**
+   * A hash of everything that determines the view's states: the schema fields it reads, key, filter, bucket and
+   * each field's aggregator kind, parameters and functions. States of different fingerprints never merge.
+   */
+  readonly fingerprint: string;
 }
 
-/**
- * The start of the `bucketMs`-long bucket holding `tsMs` (buckets are aligned to the Unix epoch).
- *
- * @example
- * ```ts
- * bucketStart(Date.parse('2026-11-24T13:05:12Z'), 3_600_000); // Date.parse('2026-11-24T13:00:00Z')
- * ```
- */
-export function bucketStart(tsMs: number, bucketMs: number): number {
-  return tsMs - (((tsMs % bucketMs) + bucketMs) % bucketMs);
+/** An event with its event time in epoch milliseconds (the shape of events in tests and generators). */
+export interface TimedEvent {
+  readonly tsMs: number;
 }

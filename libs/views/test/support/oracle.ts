@@ -1,11 +1,13 @@
 /**
- * The ground-truth oracle of the views: the same raw records, loaded into DuckDB and aggregated by plain SQL.
- * It shares no code with the pipeline: DuckDB parses the timestamps, buckets with integer arithmetic, counts
- * distinct users exactly and picks quantiles from the sorted values.
+ * The ground-truth oracle views are checked against: an in-memory DuckDB that loads raw records (as produced to
+ * Kafka) into tables of given column types and runs plain SQL over them. It shares no code with the pipeline:
+ * DuckDB parses the JSON and the timestamps, buckets with integer arithmetic and counts distinct values exactly.
+ * It knows no domain: each project (the examples, the test fixtures) writes its views' SQL and its tables'
+ * columns, and may name them in an {@link OracleDefinition} so `rows(view)` runs a view's SQL by name.
  *
  * Quantile rank: the sketch guarantees its estimate against the lower quantile x_⌊q·(n−1)⌋ of the sorted values
  * (DDSketch's definition). DuckDB's `quantile_disc` picks a different element for small groups (for n = 10 and
- * q = 0.95 it returns x₉, the lower quantile is x₈), so the oracle indexes the sorted list itself.
+ * q = 0.95 it returns x₉, the lower quantile is x₈), so {@link lowerQuantileSql} indexes the sorted list itself.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,99 +18,117 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 export interface OracleRow {
   readonly key: string;
   readonly bucketStartMs: number;
-  readonly [field: string]: string | number | null;
+  readonly [field: string]: string | number | boolean | null;
 }
 
-const HTTP_COLUMNS = `{ts: 'VARCHAR', host: 'VARCHAR', method: 'VARCHAR', path: 'VARCHAR', status: 'INTEGER',
-  bytes: 'BIGINT', latencyMs: 'DOUBLE', userId: 'VARCHAR', country: 'VARCHAR', userAgent: 'VARCHAR'}`;
-const SENSOR_COLUMNS = `{ts: 'VARCHAR', sensorId: 'VARCHAR', site: 'VARCHAR', temperature: 'DOUBLE', humidity: 'DOUBLE'}`;
+/** A table's columns: name → DuckDB type (`'VARCHAR'`, `'BIGINT'`, `'DOUBLE'`, `'BOOLEAN'`, …), in order. */
+export type OracleColumns = Readonly<Record<string, string>>;
 
-const lowerQuantile = (column: string, q: number) =>
-  `list_sort(list(${column}))[CAST(floor(${q} * (count(*) - 1)) AS BIGINT) + 1]`;
-
-const bucket = (ms: number) => `(epoch_ms(CAST(ts AS TIMESTAMPTZ)) // ${ms}) * ${ms}`;
-
-/** The SQL of each view's ground truth, over tables `http_logs` and `sensor_readings` of raw records. */
-export const ORACLE_SQL: Readonly<Record<string, string>> = {
-  page_views_hourly: `
-    SELECT path AS key, ${bucket(3_600_000)} AS bucketStartMs,
-      count(*) AS hits,
-      count(*) FILTER (WHERE status >= 500) AS errors,
-      sum(bytes) AS bytes,
-      count(DISTINCT userId) AS uniqueUsers,
-      ${lowerQuantile('latencyMs', 0.5)} AS p50,
-      ${lowerQuantile('latencyMs', 0.95)} AS p95,
-      ${lowerQuantile('latencyMs', 0.99)} AS p99
-    FROM http_logs GROUP BY ALL ORDER BY key, bucketStartMs`,
-  country_daily: `
-    SELECT country AS key, ${bucket(86_400_000)} AS bucketStartMs,
-      count(*) AS hits, count(DISTINCT userId) AS uniqueUsers
-    FROM http_logs GROUP BY ALL ORDER BY key, bucketStartMs`,
-  status_minutely: `
-    SELECT CAST(status // 100 AS VARCHAR) || 'xx' AS key, ${bucket(60_000)} AS bucketStartMs, count(*) AS hits
-    FROM http_logs GROUP BY ALL ORDER BY key, bucketStartMs`,
-  sensor_hourly: `
-    SELECT sensorId AS key, ${bucket(3_600_000)} AS bucketStartMs,
-      count(*) AS count, avg(temperature) AS temperature, min(temperature) AS min, max(temperature) AS max
-    FROM sensor_readings GROUP BY ALL ORDER BY key, bucketStartMs`,
-};
+/** What an oracle knows of a project: its tables' columns and its views' SQL, by name. */
+export interface OracleDefinition {
+  /** Table name → its columns (a table per topic, usually named as the topic). */
+  readonly tables: Readonly<Record<string, OracleColumns>>;
+  /**
+   * View name → a query over the tables giving one row per key and bucket, ordered by key then bucket: columns
+   * `key`, `bucketStartMs` and one per field, named as the field (quantiles: `<field>_p50`, `_p95`, `_p99`).
+   */
+  readonly views: Readonly<Record<string, string>>;
+}
 
 /**
- * The oracle SQL of a view.
+ * SQL of the lower quantile x_⌊q·(n−1)⌋ of the non-null values of `column` over a group (the rank the quantile
+ * sketch guarantees; `NULL` when there are none).
  *
  * @example
  * ```ts
- * await oracle.query(oracleSql('page_views_hourly'));
+ * `SELECT city AS key, ${lowerQuantileSql('fareCents', 0.95)} AS fare_p95 FROM rides GROUP BY ALL`
  * ```
  */
-export function oracleSql(viewName: string): string {
-  const sql = ORACLE_SQL[viewName];
-  if (sql === undefined) throw new Error(`no oracle SQL for view "${viewName}"`);
-  return sql;
+export function lowerQuantileSql(column: string, q: number): string {
+  return `list_sort(list(${column}) FILTER (WHERE ${column} IS NOT NULL))[CAST(floor(${q} * (count(${column}) - 1)) AS BIGINT) + 1]`;
 }
 
-/** An in-memory DuckDB holding raw records in `http_logs` and `sensor_readings`. */
+/**
+ * SQL of the start (epoch ms) of the `bucketMs`-long bucket holding `epochMsSql`, aligned to the Unix epoch.
+ *
+ * @example
+ * ```ts
+ * bucketStartSql(isoToEpochMsSql('ts'), 3_600_000); // '(epoch_ms(CAST(ts AS TIMESTAMPTZ)) // 3600000) * 3600000'
+ * ```
+ */
+export function bucketStartSql(epochMsSql: string, bucketMs: number): string {
+  return `((${epochMsSql}) // ${bucketMs}) * ${bucketMs}`;
+}
+
+/** SQL of the epoch milliseconds of an ISO-8601 text column (parsed by DuckDB, not by the pipeline). */
+export function isoToEpochMsSql(column: string): string {
+  return `epoch_ms(CAST(${column} AS TIMESTAMPTZ))`;
+}
+
+const quoted = (text: string, quote: string) => `${quote}${text.replaceAll(quote, quote + quote)}${quote}`;
+
+/** An in-memory DuckDB of raw records, with the session time zone at UTC. */
 export class ViewOracle {
   private readonly instance: DuckDBInstance;
   private readonly connection: DuckDBConnection;
   private readonly directory: string;
+  private readonly definition: OracleDefinition;
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, definition: OracleDefinition) {
     this.instance = instance;
     this.connection = connection;
+    this.definition = definition;
     this.directory = mkdtempSync(join(tmpdir(), 'oxbow-oracle-'));
   }
 
-  /** Opens an empty in-memory database with its session time zone at UTC. */
-  static async create(): Promise<ViewOracle> {
+  /**
+   * Opens an empty in-memory database. `definition` names the tables' columns (for {@link ViewOracle.load}) and
+   * the views' SQL (for {@link ViewOracle.rows}).
+   */
+  static async create(definition: OracleDefinition = { tables: {}, views: {} }): Promise<ViewOracle> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
-    return new ViewOracle(instance, connection);
+    return new ViewOracle(instance, connection, definition);
   }
 
-  /** Loads raw HTTP log records (as produced to Kafka) into table `http_logs`, replacing it. */
-  async loadHttpLogs(records: Iterable<object>): Promise<void> {
-    await this.load('http_logs', HTTP_COLUMNS, records);
+  /**
+   * Loads raw records into `table`, replacing it: written as NDJSON and read with DuckDB's `read_json` with the
+   * given columns (default: the definition's), so a field missing from a record is `NULL`.
+   */
+  async load(table: string, records: Iterable<object>, columns?: OracleColumns): Promise<void> {
+    const types = columns ?? this.definition.tables[table];
+    if (types === undefined || Object.keys(types).length === 0) {
+      throw new Error(`no columns for oracle table "${table}"`);
+    }
+    const file = join(this.directory, `${encodeURIComponent(table)}.ndjson`);
+    const lines: string[] = [];
+    for (const record of records) lines.push(JSON.stringify(record));
+    writeFileSync(file, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    const struct = Object.entries(types)
+      .map(([name, type]) => `${quoted(name, "'")}: ${quoted(type, "'")}`)
+      .join(', ');
+    await this.connection.run(
+      `CREATE OR REPLACE TABLE ${quoted(table, '"')} AS SELECT * FROM read_json(${quoted(file, "'")}, ` +
+        `format = 'newline_delimited', columns = {${struct}})`,
+    );
   }
 
-  /** Loads raw sensor readings into table `sensor_readings`, replacing it. */
-  async loadSensorReadings(records: Iterable<object>): Promise<void> {
-    await this.load('sensor_readings', SENSOR_COLUMNS, records);
-  }
-
-  /** The ground-truth rows of a view, ordered by key and bucket; numbers as JS numbers. */
+  /** The ground-truth rows of a view of the definition, ordered by key and bucket. */
   async rows(viewName: string): Promise<OracleRow[]> {
-    return this.query(oracleSql(viewName));
+    const sql = this.definition.views[viewName];
+    if (sql === undefined) throw new Error(`no oracle SQL for view "${viewName}"`);
+    return this.query(sql);
   }
 
-  /** Runs any SQL and returns its rows with bigints turned into numbers. */
+  /** Runs any SQL and returns its rows, with bigints (counts, sums of integers) turned into numbers. */
   async query(sql: string): Promise<OracleRow[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJS().map((row) => {
-      const converted: Record<string, string | number | null> = {};
+      const converted: Record<string, string | number | boolean | null> = {};
       for (const [name, value] of Object.entries(row)) {
-        converted[name] = typeof value === 'bigint' ? Number(value) : (value as string | number | null);
+        converted[name] =
+          typeof value === 'bigint' ? Number(value) : (value as string | number | boolean | null);
       }
       return converted as OracleRow;
     });
@@ -119,15 +139,5 @@ export class ViewOracle {
     this.connection.closeSync();
     this.instance.closeSync();
     rmSync(this.directory, { recursive: true, force: true });
-  }
-
-  private async load(table: string, columns: string, records: Iterable<object>): Promise<void> {
-    const file = join(this.directory, `${table}.ndjson`);
-    const lines: string[] = [];
-    for (const record of records) lines.push(JSON.stringify(record));
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    await this.connection.run(
-      `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_json('${file}', format = 'newline_delimited', columns = ${columns})`,
-    );
   }
 }

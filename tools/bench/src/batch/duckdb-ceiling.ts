@@ -1,7 +1,7 @@
 /**
  * The ceiling of the batch benchmark: the three http views as hand-written DuckDB SQL over the lake's Parquet
  * files, each materialized with `CREATE TABLE … AS` in an in-memory database (approximate distinct counts and
- * quantiles, like the views' sketches).
+ * quantiles, like the views' sketches). `ts` is the event time in epoch milliseconds.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ViewTotals } from './results.ts';
@@ -10,7 +10,7 @@ import type { ViewTotals } from './results.ts';
 export function ceilingSql(source: string): Record<string, string> {
   return {
     page_views_hourly: `
-      SELECT path AS key, tsMs - tsMs % 3600000 AS bucket,
+      SELECT path AS key, ts - ts % 3600000 AS bucket,
              count(*) AS hits,
              count(*) FILTER (WHERE status >= 500) AS errors,
              sum(bytes) AS bytes,
@@ -18,11 +18,11 @@ export function ceilingSql(source: string): Record<string, string> {
              approx_quantile(latencyMs, [0.5, 0.95, 0.99]) AS latencyMs
       FROM ${source} GROUP BY ALL`,
     country_daily: `
-      SELECT country AS key, tsMs - tsMs % 86400000 AS bucket,
+      SELECT country AS key, ts - ts % 86400000 AS bucket,
              count(*) AS hits, approx_count_distinct(userId) AS uniqueUsers
       FROM ${source} GROUP BY ALL`,
     status_minutely: `
-      SELECT (status // 100)::VARCHAR || 'xx' AS key, tsMs - tsMs % 60000 AS bucket, count(*) AS hits
+      SELECT (status // 100)::VARCHAR || 'xx' AS key, ts - ts % 60000 AS bucket, count(*) AS hits
       FROM ${source} GROUP BY ALL`,
   };
 }

@@ -1,19 +1,28 @@
 /**
- * The batch benchmark's master dataset: `generateHttpLogs` events written as the archiver would write them
- * (docs/design/0002-layer-contracts.md): `events/http_logs/epoch=<e>/part-<p>-<first>-<last>.parquet`, zstd, with
- * Kafka metadata columns, and `_sealed` for every epoch. Generated once per event count under
- * `.oxbow/bench/lake-<N>` and reused (a `bench-lake.json` written last marks a complete lake).
+ * The batch benchmark's master dataset: the web-analytics example's `generateHttpLogs` records, validated by its
+ * `httpLogs` schema and written as the archiver would write them (docs/design/0002-layer-contracts.md):
+ * `events/http_logs/epoch=<e>/part-<p>-<first>-<last>.parquet`, zstd, in the schema's `lakeColumns` (`ts` int64
+ * epoch ms, the fields, Kafka metadata), plus a `tsMs` copy of `ts` that the Spark peer still reads (the batch app
+ * reads only the schema's columns), and `_sealed` for every epoch. Generated once per event count under
+ * `.oxbow/bench/lake-<N>` and reused (a `bench-lake.json` of the current format, written last, marks a complete
+ * lake).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineParquetSchema, type InputRowOf, openFileSystem, writeParquet } from '@oxbow/connectors';
+import { defineParquetSchema, openFileSystem, writeParquet } from '@oxbow/connectors';
 import { encodeSealedMarker, epochOf, partFilePath, sealedPath } from '@oxbow/contracts';
-import { generateHttpLogs, HTTP_LOG_LAKE_COLUMNS, parseIsoTimestamp } from '@oxbow/views';
+import { generateHttpLogs, httpLogs } from '@oxbow/example-web-analytics';
 
-/** The http_logs row schema of the contract: the event's fields plus Kafka metadata. */
-export const HTTP_LOG_PARQUET_SCHEMA = defineParquetSchema(HTTP_LOG_LAKE_COLUMNS);
+/** The http_logs row schema: the example schema's lake columns, then `tsMs` for the Spark peer. */
+export const HTTP_LOG_PARQUET_SCHEMA = defineParquetSchema([
+  ...httpLogs.lakeColumns,
+  { name: 'tsMs', type: 'int64' },
+]);
 
-type HttpLogRow = InputRowOf<typeof HTTP_LOG_PARQUET_SCHEMA.fields>;
+type HttpLogRow = Record<string, unknown>;
+
+/** The format of the lake (bumped when its columns change, so cached lakes of an older one are regenerated). */
+const LAKE_FORMAT_VERSION = 2;
 
 /** How the benchmark lake is generated. */
 export interface BenchLakeOptions {
@@ -43,7 +52,7 @@ export interface BenchLake {
 
 interface LakeMarker {
   format: 'oxbow-bench-lake';
-  version: 1;
+  version: number;
   events: number;
   seed: number;
   epochMs: number;
@@ -68,6 +77,7 @@ export async function ensureBenchLake(options: BenchLakeOptions): Promise<BenchL
   if (existsSync(markerPath)) {
     const marker = JSON.parse(readFileSync(markerPath, 'utf8')) as LakeMarker;
     if (
+      marker.version === LAKE_FORMAT_VERSION &&
       marker.events === options.events &&
       marker.seed === seed &&
       marker.epochMs === epochMs &&
@@ -82,7 +92,7 @@ export async function ensureBenchLake(options: BenchLakeOptions): Promise<BenchL
   const written = await writeLake(dir, { events: options.events, epochMs, kafkaPartitions, seed });
   const marker: LakeMarker = {
     format: 'oxbow-bench-lake',
-    version: 1,
+    version: LAKE_FORMAT_VERSION,
     events: options.events,
     seed,
     epochMs,
@@ -121,7 +131,8 @@ async function writeLake(
           firstOffset: BigInt(first),
           lastOffset: BigInt(first + rows.length - 1),
         });
-        const summary = await writeParquet(fs, path, HTTP_LOG_PARQUET_SCHEMA, rows, { codec: 'zstd' });
+        // biome-ignore lint/suspicious/noExplicitAny: rows hold the schema's lake columns, known only at run time.
+        const summary = await writeParquet(fs, path, HTTP_LOG_PARQUET_SCHEMA, rows as any, { codec: 'zstd' });
         files.push(path);
         bytes += summary.bytes;
       }
@@ -142,8 +153,9 @@ async function writeLake(
 
   let index = 0;
   for (const log of generateHttpLogs({ count: options.events, seed: options.seed, startMs: START_MS })) {
-    const tsMs = parseIsoTimestamp(log.ts);
-    if (tsMs === undefined) throw new Error(`generated an invalid timestamp ${log.ts}`);
+    const parsed = httpLogs.parse(JSON.stringify(log), { now: Number.MAX_SAFE_INTEGER });
+    if (!parsed.ok) throw new Error(`generated an invalid record: ${parsed.reasons.join('; ')}`);
+    const tsMs = httpLogs.timeOf(parsed.event);
     // LogAppendTime never goes backwards: late events (event time in the past) append at the latest time seen.
     appendTimeMs = Math.max(appendTimeMs, tsMs);
     const recordEpoch = epochOf(appendTimeMs, epochMs);
@@ -152,7 +164,7 @@ async function writeLake(
     const partition = index % kafkaPartitions;
     const buffer = buffers[partition] as HttpLogRow[];
     buffer.push({
-      ...log,
+      ...parsed.event,
       tsMs,
       kafkaPartition: partition,
       kafkaOffset: (nextOffset[partition] ?? 0) + buffer.length,

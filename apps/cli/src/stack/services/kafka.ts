@@ -23,20 +23,40 @@ export const KAFKA_VERSION = '4.1.1';
  */
 export const DEAD_LETTER_MAX_MESSAGE_BYTES = 1_064_972;
 
-/** Topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`, and their other settings. */
-export const DEFAULT_TOPICS: readonly {
-  topic: string;
-  numPartitions: number;
-  configs?: Readonly<Record<string, string>>;
-}[] = [
-  { topic: 'http_logs', numPartitions: 3 },
-  { topic: 'sensor_readings', numPartitions: 3 },
-  {
-    topic: 'oxbow_dead_letter',
-    numPartitions: 1,
-    configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) },
-  },
-];
+/** Partitions of each project topic `stack up` creates. */
+export const PROJECT_TOPIC_PARTITIONS = 3;
+
+/** A topic `stack up` creates. */
+export interface StackTopic {
+  readonly topic: string;
+  readonly numPartitions: number;
+  /** Topic settings beyond `message.timestamp.type=LogAppendTime`. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The topics `stack up` creates, all with `message.timestamp.type=LogAppendTime`: every Kafka topic the project
+ * binds (its topics, and renamed ones listed in `archiverTopics`/`speedTopics`) with
+ * {@link PROJECT_TOPIC_PARTITIONS} partitions, and the dead-letter topic with one and
+ * {@link DEAD_LETTER_MAX_MESSAGE_BYTES}. The project is loaded here (not at import), so the other stack commands
+ * never read it.
+ */
+export async function stackTopics(config: OxbowConfig): Promise<StackTopic[]> {
+  const { bindTopics, loadProject, resolveProjectPath } = await import('@oxbow/views');
+  const project = await loadProject(resolveProjectPath(config.project));
+  const topics = new Set<string>();
+  for (const setting of [config.archiverTopics, config.speedTopics]) {
+    for (const binding of bindTopics(project, setting)) topics.add(binding.kafkaTopic);
+  }
+  return [
+    ...[...topics].map((topic) => ({ topic, numPartitions: PROJECT_TOPIC_PARTITIONS })),
+    {
+      topic: config.speedDeadLetterTopic,
+      numPartitions: 1,
+      configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) },
+    },
+  ];
+}
 
 const JVM_OPTIONS = [
   '-Xms128m',
@@ -78,13 +98,13 @@ function localAddress(config: OxbowConfig): string {
  * Asks for a group's offsets until the broker answers, which makes it create and load `__consumer_offsets`
  * now, so the first consumer group does not wait for (and log) "coordinator not available/loading".
  */
-async function warmUpGroupCoordinator(admin: Admin, context: StackContext): Promise<void> {
+async function warmUpGroupCoordinator(admin: Admin, context: StackContext, topic: string): Promise<void> {
   const deadline = context.clock.now() + 30_000;
   for (;;) {
     try {
       await admin.fetchOffsets({
         groupId: 'oxbow-stack-warmup',
-        topics: [DEFAULT_TOPICS[0]?.topic ?? 'http_logs'],
+        topics: [topic],
       });
       return;
     } catch (error) {
@@ -208,8 +228,10 @@ export const kafkaService: ServiceDefinition = {
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const missing: ITopicConfig[] = DEFAULT_TOPICS.filter(({ topic }) => !existing.has(topic)).map(
-        ({ topic, numPartitions, configs }) => ({
+      const wanted = await stackTopics(context.config);
+      const missing: ITopicConfig[] = wanted
+        .filter(({ topic }) => !existing.has(topic))
+        .map(({ topic, numPartitions, configs }) => ({
           topic,
           numPartitions,
           replicationFactor: 1,
@@ -217,10 +239,9 @@ export const kafkaService: ServiceDefinition = {
             { name: 'message.timestamp.type', value: 'LogAppendTime' },
             ...Object.entries(configs ?? {}).map(([name, value]) => ({ name, value })),
           ],
-        }),
-      );
+        }));
       if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-      await warmUpGroupCoordinator(admin, context);
+      await warmUpGroupCoordinator(admin, context, wanted[0]?.topic ?? context.config.speedDeadLetterTopic);
       return missing.map(
         ({ topic, numPartitions }) =>
           `created topic ${topic} (${numPartitions} partition${numPartitions === 1 ? '' : 's'}, LogAppendTime)`,

@@ -1,11 +1,16 @@
-import { PAGE_VIEWS_HLL_PRECISION } from '@oxbow/views';
+import { PAGE_VIEWS_HLL_PRECISION, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { webAnalyticsOracle } from '@oxbow/example-web-analytics/oracle';
+import { loadProject } from '@oxbow/views';
 import { expect } from 'vitest';
 import {
   type DistinctCell,
   expectDistinctWithin,
 } from '../../../../../libs/views/test/support/distinct-tolerance.ts';
-import { type OracleRow, ViewOracle } from '../../../../../libs/views/test/support/oracle.ts';
+import type { OracleRow } from '../../../../../libs/views/test/support/oracle.ts';
 import { expectPresentedValue } from '../../../../../libs/views/test/support/presented-value-checks.ts';
+
+/** The example project the stack runs (the bundled default). */
+const project = await loadProject(WEB_ANALYTICS_PROJECT);
 
 /** The views compared, with the field `/top` ranks by (to list the API's keys). */
 const COMPARED_VIEWS = {
@@ -78,10 +83,8 @@ export async function expectApiEqualsOracle(
   sensors: readonly object[],
   label: string,
 ): Promise<Comparison> {
-  const oracle = await ViewOracle.create();
+  const oracle = await webAnalyticsOracle({ http_logs: http, sensor_readings: sensors });
   try {
-    await oracle.loadHttpLogs(http);
-    await oracle.loadSensorReadings(sensors);
     let keys = 0;
     let cells = 0;
     for (const [view, by] of Object.entries(COMPARED_VIEWS) as Array<[ComparedView, string]>) {
@@ -108,15 +111,19 @@ export async function expectApiEqualsOracle(
         ).toEqual(truth.map((row) => row.bucketStartMs));
         answer.buckets.forEach((bucket, index) => {
           expectPresentedValue(
-            view,
+            project.view(view),
             bucket.value,
             truth[index] as OracleRow,
             `${where} @ ${bucket.bucket}`,
             (cell) => distinct.push(cell),
           );
         });
-        expectPresentedValue(view, answer.total, totals.get(key) as OracleRow, `${where} total`, (cell) =>
-          distinct.push(cell),
+        expectPresentedValue(
+          project.view(view),
+          answer.total,
+          totals.get(key) as OracleRow,
+          `${where} total`,
+          (cell) => distinct.push(cell),
         );
         cells += truth.length;
       });
