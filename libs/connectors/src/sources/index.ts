@@ -15,6 +15,12 @@ export {
 } from './files/file-input-dstream.ts';
 export { type ParquetFileStreamOptions, parquetFileStream } from './files/parquet-file-stream.ts';
 export {
+  type HttpPollingOptions,
+  HttpPollingReceiver,
+  httpPollingStream,
+  type PolledResponse,
+} from './http/http-polling-receiver.ts';
+export {
   type KinesisInitialPosition,
   KinesisInputDStream,
   type KinesisMetrics,
