@@ -21,6 +21,7 @@ export {
 export { count } from './count.ts';
 export { distinctSet, setUnionMonoid } from './distinct-set.ts';
 export { max, maxMonoid, min, minMonoid } from './extremes.ts';
+export { type FromMonoidOptions, fromMonoid } from './from-monoid.ts';
 export { type Hash64, hash64 } from './hash.ts';
 export {
   addToHyperLogLog,
