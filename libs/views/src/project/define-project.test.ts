@@ -2,6 +2,7 @@ import {
   type Aggregator,
   aggregate,
   count,
+  fromMonoid,
   hyperLogLog,
   max,
   mean,
@@ -538,3 +539,26 @@ function renamed(fields: Readonly<Record<string, unknown>>, from: string, to: st
     Object.entries(fields).map(([name, value]) => [name === from ? to : name, value]),
   ) as Record<string, never>;
 }
+
+describe("a user's own monoid as a view field", () => {
+  it('binds, fingerprints and folds through aggregateView like any aggregator', () => {
+    const bytesCodec = {
+      serialize: (value: number) => new TextEncoder().encode(String(value)),
+      deserialize: (bytes: Uint8Array) => Number(new TextDecoder().decode(bytes)),
+    };
+    const kinds = fromMonoid(
+      { zero: 0, plus: (a: number, b: number) => a | b },
+      { prepare: (e: AnyEvent) => (e.shared ? 1 : 2), codec: bytesCodec, kind: 'kindMask' },
+    );
+    const view = project({
+      views: [byCity({ name: 'kinds_by_city', fields: { mask: kinds } })],
+    }).view('kinds_by_city');
+    expect(view.fields.map((field) => [field.name, field.kind])).toEqual([['mask', 'kindMask']]);
+    expect(view.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    const state = [{ shared: true }, { shared: false }].reduce(
+      (acc, event) => view.aggregator.append(acc, event),
+      view.aggregator.zero,
+    );
+    expect(view.aggregator.present(state)).toEqual({ mask: 3 });
+  });
+});
