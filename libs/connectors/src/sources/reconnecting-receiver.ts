@@ -109,7 +109,7 @@ export abstract class ReconnectingReceiver<T, M extends SourceMetrics = SourceMe
           throw failure.code === 'OXBOW_SOURCE_UNAVAILABLE'
             ? new SourceError(
                 'OXBOW_SOURCE_UNAVAILABLE',
-                `${failure.message} (gave up after ${Math.round(this.startTimeoutMs / 1000)} s)`,
+                `${failure.message} (gave up after ${formatDuration(this.startTimeoutMs)})`,
                 { cause: failure },
               )
             : failure;
@@ -146,7 +146,8 @@ export abstract class ReconnectingReceiver<T, M extends SourceMetrics = SourceMe
    * this receiver after the next backoff delay. Only the first report per connection counts.
    */
   protected connectionLost(generation: number, error: unknown): void {
-    if (generation !== this.generation || this.isStopped()) return;
+    // Before the first connection, failures are the first start's to handle (it retries or fails start()).
+    if (!this.everConnected || generation !== this.generation || this.isStopped()) return;
     this.generation += 1;
     const failure = this.classify(error);
     this.meter.setConnected(false);
@@ -175,6 +176,11 @@ export abstract class ReconnectingReceiver<T, M extends SourceMetrics = SourceMe
   }
 }
 
+/** `150 ms`, `1 s`, `2.5 s`. */
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
 /** A stream fed by a receiver of this folder, with the receiver as `source` and its `metrics()`. */
 export type SourceDStream<T, S extends MeteredSource> = DStream<T> & {
   /** The receiver (or poller) behind the stream. */
@@ -183,12 +189,23 @@ export type SourceDStream<T, S extends MeteredSource> = DStream<T> & {
   metrics(): ReturnType<S['metrics']>;
 };
 
-/** Attaches `receiver` to `ssc` with the engine's `receiverStream` and exposes its metrics on the stream. */
-export function meteredReceiverStream<T, S extends Receiver<T> & MeteredSource<SourceMetrics>>(
-  ssc: StreamingContext,
-  receiver: S,
-): SourceDStream<T, S> {
-  const stream = ssc.receiverStream(receiver);
+/** The record type of a receiver. */
+export type ReceivedBy<S> = S extends Receiver<infer T> ? T : never;
+
+/**
+ * Attaches `receiver` to `ssc` with the engine's `receiverStream` and exposes its metrics on the stream.
+ *
+ * @example
+ * ```ts
+ * const stream = meteredReceiverStream(ssc, new SyslogReceiver({ udp: { port: 5514 } }));
+ * stream.metrics().records;
+ * ```
+ */
+export function meteredReceiverStream<
+  S extends Receiver<T> & MeteredSource<SourceMetrics>,
+  T = ReceivedBy<S>,
+>(ssc: StreamingContext, receiver: S): SourceDStream<T, S> {
+  const stream = ssc.receiverStream<T>(receiver);
   return Object.assign(stream, {
     source: receiver,
     metrics: () => receiver.metrics() as ReturnType<S['metrics']>,

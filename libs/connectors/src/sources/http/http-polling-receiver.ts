@@ -214,5 +214,5 @@ export function httpPollingStream<T>(
   ssc: StreamingContext,
   options: HttpPollingOptions<T>,
 ): DStream<T> & { readonly source: HttpPollingReceiver<T>; metrics(): SourceMetrics } {
-  return meteredReceiverStream<T, HttpPollingReceiver<T>>(ssc, new HttpPollingReceiver<T>(options));
+  return meteredReceiverStream<HttpPollingReceiver<T>, T>(ssc, new HttpPollingReceiver<T>(options));
 }

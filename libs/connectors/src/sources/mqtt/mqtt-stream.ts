@@ -174,14 +174,15 @@ export class MqttReceiver<T = MqttMessage> extends ReconnectingReceiver<T> {
       this.deliver([record], payload.length);
     });
     return new Promise<void>((resolve, reject) => {
-      let settled = false;
+      let state: 'connecting' | 'ready' | 'failed' = 'connecting';
       const fail = (error: unknown) => {
-        if (!settled) {
-          settled = true;
+        if (state === 'connecting') {
+          state = 'failed';
           reject(error);
-        } else {
+        } else if (state === 'ready') {
           this.connectionLost(generation, error);
         }
+        // 'failed': the 'close' that follows a refused CONNACK belongs to the same failure.
       };
       client.on('error', fail);
       client.on('close', () => fail(new Error('the connection to the broker closed')));
@@ -198,8 +199,8 @@ export class MqttReceiver<T = MqttMessage> extends ReconnectingReceiver<T> {
               ),
             );
           }
-          if (!settled) {
-            settled = true;
+          if (state === 'connecting') {
+            state = 'ready';
             resolve();
           }
         });
@@ -238,5 +239,5 @@ export function mqttStream<T = MqttMessage>(
   ssc: StreamingContext,
   options: MqttStreamOptions<T>,
 ): SourceDStream<T, MqttReceiver<T>> {
-  return meteredReceiverStream<T, MqttReceiver<T>>(ssc, new MqttReceiver<T>(options));
+  return meteredReceiverStream<MqttReceiver<T>, T>(ssc, new MqttReceiver<T>(options));
 }

@@ -283,5 +283,5 @@ export function syslogStream<T = SyslogRecord>(
   ssc: StreamingContext,
   options: SyslogStreamOptions<T>,
 ): SourceDStream<T, SyslogReceiver<T>> {
-  return meteredReceiverStream<T, SyslogReceiver<T>>(ssc, new SyslogReceiver<T>(options));
+  return meteredReceiverStream<SyslogReceiver<T>, T>(ssc, new SyslogReceiver<T>(options));
 }

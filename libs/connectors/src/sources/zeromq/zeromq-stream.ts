@@ -236,5 +236,5 @@ export function zeromqStream<T = ZeroMqMessage>(
   ssc: StreamingContext,
   options: ZeroMqStreamOptions<T>,
 ): SourceDStream<T, ZeroMqReceiver<T>> {
-  return meteredReceiverStream<T, ZeroMqReceiver<T>>(ssc, new ZeroMqReceiver<T>(options));
+  return meteredReceiverStream<ZeroMqReceiver<T>, T>(ssc, new ZeroMqReceiver<T>(options));
 }
