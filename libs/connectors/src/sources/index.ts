@@ -31,6 +31,7 @@ export {
 export { type MqttMessage, MqttReceiver, type MqttStreamOptions, mqttStream } from './mqtt/mqtt-stream.ts';
 export {
   meteredReceiverStream,
+  type ReceivedBy,
   ReconnectingReceiver,
   type ReconnectOptions,
   type SourceDStream,
