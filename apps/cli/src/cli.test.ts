@@ -48,11 +48,11 @@ describe('oxbow argument errors', () => {
 
   it('rejects an unknown service for logs and an unknown --with service', async () => {
     expect((await oxbow(['stack', 'logs', 'zookeeper'])).err).toBe(
-      'oxbow: unknown service "zookeeper" (services: kafka, redis, s3proxy, hdfs)',
+      'oxbow: unknown service "zookeeper" (services: kafka, redis, s3proxy, hdfs, mqtt)',
     );
     const withKafka = await oxbow(['stack', 'up', '--with', 'kafka']);
     expect(withKafka.code).toBe(2);
-    expect(withKafka.err).toContain('--with kafka: not an optional service (available: hdfs)');
+    expect(withKafka.err).toContain('--with kafka: not an optional service (available: hdfs, mqtt)');
   });
 
   it('prints help with --help and exits 0', async () => {
