@@ -18,6 +18,7 @@ export {
 } from './partitioner.ts';
 export type { PartitionSource } from './rdd/nodes/source.ts';
 export { type PartitionsArg, RDD, type StorageLevel } from './rdd/rdd.ts';
+export type { TableCatalog } from './rdd/table-catalog.ts';
 export { analyzeFunction, type Shippability } from './scheduler/closure-analysis.ts';
 export type { SchedulerStats } from './scheduler/dag-scheduler.ts';
 export { Broadcast, LongAccumulator } from './shared-variables.ts';

@@ -33,6 +33,7 @@ import { ShuffledNode } from './nodes/shuffled.ts';
 import { UnionNode } from './nodes/union.ts';
 import { ZippedPartitionsNode } from './nodes/zipped-partitions.ts';
 import type { RddHost } from './rdd-host.ts';
+import type { TableCatalog } from './table-catalog.ts';
 
 /** A partition count, or a partitioner, for operations that shuffle. */
 export type PartitionsArg = number | Partitioner;
@@ -129,6 +130,24 @@ export class RDD<T> {
         { cause },
       );
     }
+  }
+
+  /**
+   * Registers this RDD as the table `name` of `catalog`, like Spark's `createOrReplaceTempView`: a later query of
+   * the catalog reads the RDD's elements as the table's rows (the DuckDB `SqlContext` of `@oxbow/connectors`
+   * reads objects by their fields, tuples as `_1`, `_2`, …, other values as `value`). Runs no job; the catalog
+   * reads the RDD when a query uses the table. Returns this RDD, for chaining.
+   *
+   * @example
+   * ```ts
+   * const sql = new SqlContext(ctx); // @oxbow/connectors: DuckDB over RDDs
+   * ctx.parallelize([{ user: 'u1', ms: 120 }, { user: 'u2', ms: 80 }]).toTable(sql, 'requests');
+   * await sql.sql('SELECT user, avg(ms) AS ms FROM requests GROUP BY user').collect();
+   * ```
+   */
+  toTable(catalog: TableCatalog, name: string): this {
+    catalog.registerTable(name, this as RDD<unknown>);
+    return this;
   }
 
   /** The lineage, one line per RDD; indentation marks shuffle (stage) boundaries as in Spark. */
