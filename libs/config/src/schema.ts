@@ -82,6 +82,22 @@ export const SETTINGS = {
   speedDeadLetterTopic: { env: 'OXBOW_SPEED_DEAD_LETTER_TOPIC', type: 'string', default: 'oxbow_dead_letter', description: 'Speed: topic invalid records are sent to, with the reason in header oxbow-error' },
   speedKafkaSessionTimeoutMs: { env: 'OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS', type: 'integer', default: 10_000, min: 1000, description: 'Speed: Kafka consumer session timeout (a crashed instance\'s partitions move after it)' },
   speedSessionIdleMs: { env: 'OXBOW_SPEED_SESSION_IDLE_MS', type: 'integer', default: 1_800_000, min: 10, description: 'Speed: live views read it as settings.sessionIdleMs (a session idle timeout), in milliseconds' },
+  ingestHost: { env: 'OXBOW_INGEST_HOST', type: 'string', default: '127.0.0.1', description: 'Ingest gateway: HTTP listen host' },
+  ingestPort: { env: 'OXBOW_INGEST_PORT', type: 'port', default: 8090, description: 'Ingest gateway: HTTP listen port (POST /v1/ingest/:topic)' },
+  ingestMaxBodyBytes: { env: 'OXBOW_INGEST_MAX_BODY_BYTES', type: 'integer', default: 8 * 1024 * 1024, min: 1024, description: 'Ingest gateway: largest request body, in bytes (413 above it)' },
+  ingestMaxRecordBytes: { env: 'OXBOW_INGEST_MAX_RECORD_BYTES', type: 'integer', default: 1_000_000, min: 256, description: "Ingest gateway: largest record accepted (its JSON, in bytes), and the most bytes of records in one Kafka produce request; keep it below the topics' max.message.bytes" },
+  ingestMaxInFlightRecords: { env: 'OXBOW_INGEST_MAX_IN_FLIGHT_RECORDS', type: 'integer', default: 100_000, min: 1, description: 'Ingest gateway: records received and not yet acknowledged by Kafka at most; beyond it requests get 429 and source messages are dropped' },
+  ingestMaxInFlightBytes: { env: 'OXBOW_INGEST_MAX_IN_FLIGHT_BYTES', type: 'integer', default: 64 * 1024 * 1024, min: 1024, description: 'Ingest gateway: … and request bytes held at most (a request body is counted from its arrival)' },
+  ingestAckTimeoutMs: { env: 'OXBOW_INGEST_ACK_TIMEOUT_MS', type: 'integer', default: 30_000, min: 100, description: "Ingest gateway: a request not acknowledged by Kafka within this many milliseconds is answered 503 (its records may still arrive: retry, at least once)" },
+  ingestRateLimit: { env: 'OXBOW_INGEST_RATE_LIMIT', type: 'integer', default: 0, min: 0, description: 'Ingest gateway: requests per minute per API key (per client address without keys); 0 = no limit' },
+  ingestSyslogHost: { env: 'OXBOW_INGEST_SYSLOG_HOST', type: 'string', default: '127.0.0.1', description: 'Ingest gateway: syslog listen host (0.0.0.0 accepts other hosts)' },
+  ingestSyslogUdpPort: { env: 'OXBOW_INGEST_SYSLOG_UDP_PORT', type: 'integer', default: 0, min: 0, max: 65535, description: 'Ingest gateway: syslog UDP port (RFC 5426); 0 = off' },
+  ingestSyslogTcpPort: { env: 'OXBOW_INGEST_SYSLOG_TCP_PORT', type: 'integer', default: 0, min: 0, max: 65535, description: 'Ingest gateway: syslog TCP port (RFC 6587, octet counting or LF framing); 0 = off' },
+  ingestSyslogTopic: { env: 'OXBOW_INGEST_SYSLOG_TOPIC', type: 'string', allowEmpty: true, default: '', description: 'Ingest gateway: the project topic syslog messages are mapped to and produced to (needed with a syslog port)' },
+  ingestMqttUrl: { env: 'OXBOW_INGEST_MQTT_URL', type: 'string', allowEmpty: true, default: '', description: 'Ingest gateway: MQTT broker URL (mqtt://, mqtts://, ws://, wss://; credentials as mqtt://user:password@host); empty = off' },
+  ingestMqttTopics: { env: 'OXBOW_INGEST_MQTT_TOPICS', type: 'string', allowEmpty: true, default: '', description: 'Ingest gateway: comma-separated MQTT_FILTER:TOPIC — messages of the MQTT filter (+ and # allowed) go to the project topic TOPIC' },
+  ingestMqttClientId: { env: 'OXBOW_INGEST_MQTT_CLIENT_ID', type: 'string', default: 'oxbow-ingest', description: 'Ingest gateway: MQTT client id, the key of its persistent session (QoS 1): one per gateway instance' },
+  ingestSourceBatchMs: { env: 'OXBOW_INGEST_SOURCE_BATCH_MS', type: 'integer', default: 100, min: 10, description: 'Ingest gateway: syslog and MQTT messages received are sent to Kafka every this many milliseconds' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** The name of a setting (a key of {@link SETTINGS}). */
