@@ -20,6 +20,7 @@ import { DataflowContext, DataflowError, type DStream, type RDD, StreamingContex
 import { type AnyEvent, loadProject, resolveProjectPath } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { announceCommit } from './commit-announcement.ts';
 import { type CommitRange, commitBatch } from './commit-script.ts';
 import { expireEpochs } from './epoch-expiry.ts';
 import { SpeedError } from './errors.ts';
@@ -632,6 +633,9 @@ class SpeedService implements SpeedHandle {
         );
         return;
       }
+      // Tell readers that mirror the increments (the serving layer) what this commit changed.
+      const announced = { generation: this.generation, ranges, hashWrites: writes.hashWrites };
+      await announceCommit(this.redis, this.layout, announced, (line) => this.log(line));
       for (const range of ranges) {
         this.basePositioned.delete(`${range.topic}:${range.partition}`);
         this.replayThrough.delete(`${range.topic}:${range.partition}`);

@@ -13,6 +13,7 @@
  * | `<prefix>live:<view>` | string | JSON of a speed-only view's latest value |
  * | `<prefix>speed:status` | hash | `lagMs`, `lastBatchTime`, `realtimeThrough`, counters |
  * | `<prefix>staging:<token>:<section>` | list | a large commit's staged writes (speed layer only) |
+ * | `<prefix>rtcommits` | pub/sub channel | after each successful commit, what it changed (see {@link RedisLayout.commits}) |
  */
 
 /** The prefix of every key when `OXBOW_REDIS_PREFIX` is not set. */
@@ -101,6 +102,18 @@ export class RedisLayout {
   /** JSON of a speed-only view's latest value. */
   live(view: string): string {
     return `${this.prefix}live:${view}`;
+  }
+
+  /**
+   * The pub/sub channel the speed layer announces each successful commit on, right after its commit script
+   * (`PUBLISH`, at most once, never retried): JSON `{ "v": 1, "generation": "<id>", "offsets": { "<kafkaTopic>":
+   * { "<partition>": "<next offset>" } }, "views": { "<view>": { "<epoch>": { "<partition>": ["<key>", …] } } } }`
+   * — the increments hashes the commit wrote, grouped — or `"views": null` when they were too many to list
+   * (read the views of those topics again). A hint for readers that mirror the increments (the serving layer):
+   * a lost announcement shows as offsets that moved without one, so readers must compare the offsets hashes.
+   */
+  commits(): string {
+    return `${this.prefix}rtcommits`;
   }
 
   /** Hash of the speed layer's health and lag. */
