@@ -9,9 +9,18 @@ export {
   batchViewJob,
   type ViewCell,
 } from './compute/batch-view-job.ts';
-export { computeWithDuckDb, LocalLakeFiles } from './compute/duckdb-engine.ts';
-export { hasSqlPlan, type SqlPlan, sqlPlanOf } from './compute/sql-plans.ts';
+export { type ComputedCell, TopicFold } from './compute/columnar-fold.ts';
+export {
+  LocalLakeFiles,
+  openRunDuckDb,
+  type RunDuckDb,
+  type RunDuckDbOptions,
+} from './compute/duckdb-engine.ts';
+export { parseViewFunction, type SourceExpression } from './compute/function-source.ts';
+export { compileViewFunction, type TypedSql } from './compute/sql-expression.ts';
+export { scanTopic, type TopicScanResult, TupleHashCollision } from './compute/sql-scan.ts';
 export { columnsReadBy, fieldsReadBy, type ViewColumns } from './compute/view-columns.ts';
+export { type FieldPlan, type PlanResult, planView, type ViewPlan } from './compute/view-plan.ts';
 export { BATCH_ERROR_CODES, BatchError, type BatchErrorCode, type BatchErrorOptions } from './errors.ts';
 export * from './lake/lake-layout.ts';
 export { lakeTopicsOf } from './lake/lake-topics.ts';
@@ -22,9 +31,18 @@ export {
   listManifestHistory,
   type ManifestView,
   readCurrentManifest,
+  type ViewCoverage,
 } from './publish/manifest.ts';
 export { collectGarbage, type RetentionOptions } from './publish/retention.ts';
-export { DUCKDB_FILE, type PresentedColumn, presentedColumns } from './publish/view-tables.ts';
+export {
+  DUCKDB_FILE,
+  type PresentedColumn,
+  presentedColumns,
+  type TableCell,
+  type ViewTable,
+  writeViewTables,
+} from './publish/view-tables.ts';
+export { coverageOf, mergeWithPrevious, modeOf, type ViewMode } from './run/incremental.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';
 export {
   jsonLinesProgress,
@@ -39,6 +57,7 @@ export {
   type BatchRunOptions,
   type BatchRunSummary,
   runBatch,
+  type ScanSummary,
   type ViewChange,
   type ViewRunSummary,
 } from './run/run-batch.ts';

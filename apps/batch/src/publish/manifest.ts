@@ -22,6 +22,24 @@ export interface ManifestView {
    * computed with. Absent in manifests written before fingerprints: read that as "unknown fingerprint".
    */
   readonly fingerprint?: string;
+  /** `full`: recomputed from every sealed epoch; `incremental`: the previous version merged with the new epochs. */
+  readonly mode?: 'full' | 'incremental';
+  /** What the table covers, so the next run can tell whether it may merge new epochs into it. */
+  readonly coverage?: ViewCoverage;
+}
+
+/**
+ * The lake files a view's table covers: every Parquet file of its lake topics in the sealed epochs ≤ the manifest's
+ * `watermarkEpoch`. A later run merges new epochs into the table only when the files up to that epoch are still
+ * exactly these (same paths and sizes): sealed epochs never change, but a topic archived or renamed later could.
+ */
+export interface ViewCoverage {
+  /** The lake directories (Kafka topics) read, sorted. */
+  readonly lakeTopics: readonly string[];
+  /** How many files. */
+  readonly files: number;
+  /** SHA-256 (first 16 hex digits) of the files' `path size` lines, sorted by path. */
+  readonly filesDigest: string;
 }
 
 /** The manifest of one successful run. */
