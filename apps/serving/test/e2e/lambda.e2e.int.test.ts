@@ -302,6 +302,17 @@ describe('a deployment that changes its views', () => {
     const restartStarted = Date.now();
     await live.stopApps();
     await live.startApps(EVOLVED_PROJECT);
+    // From now until the batch run of the new definitions, the changed and the added view give no answer at all.
+    const waiting = new Probe(
+      live.url,
+      [
+        [CHANGED_VIEW, '4xx'],
+        [ADDED_VIEW, 'GET www.oxbow.example'],
+      ],
+      (view) => {
+        throw new Error(`${view} answered 200 before a batch run of its new definition`);
+      },
+    );
 
     // The changed and the added view: rebuilding (the manifest holds the old definition and no table of the new
     // view), on the batch side until the next batch run.
@@ -342,6 +353,12 @@ describe('a deployment that changes its views', () => {
       project: evolved,
     });
     for (const view of [CHANGED_VIEW, ADDED_VIEW]) await expectRebuilding(live, view, '4xx', 'hits');
+    await waiting.stop();
+    console.log(
+      `e2e evolution: the changed and the added view until the batch run: ${JSON.stringify(waiting.counts)}`,
+    );
+    expect(waiting.failures.slice(0, 5), `${waiting.failures.length} answers`).toEqual([]);
+    expect(waiting.counts.rebuilding).toBeGreaterThan(0);
 
     // A batch run of the new definitions: every view ready and equal to the oracle of its new definition (the
     // changed view holds no state of the old one: no 2xx/3xx key, no request below 400 counted).
