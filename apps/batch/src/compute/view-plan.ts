@@ -135,7 +135,8 @@ function columnsOf(fn: unknown, schema: Schema<AnyEvent>): string[] | undefined 
 }
 
 function tupleOfColumns(columns: readonly string[]): TupleSource {
-  return { sql: columns.map(quoteIdentifier) };
+  // A function of no field (a constant key) has one tuple: a constant column stands for it.
+  return { sql: columns.length === 0 ? ['TRUE'] : columns.map(quoteIdentifier) };
 }
 
 /** The function evaluated on each distinct tuple of the columns it reads. */
