@@ -3,15 +3,31 @@
  * from the sealed epochs of the lake and publishes a new batch-view version with its manifest; `scheduleBatch`
  * does it on a cron schedule.
  */
+
+export {
+  type BatchManifest,
+  decodeManifest,
+  type ManifestView,
+  type ViewCoverage,
+} from '@oxbow/contracts';
 export {
   type BatchViewJobInput,
   type BatchViewJobOutput,
   batchViewJob,
   type ViewCell,
 } from './compute/batch-view-job.ts';
-export { computeWithDuckDb, LocalLakeFiles } from './compute/duckdb-engine.ts';
-export { hasSqlPlan, type SqlPlan, sqlPlanOf } from './compute/sql-plans.ts';
+export { type ComputedCell, TopicFold } from './compute/columnar-fold.ts';
+export {
+  LocalLakeFiles,
+  openRunDuckDb,
+  type RunDuckDb,
+  type RunDuckDbOptions,
+} from './compute/duckdb-engine.ts';
+export { parseViewFunction, type SourceExpression } from './compute/function-source.ts';
+export { compileViewFunction, type TypedSql } from './compute/sql-expression.ts';
+export { scanTopic, type TopicScanResult, TupleHashCollision } from './compute/sql-scan.ts';
 export { columnsReadBy, fieldsReadBy, type ViewColumns } from './compute/view-columns.ts';
+export { type FieldPlan, type PlanResult, planView, type ViewPlan } from './compute/view-plan.ts';
 export { BATCH_ERROR_CODES, BatchError, type BatchErrorCode, type BatchErrorOptions } from './errors.ts';
 export {
   classifyTopicFiles,
@@ -25,7 +41,15 @@ export { lakeTopicsOf } from './lake/lake-topics.ts';
 export { type BatchConfig, storageOptionsOf } from './lake/storage-options.ts';
 export { listManifestHistory, readCurrentManifest } from './publish/manifest.ts';
 export { collectGarbage, type RetentionOptions } from './publish/retention.ts';
-export { DUCKDB_FILE, type PresentedColumn, presentedColumns } from './publish/view-tables.ts';
+export {
+  DUCKDB_FILE,
+  type PresentedColumn,
+  presentedColumns,
+  type TableCell,
+  type ViewTable,
+  writeViewTables,
+} from './publish/view-tables.ts';
+export { coverageOf, mergeWithPrevious, modeOf, type ViewMode } from './run/incremental.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';
 export {
   jsonLinesProgress,
@@ -40,6 +64,7 @@ export {
   type BatchRunOptions,
   type BatchRunSummary,
   runBatch,
+  type ScanSummary,
   type ViewChange,
   type ViewRunSummary,
 } from './run/run-batch.ts';

@@ -2,13 +2,14 @@
  * A batch run of the web-analytics example over a generated file:// lake: the published views equal plain DuckDB
  * SQL over the raw events of the sealed epochs (the example's oracle, sharing no code with the pipeline),
  * sketches within their stated error; each view's fingerprint is in the manifest; the table columns follow the
- * fields' kinds; parallelism 2 reads in workers and matches parallelism 1; `--engine duckdb` is refused while no
- * view has a SQL plan; old versions are garbage-collected.
+ * fields' kinds; parallelism 2 reads in workers and matches parallelism 1; the compiled engine (DuckDB SQL and the
+ * columnar fold) publishes the same tables byte for byte, in full and incrementally; a view that does not compile
+ * runs on the RDD path under `auto` and is refused by `--engine duckdb`; old versions are garbage-collected.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
 import { PAGE_VIEWS_HLL_PRECISION, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { webAnalyticsOracle } from '@oxbow/example-web-analytics/oracle';
@@ -22,6 +23,8 @@ import { formatSummaryTable } from '../src/run/summary-table.ts';
 import { type GeneratedLake, writeGeneratedLake } from './support/generated-lake.ts';
 import { type PublishedRow, readManifestFile, readPublishedTables } from './support/published.ts';
 import { testConfig } from './support/test-config.ts';
+
+const OPAQUE_PROJECT = fileURLToPath(new URL('./fixtures/opaque.project.ts', import.meta.url));
 
 let dir: string;
 let lakeUrl: string;
@@ -83,7 +86,7 @@ describe('runBatch on a file:// lake', () => {
     expect(summary.views.find((view) => view.name === 'page_views_hourly')?.rowsIn).toBe(included);
     const fingerprint = project.view('page_views_hourly').fingerprint;
     expect(formatSummaryTable(summary)).toMatch(
-      new RegExp(`page_views_hourly\\s+rdd\\s+[\\d,]+\\s+[\\d,]+.*${fingerprint} \\(new\\)`),
+      new RegExp(`page_views_hourly\\s+rdd\\s+full\\s+[\\d,]+\\s+[\\d,]+.*${fingerprint} \\(new\\)`),
     );
 
     rddTables = await readPublishedTables(fs, manifest);
@@ -144,25 +147,64 @@ describe('runBatch on a file:// lake', () => {
   });
 
   it('parallelism 1 publishes the same tables as 2; a second run finds every fingerprint unchanged', async () => {
-    const serial = await runBatch(testConfig(lakeUrl), { engine: 'rdd', parallelism: 1, lockSettleMs: 20 });
+    const serial = await runBatch(testConfig(lakeUrl), {
+      engine: 'rdd',
+      parallelism: 1,
+      full: true,
+      lockSettleMs: 20,
+    });
     expect(serial.tasksInWorkers).toBe(0);
-    expect(serial.views.map((view) => view.change)).toEqual(['same', 'same', 'same', 'same']);
+    expect(serial.views.map((view) => [view.change, view.mode])).toEqual(
+      serial.views.map(() => ['same', 'full']),
+    );
     expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(rddTables);
   });
 
-  it('auto computes every view with the RDD engine; duckdb is refused while no view has a SQL plan', async () => {
-    const auto = await runBatch(testConfig(lakeUrl), {
-      engine: 'auto',
-      views: ['status_minutely'],
+  it('the compiled engine publishes the RDD path’s tables byte for byte, in full and merging no new epoch', async () => {
+    const full = await runBatch(testConfig(lakeUrl), { engine: 'duckdb', full: true, lockSettleMs: 20 });
+    expect(full.views.map((view) => [view.engine, view.mode])).toEqual(
+      full.views.map(() => ['duckdb', 'full']),
+    );
+    expect(full.scans.map((scan) => [scan.topic, scan.engine, scan.views.length])).toEqual([
+      ['http_logs', 'duckdb', 3],
+      ['sensor_readings', 'duckdb', 1],
+    ]);
+    expect(formatSummaryTable(full)).toMatch(/scanned http_logs: [\d,]+ rows in \d+ files \(duckdb, full;/);
+    expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(rddTables);
+    const again = await runBatch(testConfig(lakeUrl), { lockSettleMs: 20 });
+    expect(again.views.map((view) => [view.engine, view.mode])).toEqual(
+      again.views.map(() => ['duckdb', 'incremental']),
+    );
+    expect(again.views.every((view) => view.rowsIn === 0)).toBe(true);
+    expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(rddTables);
+  });
+
+  it('auto computes views that do not compile on the RDD path; duckdb refuses them', async () => {
+    const config = testConfig(lakeUrl, { project: OPAQUE_PROJECT });
+    const auto = await runBatch(config, {
+      views: ['status_minutely', 'opaque_key', 'own_aggregator'],
       untilEpoch: lake.watermark,
       lockSettleMs: 20,
     });
-    expect(auto.views.map((view) => view.engine)).toEqual(['rdd']);
-    const refused = runBatch(testConfig(lakeUrl), { engine: 'duckdb', views: ['country_daily'] });
+    expect(auto.views.map((view) => [view.name, view.engine])).toEqual([
+      ['status_minutely', 'duckdb'],
+      ['opaque_key', 'rdd'],
+      ['own_aggregator', 'rdd'],
+    ]);
+    expect(auto.views.find((view) => view.name === 'own_aggregator')?.note).toMatch(/aggregator of its own/);
+    const tables = await readPublishedTables(fs, await readManifestFile(fs));
+    const hits = (name: string) => tables.get(name)?.reduce((total, row) => total + (row.hits as number), 0);
+    expect(hits('opaque_key')).toBe(hits('status_minutely'));
+    expect(tables.get('own_aggregator')?.reduce((total, row) => total + Number(row.bytes), 0)).toBe(
+      lake.topics.http_logs.records
+        .filter((entry) => entry.epoch <= lake.watermark)
+        .reduce((total, entry) => total + entry.record.bytes, 0),
+    );
+    const refused = runBatch(config, { engine: 'duckdb', views: ['country_daily', 'opaque_key'] });
     await expect(refused).rejects.toSatisfy(
       (error) =>
         BatchError.is(error, 'OXBOW_BATCH_NO_SQL_PLAN') &&
-        /no SQL plan for country_daily/.test(error.message),
+        /no SQL plan for opaque_key \(the key function hides which fields it reads\)/.test(error.message),
     );
     await expect(runBatch(testConfig(lakeUrl), { views: ['no_such_view'] })).rejects.toSatisfy(
       (error) => BatchError.is(error, 'OXBOW_BATCH_USAGE') && /page_views_hourly/.test(error.message),

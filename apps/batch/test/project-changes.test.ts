@@ -110,6 +110,13 @@ describe('an edited project', () => {
       ['status_minutely', 'changed'],
       ['errors_by_country_hourly', 'new'],
     ]);
+    // Unchanged views merge the epochs after the previous watermark; a changed or new view is computed in full.
+    expect(after.views.map((view) => [view.name, view.mode])).toEqual([
+      ['page_views_hourly', 'incremental'],
+      ['country_daily', 'incremental'],
+      ['status_minutely', 'full'],
+      ['errors_by_country_hourly', 'full'],
+    ]);
     expect(after.removedViews).toEqual(['sensor_hourly']);
     expect(formatSummaryTable(after)).toMatch(/no longer in the project, not published: sensor_hourly/);
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -126,6 +133,11 @@ describe('an edited project', () => {
 
     const tables = await readPublishedTables(fs, manifest);
     expect([...tables.keys()]).not.toContain('sensor_hourly');
+    // Merged tables equal a full recompute byte for byte.
+    await runBatch(testConfig(url, { project: CHANGED_PROJECT }), { full: true, lockSettleMs: 20 });
+    const recomputed = await readPublishedTables(fs, await readManifestFile(fs));
+    expect(tables.get('page_views_hourly')).toEqual(recomputed.get('page_views_hourly'));
+    expect(tables.get('country_daily')).toEqual(recomputed.get('country_daily'));
     const statuses = tables.get('status_minutely') ?? [];
     expect(statuses.every((row) => row.bucket % 300_000 === 0)).toBe(true);
 

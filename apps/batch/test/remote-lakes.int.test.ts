@@ -1,7 +1,7 @@
 /**
  * The same run on s3:// (the stack's S3Proxy, a unique prefix) and hdfs:// (a real single-node HDFS, started
  * here): the published views are identical to a file:// run over the same lake, with the RDD engine reading
- * in workers.
+ * in workers, and with the compiled (DuckDB) engine over files downloaded once, incrementally and in full.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,8 +51,12 @@ async function runOn(fs: FileSystem, lakeUrl: string): Promise<void> {
   expect(await fs.exists(`views/v=${rdd.runId}/page_views_hourly.parquet`)).toBe(true);
 
   const auto = await runBatch(testConfig(lakeUrl), { engine: 'auto', lockSettleMs: 100 });
-  expect(auto.views.every((view) => view.engine === 'rdd')).toBe(true);
-  expect(auto.views.every((view) => view.change === 'same')).toBe(true);
+  expect(auto.views.map((view) => [view.engine, view.mode, view.change])).toEqual(
+    auto.views.map(() => ['duckdb', 'incremental', 'same']),
+  );
+  expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(expected);
+  const full = await runBatch(testConfig(lakeUrl), { engine: 'duckdb', full: true, lockSettleMs: 100 });
+  expect(full.views.every((view) => view.engine === 'duckdb' && view.mode === 'full')).toBe(true);
   expect(await readPublishedTables(fs, await readManifestFile(fs))).toEqual(expected);
   expect(await fs.exists('views/_lock')).toBe(false);
 }

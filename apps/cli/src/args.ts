@@ -29,6 +29,8 @@ export interface ParsedArgs {
     readonly untilEpoch: string | undefined;
     readonly engine: string | undefined;
     readonly cron: string | undefined;
+    /** `oxbow batch run --full`: recompute every view from every sealed epoch. */
+    readonly full: boolean;
   };
   /** Setting overrides (`--kafka-port 39092`), keyed by setting name. */
   readonly settings: Partial<Record<SettingName, string>>;
@@ -56,6 +58,7 @@ const COMMAND_FLAGS = {
   'until-epoch': { type: 'string' },
   engine: { type: 'string' },
   cron: { type: 'string' },
+  full: { type: 'boolean' },
 } as const;
 
 /**
@@ -122,6 +125,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       untilEpoch: stringFlag(values['until-epoch']),
       engine: stringFlag(values.engine),
       cron: stringFlag(values.cron),
+      full: values.full === true,
     },
     settings,
     given,

@@ -19,7 +19,7 @@ Commands:
   speed                        run the speed layer (views on Kafka → Redis increments) until SIGTERM
   demo | start                 stack up, then a round trip through Kafka, Redis, S3 and DuckDB
   archiver                     archive Kafka topics into the Parquet lake, exactly once (SIGTERM: flush, exit 0)
-  batch run [--views a,b] [--until-epoch E] [--engine rdd|duckdb|auto] [--json]
+  batch run [--views a,b] [--until-epoch E] [--engine rdd|duckdb|auto] [--full] [--json]
                                recompute the views from the sealed epochs of the lake and publish them once
   batch schedule --cron "0 2 * * *" [same flags]  stay up and run on a cron schedule (UTC), one run at a time
   serve [--port N]             the query API on 127.0.0.1 (OXBOW_API_HOST), port --port | OXBOW_API_PORT | 8080

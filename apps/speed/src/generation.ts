@@ -64,6 +64,11 @@ export interface EnsureGenerationOptions {
    * Redis held no generation). Default: none.
    */
   readonly rebuildTargets?: (previous: PartitionOffsets | undefined) => Promise<PartitionOffsets>;
+  /**
+   * Called once a new generation is decided, before anything of the old one is deleted: the caller marks its
+   * status `rebuilding`, so no reader merges a batch view with increments that are being deleted.
+   */
+  readonly beforeDelete?: () => Promise<void>;
 }
 
 /** Deletes every key matching `pattern` (SCAN + UNLINK in chunks); resolves how many. */
@@ -162,6 +167,7 @@ export async function ensureGeneration(
     }
     const previous = existing === null ? undefined : await readAllOffsets(redis, layout);
     const rebuildTargets = (await options.rebuildTargets?.(previous)) ?? {};
+    await options.beforeDelete?.();
     let deletedKeys = 0;
     for (const pattern of layout.rebuildPatterns()) deletedKeys += await deleteMatching(redis, pattern);
     const generation = randomUUID();

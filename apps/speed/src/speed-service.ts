@@ -273,6 +273,12 @@ class SpeedService implements SpeedHandle {
           // was replaced by an instance of another project must not adopt it.
           replaceOtherViews: first,
           rebuildTargets: (previous) => this.rebuildTargetsOf(previous),
+          // The old generation's increments go next: until the new one has replayed, answers are incomplete.
+          // Said before the deletion (the full status follows once the generation is installed), or a reader of
+          // the previous status would merge the batch views with half-deleted increments.
+          beforeDelete: async () => {
+            await this.redis.hset(this.layout.status(), 'rebuilding', 'true');
+          },
         }).catch((error: unknown) => {
           superseded = SpeedError.is(error, 'OXBOW_SPEED_STATE');
           throw error;

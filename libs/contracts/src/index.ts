@@ -36,6 +36,7 @@ export {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   type ManifestView,
+  type ViewCoverage,
 } from './manifest/batch-manifest.ts';
 export {
   DEFAULT_REDIS_PREFIX,

@@ -1,17 +1,14 @@
 /**
- * Runs the SQL plans of `sql-plans.ts` (none yet: see there) with an in-memory DuckDB over local copies of the lake's Parquet files:
- * a `file://` lake is read in place; files on S3 or HDFS are downloaded once per run into a scratch directory
- * (DuckDB's httpfs extension would need a download, which an offline machine cannot do).
+ * The run's one DuckDB instance (in memory, `threads` = the run's parallelism, an optional memory limit with spill
+ * to the run's scratch directory) and the local paths of lake files DuckDB reads: a `file://` lake is read in
+ * place; files on S3 or HDFS are downloaded once per run into the scratch directory (DuckDB's httpfs extension
+ * would need a download, which an offline machine cannot do).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FileSystem } from '@oxbow/connectors';
-import type { AnyEvent, ViewDefinition } from '@oxbow/views';
-import { BatchError } from '../errors.ts';
-import type { ViewCell } from './batch-view-job.ts';
-import { sqlPlanOf } from './sql-plans.ts';
 
 /** Local paths of lake files, downloading the remote ones once. */
 export class LocalLakeFiles {
@@ -47,39 +44,62 @@ export class LocalLakeFiles {
     }
     return local;
   }
+
+  /** The local paths of `paths`, in order, at most `concurrency` downloads at a time. */
+  async pathsOf(paths: readonly string[], concurrency = 8): Promise<string[]> {
+    const out = new Array<string>(paths.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < paths.length) {
+        const index = next++;
+        out[index] = await this.pathOf(paths[index] as string);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+    return out;
+  }
+}
+
+/** Options of {@link openRunDuckDb}. */
+export interface RunDuckDbOptions {
+  /** DuckDB threads (the run's parallelism). */
+  readonly threads: number;
+  /** Where DuckDB spills what exceeds `memoryLimitBytes`. */
+  readonly tempDirectory: string;
+  /** DuckDB's memory limit (default: DuckDB's, 80 % of RAM). */
+  readonly memoryLimitBytes?: number;
+}
+
+/** The run's DuckDB instance and its connection. */
+export interface RunDuckDb {
+  readonly connection: DuckDBConnection;
+  close(): void;
 }
 
 /**
- * Computes `view` with DuckDB SQL over `files` (lake paths); the cells' state bytes equal the RDD path's.
+ * Opens the run's in-memory DuckDB instance.
  *
  * @example
- * const { cells, rowsIn } = await computeWithDuckDb(view, files, new LocalLakeFiles(lake, tmp), 2);
+ * const duck = await openRunDuckDb({ threads: 2, tempDirectory: join(scratch, 'duckdb') });
+ * try { await duck.connection.run('SELECT 1'); } finally { duck.close(); }
  */
-export async function computeWithDuckDb(
-  view: ViewDefinition<AnyEvent>,
-  files: readonly string[],
-  local: LocalLakeFiles,
-  threads: number,
-): Promise<{ cells: ViewCell[]; rowsIn: number }> {
-  const plan = sqlPlanOf(view);
-  if (plan === undefined) {
-    throw new BatchError(
-      'OXBOW_BATCH_NO_SQL_PLAN',
-      `view "${view.name}" has no SQL plan (use --engine rdd or auto)`,
-    );
-  }
-  if (files.length === 0) return { cells: [], rowsIn: 0 };
-  const paths = await Promise.all(files.map((file) => local.pathOf(file)));
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+export async function openRunDuckDb(options: RunDuckDbOptions): Promise<RunDuckDb> {
+  await mkdir(options.tempDirectory, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(Math.max(1, options.threads)),
+    temp_directory: options.tempDirectory,
+    // Rows of a scan come in the files' order (the columnar fold relies on it); DuckDB's default, pinned here.
+    preserve_insertion_order: 'true',
+    ...(options.memoryLimitBytes === undefined
+      ? {}
+      : { memory_limit: `${Math.max(1, Math.floor(options.memoryLimitBytes / 2 ** 20))}MiB` }),
+  });
   const connection = await instance.connect();
-  try {
-    const cells = await plan(connection, paths);
-    const list = paths.map((path) => `'${path.replaceAll("'", "''")}'`).join(', ');
-    const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet([${list}])`);
-    const rowsIn = Number((counted.getRowObjectsJS()[0] as { n: bigint }).n);
-    return { cells, rowsIn };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
 }

@@ -5,8 +5,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { count, distinctSet, hyperLogLog, max, mean, quantiles, sum, topK } from '@oxbow/dataflow';
 import { defineProject, defineSchema, defineView, f } from '@oxbow/views';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViewCell } from '../compute/batch-view-job.ts';
-import { presentedColumns, writeViewTables } from './view-tables.ts';
+import { openRunDuckDb } from '../compute/duckdb-engine.ts';
+import { presentedColumns, type TableCell, writeViewTables } from './view-tables.ts';
 
 const trips = defineSchema(
   'trips',
@@ -72,9 +72,17 @@ describe('writeViewTables', () => {
     ];
     let state = view.aggregator.zero;
     for (const event of events) state = view.aggregator.append(state, event);
-    const cells: ViewCell[] = [['Utrecht', 0, view.aggregator.codec.serialize(state)]];
+    const cells: TableCell[] = [
+      {
+        key: 'Utrecht',
+        bucket: 0,
+        state: view.aggregator.codec.serialize(state),
+        value: view.aggregator.present(state),
+      },
+    ];
     const empty = project.view('trips_by_city');
-    const local = await writeViewTables(dir, [{ view, cells }]);
+    const duck = await openRunDuckDb({ threads: 1, tempDirectory: join(dir, 'spill') });
+    const local = await writeViewTables(duck.connection, dir, [{ view, cells }]);
     expect(local.views).toEqual([{ name: 'trips_by_city', parquetFile: expect.any(String), rows: 1 }]);
     const instance = await DuckDBInstance.create(local.duckdbFile, { access_mode: 'READ_ONLY' });
     const connection = await instance.connect();
@@ -99,6 +107,9 @@ describe('writeViewTables', () => {
       instance.closeSync();
     }
     const other = await mkdtemp(join(dir, 'empty-'));
-    expect((await writeViewTables(other, [{ view: empty, cells: [] }])).views[0]?.rows).toBe(0);
+    expect((await writeViewTables(duck.connection, other, [{ view: empty, cells: [] }])).views[0]?.rows).toBe(
+      0,
+    );
+    duck.close();
   });
 });

@@ -1,13 +1,13 @@
 /**
  * Writes one batch-view version locally: a DuckDB database with a table per view (`key VARCHAR, bucket BIGINT,
  * state BLOB`, then the presented fields; primary key, hence an index, on `(key, bucket)`), and each table as
- * a Parquet file (zstd), exported by DuckDB so the `state` column stays a binary BLOB.
+ * a Parquet file (zstd), exported by DuckDB so the `state` column stays a binary BLOB. In an incremental run the
+ * untouched rows of the previous version are copied by DuckDB from its Parquet file, never through JavaScript.
  */
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Aggregator } from '@oxbow/dataflow';
 import type { AnyEvent, ViewDefinition } from '@oxbow/views';
-import type { ViewCell } from '../compute/batch-view-job.ts';
 
 /** The name of the DuckDB file of a version. */
 export const DUCKDB_FILE = 'views.duckdb';
@@ -95,35 +95,68 @@ function jsonValue(_key: string, value: unknown): unknown {
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-async function writeTable(connection: DuckDBConnection, view: AnyView, cells: readonly ViewCell[]) {
-  const codec = view.aggregator.codec;
+/** One row of a view table: key, bucket start, the state's codec bytes and the value it presents. */
+export interface TableCell {
+  readonly key: string;
+  readonly bucket: number;
+  readonly state: Uint8Array;
+  /** `aggregator.present(state)`, computed beside the state (the table's columns are read from it). */
+  readonly value: unknown;
+}
+
+/** What to write for one view. */
+export interface ViewTable {
+  readonly view: AnyView;
+  /** The cells computed by this run (every cell, or in an incremental run the touched ones, merged). */
+  readonly cells: readonly TableCell[];
+  /**
+   * An incremental run: the previous version's Parquet table of the view (a local path), whose rows are copied
+   * unchanged except those of `cells`.
+   */
+  readonly copyFrom?: string;
+}
+
+function compareCells(a: TableCell, b: TableCell): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : a.bucket - b.bucket;
+}
+
+async function writeTable(connection: DuckDBConnection, table: ViewTable): Promise<number> {
+  const { view, cells } = table;
   const columns = presentedColumns(view);
-  const table = quote(view.name);
+  const name = `version.${quote(view.name)}`;
   await connection.run(
-    `CREATE TABLE ${table} (key VARCHAR NOT NULL, bucket BIGINT NOT NULL, state BLOB NOT NULL${columns
+    `CREATE TABLE ${name} (key VARCHAR NOT NULL, bucket BIGINT NOT NULL, state BLOB NOT NULL${columns
       .map((column) => `, ${quote(column.name)} ${column.type}`)
       .join('')}, PRIMARY KEY (key, bucket))`,
   );
-  const sorted = [...cells].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-  const appender = await connection.createAppender(view.name);
-  for (const [key, bucket, state] of sorted) {
-    const presented = view.aggregator.present(codec.deserialize(state));
+  const appender = await connection.createAppender(view.name, 'main', 'version');
+  for (const { key, bucket, state, value } of [...cells].sort(compareCells)) {
     appender.appendVarchar(key);
     appender.appendBigInt(BigInt(bucket));
     appender.appendBlob(state);
     for (const column of columns) {
-      const value = column.pick(presented);
+      const picked = column.pick(value);
       if (column.type === 'VARCHAR') {
-        if (typeof value === 'string') appender.appendVarchar(value);
+        if (typeof picked === 'string') appender.appendVarchar(picked);
         else appender.appendNull();
-      } else if (typeof value !== 'number' || !Number.isFinite(value)) appender.appendNull();
-      else if (column.type === 'BIGINT') appender.appendBigInt(BigInt(Math.round(value)));
-      else appender.appendDouble(value);
+      } else if (typeof picked !== 'number' || !Number.isFinite(picked)) appender.appendNull();
+      else if (column.type === 'BIGINT') appender.appendBigInt(BigInt(Math.round(picked)));
+      else appender.appendDouble(picked);
     }
     appender.endRow();
   }
   appender.flushSync();
   appender.closeSync();
+  let rows = cells.length;
+  if (table.copyFrom !== undefined) {
+    const copied = await connection.runAndReadAll(
+      `INSERT INTO ${name} BY NAME SELECT * FROM read_parquet(${literal(table.copyFrom)}, hive_partitioning = false) AS previous
+       WHERE NOT EXISTS (SELECT 1 FROM ${name} AS computed
+                         WHERE computed.key = previous.key AND computed.bucket = previous.bucket)`,
+    );
+    rows += Number(copied.getRowsJS()[0]?.[0] ?? 0);
+  }
+  return rows;
 }
 
 /** What {@link writeViewTables} produced, in `directory`. */
@@ -138,32 +171,33 @@ export interface LocalVersion {
 }
 
 /**
- * Writes the DuckDB database and one Parquet file per view into `directory` (a local temporary directory).
+ * Writes the DuckDB database and one Parquet file per view into `directory` (a local temporary directory), with
+ * `connection` (the run's DuckDB instance: the database is attached to it as `version` while it is written).
+ * Rows are appended from each cell's bytes and presented value, never decoded again.
  *
  * @example
- * const local = await writeViewTables(tmp, [{ view: project.view('rides_by_city'), cells }]);
+ * const local = await writeViewTables(connection, tmp, [{ view: project.view('rides_by_city'), cells }]);
  */
 export async function writeViewTables(
+  connection: DuckDBConnection,
   directory: string,
-  results: ReadonlyArray<{ readonly view: AnyView; readonly cells: readonly ViewCell[] }>,
+  tables: readonly ViewTable[],
 ): Promise<LocalVersion> {
   const duckdbFile = join(directory, DUCKDB_FILE);
-  const instance = await DuckDBInstance.create(duckdbFile);
-  const connection = await instance.connect();
   const views: Array<{ name: string; parquetFile: string; rows: number }> = [];
+  await connection.run(`ATTACH ${literal(duckdbFile)} AS version`);
   try {
-    for (const { view, cells } of results) {
-      await writeTable(connection, view, cells);
-      const parquetFile = join(directory, `${view.name}.parquet`);
+    for (const table of tables) {
+      const rows = await writeTable(connection, table);
+      const parquetFile = join(directory, `${table.view.name}.parquet`);
       await connection.run(
-        `COPY (SELECT * FROM ${quote(view.name)} ORDER BY key, bucket) TO ${literal(parquetFile)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT * FROM version.${quote(table.view.name)} ORDER BY key, bucket) TO ${literal(parquetFile)} (FORMAT parquet, COMPRESSION zstd)`,
       );
-      views.push({ name: view.name, parquetFile, rows: cells.length });
+      views.push({ name: table.view.name, parquetFile, rows });
     }
-    await connection.run('CHECKPOINT');
+    await connection.run('CHECKPOINT version');
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    await connection.run('DETACH version');
   }
   return { duckdbFile, views };
 }

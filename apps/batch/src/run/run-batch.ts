@@ -1,8 +1,10 @@
 /**
- * One batch run of the user's project (the `project` setting): lock, find the watermark epoch E, recompute the
- * chosen views over every sealed epoch ≤ E, write
- * the new version (Parquet per view + a DuckDB file) under `views/v=<runId>/`, publish the manifest last, delete
- * old versions, unlock. A crash at any point before the manifest leaves the previous version served.
+ * One batch run of the user's project (the `project` setting): lock, find the watermark epoch E, compute the
+ * chosen views over the sealed epochs ≤ E — compiled views with DuckDB SQL and the columnar fold, the others on the
+ * RDD path, each topic in one pass; an unchanged view merges only the epochs after the previous version's
+ * watermark into it — write the new version (Parquet per view + a DuckDB file) under `views/v=<runId>/`, publish
+ * the manifest last, delete old versions, unlock. A crash at any point before the manifest leaves the previous
+ * version served.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import {
   MANIFEST_PATH,
   sealedPath,
   topicPrefix,
+  type ViewCoverage,
   versionDir,
 } from '@oxbow/contracts';
 import { DataflowContext } from '@oxbow/dataflow';
@@ -28,13 +31,16 @@ import {
   type ViewDefinition,
   ViewsError,
 } from '@oxbow/views';
-import { batchViewJob, type ViewCell } from '../compute/batch-view-job.ts';
-import { computeWithDuckDb, LocalLakeFiles } from '../compute/duckdb-engine.ts';
-import { hasSqlPlan } from '../compute/sql-plans.ts';
+import { batchViewJob } from '../compute/batch-view-job.ts';
+import type { ComputedCell } from '../compute/columnar-fold.ts';
+import { LocalLakeFiles, openRunDuckDb, type RunDuckDb } from '../compute/duckdb-engine.ts';
+import { scanTopic, TupleHashCollision } from '../compute/sql-scan.ts';
 import { columnsReadBy } from '../compute/view-columns.ts';
+import { type PlanResult, planView, type ViewPlan } from '../compute/view-plan.ts';
 import { BatchError } from '../errors.ts';
 import {
   classifyTopicFiles,
+  type ListedPartFile,
   lastSealedAtOrBefore,
   type TopicListing,
   watermarkEpoch,
@@ -43,12 +49,17 @@ import { lakeTopicsOf } from '../lake/lake-topics.ts';
 import { type BatchConfig, storageOptionsOf } from '../lake/storage-options.ts';
 import { readCurrentManifest } from '../publish/manifest.ts';
 import { collectGarbage } from '../publish/retention.ts';
-import { DUCKDB_FILE, writeViewTables } from '../publish/view-tables.ts';
+import { DUCKDB_FILE, type TableCell, type ViewTable, writeViewTables } from '../publish/view-tables.ts';
+import { coverageOf, mergeWithPrevious, modeOf, type ViewMode } from './incremental.ts';
 import { LakeLock } from './lake-lock.ts';
 import { type ProgressReporter, silentProgress } from './progress.ts';
 import { newRunId } from './run-id.ts';
 
-/** Which engine computes a view: the RDD path, DuckDB SQL, or DuckDB where a plan exists and the lake is local. */
+/**
+ * Which engine computes a view: `rdd` (the RDD path for every view), `duckdb` (every view compiled to DuckDB SQL
+ * and the columnar fold; a view that does not compile is refused) or `auto` (compiled where the view compiles,
+ * the RDD path for the others).
+ */
 export type BatchEngine = 'rdd' | 'duckdb' | 'auto';
 
 /** Options of {@link runBatch}. */
@@ -57,10 +68,20 @@ export interface BatchRunOptions {
   readonly views?: readonly string[];
   /** Cap the watermark: only sealed epochs ≤ this one. */
   readonly untilEpoch?: number;
-  /** Default `auto` (DuckDB for views with a SQL plan on a local lake; no view has one yet). `duckdb` fails for views without one. */
+  /** Default `auto` (compiled views with DuckDB, the others on the RDD path). `duckdb` refuses views that do not compile. */
   readonly engine?: BatchEngine;
-  /** Worker threads (default: the `batchParallelism` setting). */
+  /**
+   * Recompute every view from all sealed epochs, even those whose previous table could take just the new epochs
+   * (`oxbow batch run --full`). A view whose definition changed is always recomputed in full.
+   */
+  readonly full?: boolean;
+  /** Worker threads and DuckDB threads (default: the `batchParallelism` setting). */
   readonly parallelism?: number;
+  /**
+   * Memory the run's engines may hold before spilling to disk: DuckDB's `memory_limit` and the RDD shuffle's
+   * budget (default: DuckDB's own limit, 80 % of RAM, and the dataflow default of 256 MiB).
+   */
+  readonly memoryBudgetBytes?: number;
   /** The clock (run ids, manifest times, lock expiry). Default `Date.now`. */
   readonly now?: () => number;
   readonly progress?: ProgressReporter;
@@ -72,8 +93,8 @@ export interface BatchRunOptions {
 
 /**
  * How a view's definition compares with the table the current manifest holds for it: `same` fingerprint,
- * `changed` fingerprint, `new` (no table), or `unknown` (the manifest predates fingerprints). Every run recomputes
- * every view whatever this says; it is reported so a changed definition is visible.
+ * `changed` fingerprint, `new` (no table), or `unknown` (the manifest predates fingerprints). A view that is not
+ * `same` is recomputed in full.
  */
 export type ViewChange = 'same' | 'changed' | 'new' | 'unknown';
 
@@ -84,11 +105,29 @@ export interface ViewRunSummary {
   readonly fingerprint: string;
   /** Compared with the previously published manifest. */
   readonly change: ViewChange;
+  /** `duckdb`: compiled to SQL and the columnar fold; `rdd`: the RDD path. */
   readonly engine: 'rdd' | 'duckdb';
+  /** `full`: from every sealed epoch; `incremental`: the new epochs merged into the previous table. */
+  readonly mode: 'full' | 'incremental';
+  /** Why the view was recomputed in full, or why it is not compiled; absent when neither needs saying. */
+  readonly note?: string;
+  /** Events read for the view (in an incremental run, those of the new epochs). */
   readonly rowsIn: number;
   readonly rowsOut: number;
+  /** Seconds of the pass that computed the view (shared by every view of its topic computed in that pass). */
   readonly seconds: number;
   readonly rowsPerSecond: number;
+}
+
+/** One pass over a topic's files: the views it computed, rows and files read, and how long it took. */
+export interface ScanSummary {
+  readonly topic: string;
+  readonly engine: 'rdd' | 'duckdb';
+  readonly mode: 'full' | 'incremental';
+  readonly views: readonly string[];
+  readonly files: number;
+  readonly rows: number;
+  readonly seconds: number;
 }
 
 /** What a run did. */
@@ -101,6 +140,8 @@ export interface BatchRunSummary {
   readonly watermarkEpoch?: number;
   readonly manifest?: BatchManifest;
   readonly views: readonly ViewRunSummary[];
+  /** The passes over the lake. */
+  readonly scans: readonly ScanSummary[];
   /** Views of the previous manifest no longer in the project: not published (GC removes their old tables). */
   readonly removedViews: readonly string[];
   readonly startedAtMs: number;
@@ -141,19 +182,18 @@ async function projectOf(config: BatchConfig): Promise<{ path: string; project: 
   }
 }
 
-/** The views of the current manifest (name → fingerprint, `undefined` when it predates fingerprints). */
-async function publishedFingerprints(
+/** The current manifest, or `undefined` (with a warning) when there is none or it cannot be read. */
+async function currentManifest(
   fs: FileSystem,
   progress: ProgressReporter,
-): Promise<Map<string, string | undefined>> {
+): Promise<BatchManifest | undefined> {
   try {
-    const manifest = await readCurrentManifest(fs);
-    return new Map((manifest?.views ?? []).map((view) => [view.name, view.fingerprint]));
+    return await readCurrentManifest(fs);
   } catch (error) {
     progress.log('warning', {
       message: `the current manifest cannot be read (${error instanceof Error ? error.message : String(error)}); every view counts as new`,
     });
-    return new Map();
+    return undefined;
   }
 }
 
@@ -168,6 +208,224 @@ async function listTopic(fs: FileSystem, topic: string): Promise<TopicListing> {
   for await (const file of fs.list(topicPrefix(topic))) files.push(file);
   return classifyTopicFiles(topic, files);
 }
+
+/** Files in lake order: by epoch, then lake topic, partition and first offset (older epochs first, always). */
+function lakeOrder(a: ListedPartFile, b: ListedPartFile): number {
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
+  if (a.path.split('/')[1] !== b.path.split('/')[1]) return a.path < b.path ? -1 : 1;
+  if (a.partition !== b.partition) return a.partition - b.partition;
+  return a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0;
+}
+
+/** One view's work in a run. */
+interface ViewWork {
+  readonly view: ViewDefinition<AnyEvent>;
+  readonly plan: PlanResult;
+  readonly mode: ViewMode;
+  readonly lakeTopics: readonly string[];
+  /** Its lake topics' files of sealed epochs ≤ E, in lake order. */
+  readonly files: readonly ListedPartFile[];
+}
+
+/** What computing one view gave. */
+interface ViewOutcome {
+  readonly work: ViewWork;
+  readonly engine: 'rdd' | 'duckdb';
+  readonly cells: readonly ComputedCell[];
+  readonly rowsIn: number;
+  readonly seconds: number;
+}
+
+/** Runs the passes over the lake: per topic and mode, the compiled views in one DuckDB scan and the others in one RDD job. */
+class ViewComputer {
+  readonly outcomes: ViewOutcome[] = [];
+  readonly scans: ScanSummary[] = [];
+  readonly #duck: RunDuckDb;
+  readonly #local: LocalLakeFiles;
+  readonly #ctx: () => DataflowContext;
+  readonly #job: { project: string; lakeUrl: string; storage: ReturnType<typeof storageOptionsOf> };
+  readonly #progress: ProgressReporter;
+  readonly #runId: string;
+
+  constructor(options: {
+    duck: RunDuckDb;
+    local: LocalLakeFiles;
+    ctx: () => DataflowContext;
+    job: { project: string; lakeUrl: string; storage: ReturnType<typeof storageOptionsOf> };
+    progress: ProgressReporter;
+    runId: string;
+  }) {
+    this.#duck = options.duck;
+    this.#local = options.local;
+    this.#ctx = options.ctx;
+    this.#job = options.job;
+    this.#progress = options.progress;
+    this.#runId = options.runId;
+  }
+
+  /** The passes to make: views grouped by topic, mode (and first new epoch) and engine. */
+  static passesOf(works: readonly ViewWork[]): ViewWork[][] {
+    const passes = new Map<string, ViewWork[]>();
+    for (const work of works) {
+      const from = work.mode.mode === 'incremental' ? String(work.mode.fromEpoch) : 'full';
+      const id = `${work.view.topic}\u0000${from}\u0000${work.plan.compiled ? 'duckdb' : 'rdd'}`;
+      passes.set(id, [...(passes.get(id) ?? []), work]);
+    }
+    return [...passes.values()];
+  }
+
+  /** The files a pass reads: all of them, or those after the previous watermark. */
+  static filesOf(works: readonly ViewWork[]): ListedPartFile[] {
+    const first = works[0] as ViewWork;
+    const from = first.mode.mode === 'incremental' ? first.mode.fromEpoch : Number.NEGATIVE_INFINITY;
+    return first.files.filter((file) => file.epoch > from);
+  }
+
+  async run(works: readonly ViewWork[]): Promise<void> {
+    const first = works[0] as ViewWork;
+    const files = ViewComputer.filesOf(works);
+    const mode = first.mode.mode;
+    const topic = first.view.topic;
+    if (first.plan.compiled) {
+      const plans = works.map((work) => (work.plan as Extract<PlanResult, { compiled: true }>).plan);
+      try {
+        await this.#scan(topic, works, plans, files, mode);
+        return;
+      } catch (error) {
+        if (!(error instanceof TupleHashCollision)) throw error;
+        this.#progress.log('warning', { message: `${error.message}: computing them on the RDD path` });
+      }
+    }
+    await this.#rdd(topic, works, files, mode);
+  }
+
+  async #scan(
+    topic: string,
+    works: readonly ViewWork[],
+    plans: readonly ViewPlan[],
+    files: readonly ListedPartFile[],
+    mode: 'full' | 'incremental',
+  ): Promise<void> {
+    this.#started(topic, works, files, 'duckdb', mode, undefined);
+    const began = performance.now();
+    const paths = await this.#local.pathsOf(files.map((file) => file.path));
+    const result = await scanTopic(this.#duck.connection, plans, paths, {
+      keepPartials: mode === 'incremental',
+    });
+    const seconds = (performance.now() - began) / 1000;
+    for (const [index, { cells }] of result.views.entries()) {
+      this.outcomes.push({
+        work: works[index] as ViewWork,
+        engine: 'duckdb',
+        cells,
+        rowsIn: result.rows,
+        seconds,
+      });
+    }
+    this.#finished(topic, works, files.length, result.rows, seconds, 'duckdb', mode);
+  }
+
+  async #rdd(
+    topic: string,
+    works: readonly ViewWork[],
+    files: readonly ListedPartFile[],
+    mode: 'full' | 'incremental',
+  ): Promise<void> {
+    const read = works.map((work) => columnsReadBy(work.view));
+    const schema = (works[0] as ViewWork).view.schema;
+    const columns = read.every((entry) => entry.pruned)
+      ? schema.eventColumns.filter((column) => read.some((entry) => entry.columns.includes(column)))
+      : schema.eventColumns;
+    this.#started(
+      topic,
+      works,
+      files,
+      'rdd',
+      mode,
+      columns.length < schema.eventColumns.length ? columns : 'all',
+    );
+    const began = performance.now();
+    const ctx = this.#ctx();
+    const job = ctx.job(batchViewJob, {
+      ...this.#job,
+      views: works.map((work) => work.view.name),
+      files: files.map((file) => file.path),
+      columns,
+      numPartitions: ctx.defaultParallelism,
+    });
+    const cells = works.map((): ComputedCell[] => []);
+    for (const [index, key, bucket, state, value] of await job.cells.collect()) {
+      cells[index]?.push({ key, bucket, state, value });
+    }
+    const seconds = (performance.now() - began) / 1000;
+    const rows = job.rowsIn.value;
+    works.forEach((work, index) => {
+      this.outcomes.push({ work, engine: 'rdd', cells: cells[index] ?? [], rowsIn: rows, seconds });
+    });
+    this.#finished(topic, works, files.length, rows, seconds, 'rdd', mode);
+  }
+
+  #started(
+    topic: string,
+    works: readonly ViewWork[],
+    files: readonly ListedPartFile[],
+    engine: 'rdd' | 'duckdb',
+    mode: 'full' | 'incremental',
+    columns: readonly string[] | 'all' | undefined,
+  ): void {
+    for (const work of works) {
+      const read = columnsReadBy(work.view);
+      this.#progress.log('view-started', {
+        runId: this.#runId,
+        view: work.view.name,
+        topic,
+        lakeTopics: work.lakeTopics,
+        files: files.length,
+        columns: read.pruned ? read.columns : 'all',
+        engine,
+        mode,
+        ...(work.plan.compiled ? {} : { reason: work.plan.reason }),
+        ...(work.mode.mode === 'full'
+          ? { fullBecause: work.mode.reason }
+          : { fromEpoch: work.mode.fromEpoch }),
+      });
+    }
+    this.#progress.log('scan-started', {
+      runId: this.#runId,
+      topic,
+      engine,
+      mode,
+      views: works.map((work) => work.view.name),
+      files: files.length,
+      ...(columns === undefined ? {} : { columns }),
+    });
+  }
+
+  #finished(
+    topic: string,
+    works: readonly ViewWork[],
+    files: number,
+    rows: number,
+    seconds: number,
+    engine: 'rdd' | 'duckdb',
+    mode: 'full' | 'incremental',
+  ): void {
+    const views = works.map((work) => work.view.name);
+    this.scans.push({ topic, engine, mode, views, files, rows, seconds });
+    this.#progress.log('scan-finished', {
+      runId: this.#runId,
+      topic,
+      engine,
+      mode,
+      views,
+      files,
+      rows,
+      seconds,
+    });
+  }
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /**
  * Runs the batch layer once.
@@ -190,12 +448,21 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
   const { path: projectPath, project } = await projectOf(config);
   const views = selectViews(project, options.views);
   const viewNames = views.map((view) => view.name);
+  const plans = new Map<string, PlanResult>(
+    views.map((view) => [
+      view.name,
+      engine === 'rdd' ? { compiled: false, reason: '--engine rdd' } : planView(view),
+    ]),
+  );
   if (engine === 'duckdb') {
-    const without = views.filter((view) => !hasSqlPlan(view)).map((view) => view.name);
+    const without = views.flatMap((view) => {
+      const plan = plans.get(view.name);
+      return plan?.compiled === false ? [`${view.name} (${plan.reason})`] : [];
+    });
     if (without.length > 0) {
       throw new BatchError(
         'OXBOW_BATCH_NO_SQL_PLAN',
-        `no SQL plan for ${without.join(', ')}: --engine duckdb computes only views with one, and SQL plans are not yet compiled from view definitions (use --engine auto or rdd)`,
+        `no SQL plan for ${without.join(', ')}: --engine duckdb computes only views that compile to SQL (use --engine auto or rdd)`,
       );
     }
   }
@@ -214,11 +481,13 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     durationsMs: durations,
     deletedVersions: [],
     views: [],
+    scans: [],
     removedViews: [],
   };
   let lock: LakeLock | undefined;
   let scratch: string | undefined;
   let ctx: DataflowContext | undefined;
+  let duck: RunDuckDb | undefined;
   try {
     lock = await LakeLock.acquire(fs, {
       runId,
@@ -236,9 +505,11 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       project: project.source,
       views: viewNames,
       engine,
+      full: options.full === true,
       parallelism,
     });
-    const published = await publishedFingerprints(fs, progress);
+    const previous = await currentManifest(fs, progress);
+    const published = new Map((previous?.views ?? []).map((view) => [view.name, view.fingerprint]));
     const changes = new Map(views.map((view) => [view.name, changeOf(view, published)]));
     const removedViews = [...published.keys()].filter((name) => !project.hasView(name));
     progress.log('views', {
@@ -248,6 +519,10 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
         topic: view.topic,
         fingerprint: view.fingerprint,
         change: changes.get(view.name),
+        engine: plans.get(view.name)?.compiled ? 'duckdb' : 'rdd',
+        ...(plans.get(view.name)?.compiled === false
+          ? { reason: (plans.get(view.name) as { reason: string }).reason }
+          : {}),
       })),
       removed: removedViews,
     });
@@ -271,92 +546,119 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       return { ...base, status: 'nothing-sealed', finishedAtMs: now(), tasksInWorkers: 0 };
     }
     const endOffsets: Record<string, Record<string, string>> = {};
-    const filesOf = new Map<string, string[]>();
+    const filesOf = new Map<string, ListedPartFile[]>();
+    const allFilesOf = new Map<string, ListedPartFile[]>();
     for (const listing of listings) {
       const topic = listing.topic;
       const projectTopic = projectTopicOf.get(topic) ?? topic;
       filesOf.set(projectTopic, [
         ...(filesOf.get(projectTopic) ?? []),
-        ...listing.files.filter((file) => file.epoch <= watermark).map((file) => file.path),
+        ...listing.files.filter((file) => file.epoch <= watermark),
       ]);
+      allFilesOf.set(projectTopic, [...(allFilesOf.get(projectTopic) ?? []), ...listing.files]);
       const sealed = lastSealedAtOrBefore(listing, watermark);
       if (sealed !== undefined) {
         const path = sealedPath(topic, sealed);
         endOffsets[topic] = { ...decodeSealedMarker(await fs.read(path), path).endOffsets };
       }
     }
-    progress.log('watermark', { runId, watermarkEpoch: watermark, files: Object.fromEntries(filesOf) });
+    for (const files of filesOf.values()) files.sort(lakeOrder);
+    progress.log('watermark', {
+      runId,
+      watermarkEpoch: watermark,
+      files: Object.fromEntries(
+        [...filesOf].map(([topic, files]) => [topic, files.map((file) => file.path)]),
+      ),
+    });
     durations.read += Date.now() - phase;
 
-    // Compute every view.
-    scratch = await mkdtemp(join(tmpdir(), 'oxbow-batch-'));
-    const localFiles = new LocalLakeFiles(fs, scratch);
-    ctx = new DataflowContext({
-      parallelism,
-      appName: `oxbow-batch ${runId}`,
-      onInProcessStage: (reason) => progress.log('in-process-stage', { reason }),
-    });
-    const results: Array<{ view: ViewDefinition<AnyEvent>; cells: ViewCell[] }> = [];
-    const summaries: ViewRunSummary[] = [];
-    progress.stage('compute', views.length);
-    for (const view of views) {
-      const name = view.name;
+    // Compute: per topic and mode, one pass for the compiled views and one for the others.
+    const works: ViewWork[] = views.map((view) => {
+      const directories = lakeTopics.get(view.topic) ?? [];
       const files = filesOf.get(view.topic) ?? [];
-      const useSql = engine === 'duckdb' || (engine === 'auto' && hasSqlPlan(view) && localFiles.isLocal);
-      const { columns, pruned } = columnsReadBy(view);
-      progress.log('view-started', {
-        runId,
-        view: name,
-        topic: view.topic,
-        lakeTopics: lakeTopics.get(view.topic) ?? [],
-        files: files.length,
-        columns: pruned ? columns : 'all',
-        engine: useSql ? 'duckdb' : 'rdd',
+      return {
+        view,
+        plan: plans.get(view.name) as PlanResult,
+        mode: modeOf(view, directories, allFilesOf.get(view.topic) ?? [], {
+          full: options.full === true,
+          previous,
+          epochMs: config.epochMs,
+          watermark,
+        }),
+        lakeTopics: directories,
+        files,
+      };
+    });
+    phase = Date.now();
+    scratch = await mkdtemp(join(tmpdir(), 'oxbow-batch-'));
+    const local = new LocalLakeFiles(fs, scratch);
+    duck = await openRunDuckDb({
+      threads: parallelism,
+      tempDirectory: join(scratch, 'duckdb-spill'),
+      ...(options.memoryBudgetBytes === undefined ? {} : { memoryLimitBytes: options.memoryBudgetBytes }),
+    });
+    const contextOf = () => {
+      ctx ??= new DataflowContext({
+        parallelism,
+        appName: `oxbow-batch ${runId}`,
+        onInProcessStage: (reason) => progress.log('in-process-stage', { reason }),
+        ...(options.memoryBudgetBytes === undefined ? {} : { shuffleMemoryBytes: options.memoryBudgetBytes }),
       });
-      const began = Date.now();
-      let cells: ViewCell[];
-      let rowsIn: number;
-      if (useSql) {
-        ({ cells, rowsIn } = await computeWithDuckDb(view, files, localFiles, parallelism));
-      } else {
-        const job = ctx.job(batchViewJob, {
-          project: projectPath,
-          lakeUrl: config.lake,
-          storage,
-          view: name,
-          files,
-          columns,
-          numPartitions: parallelism,
-        });
-        cells = await job.cells.collect();
-        rowsIn = job.rowsIn.value;
-      }
-      const seconds = (Date.now() - began) / 1000;
-      results.push({ view, cells });
-      summaries.push({
-        name,
-        fingerprint: view.fingerprint,
-        change: changes.get(name) ?? 'new',
-        engine: useSql ? 'duckdb' : 'rdd',
-        rowsIn,
-        rowsOut: cells.length,
-        seconds,
-        rowsPerSecond: seconds > 0 ? rowsIn / seconds : rowsIn,
-      });
-      progress.advance(summaries.length, name);
+      return ctx;
+    };
+    const computer = new ViewComputer({
+      duck,
+      local,
+      ctx: contextOf,
+      job: { project: projectPath, lakeUrl: config.lake, storage },
+      progress,
+      runId,
+    });
+    const passes = ViewComputer.passesOf(works);
+    progress.stage('compute', passes.length);
+    for (const pass of passes) {
+      await computer.run(pass);
+      const scan = computer.scans.at(-1);
+      progress.advance(
+        computer.scans.length,
+        scan === undefined
+          ? undefined
+          : `${scan.topic}: ${integer.format(scan.rows)} rows, ${scan.files} files scanned (${scan.engine}, ${scan.mode})`,
+      );
     }
-    durations.compute += summaries.reduce((total, view) => total + view.seconds * 1000, 0);
-    const tasksInWorkers = ctx.schedulerStats.tasksInWorkers;
-    await ctx.stop();
+    const tasksInWorkers = ctx?.schedulerStats.tasksInWorkers ?? 0;
+    await ctx?.stop();
     ctx = undefined;
+    // Incremental views: merge the new epochs' cells with the previous version's states.
+    const tables: ViewTable[] = [];
+    const outcomes = new Map(computer.outcomes.map((outcome) => [outcome.work.view.name, outcome]));
+    for (const view of views) {
+      const outcome = outcomes.get(view.name) as ViewOutcome;
+      const mode = outcome.work.mode;
+      if (mode.mode === 'incremental') {
+        const previousParquet = await local.pathOf(mode.previous.parquet);
+        const cells: TableCell[] = await mergeWithPrevious(
+          duck.connection,
+          view,
+          previousParquet,
+          outcome.cells,
+        );
+        tables.push({ view, cells, copyFrom: previousParquet });
+      } else {
+        tables.push({ view, cells: outcome.cells });
+      }
+    }
+    durations.compute += Date.now() - phase;
 
     // Write the version, then the manifest.
     phase = Date.now();
-    const local = await writeViewTables(scratch, results);
+    const localVersion = await writeViewTables(duck.connection, scratch, tables);
+    duck.close();
+    duck = undefined;
     const dir = versionDir(runId);
     const uploads = [
-      ...local.views.map((view) => ({ from: view.parquetFile, to: `${dir}/${view.name}.parquet` })),
-      { from: local.duckdbFile, to: `${dir}/${DUCKDB_FILE}` },
+      ...localVersion.views.map((view) => ({ from: view.parquetFile, to: `${dir}/${view.name}.parquet` })),
+      { from: localVersion.duckdbFile, to: `${dir}/${DUCKDB_FILE}` },
     ];
     progress.stage('write', uploads.length + 1);
     let uploaded = 0;
@@ -368,6 +670,33 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     await lock.assertHeld();
     const finishedAtMs = now();
     durations.write += Date.now() - phase;
+    const rowsOf = new Map(localVersion.views.map((view) => [view.name, view.rows]));
+    const summaries: ViewRunSummary[] = views.map((view) => {
+      const outcome = outcomes.get(view.name) as ViewOutcome;
+      const plan = outcome.work.plan;
+      const mode = outcome.work.mode;
+      const note =
+        mode.mode === 'full' && changes.get(view.name) === 'same' && mode.reason !== '--full'
+          ? mode.reason
+          : plan.compiled
+            ? undefined
+            : plan.reason;
+      return {
+        name: view.name,
+        fingerprint: view.fingerprint,
+        change: changes.get(view.name) ?? 'new',
+        engine: outcome.engine,
+        mode: mode.mode,
+        ...(note === undefined ? {} : { note }),
+        rowsIn: outcome.rowsIn,
+        rowsOut: rowsOf.get(view.name) ?? 0,
+        seconds: outcome.seconds,
+        rowsPerSecond: outcome.seconds > 0 ? outcome.rowsIn / outcome.seconds : outcome.rowsIn,
+      };
+    });
+    const coverages = new Map<string, ViewCoverage>(
+      works.map((work) => [work.view.name, coverageOf(work.lakeTopics, work.files)]),
+    );
     const manifest: BatchManifest = {
       format: 'oxbow-batch-manifest',
       version: 1,
@@ -383,6 +712,8 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
         engine: view.engine,
         computeMs: Math.round(view.seconds * 1000),
         fingerprint: view.fingerprint,
+        mode: view.mode,
+        coverage: coverages.get(view.name) as ViewCoverage,
       })),
       duckdb: `${dir}/${DUCKDB_FILE}`,
       startedAt: new Date(startedAtMs).toISOString(),
@@ -404,6 +735,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       watermarkEpoch: watermark,
       manifest,
       views: summaries,
+      scans: computer.scans,
       removedViews,
       finishedAtMs,
       durationsMs: manifest.durationsMs,
@@ -412,6 +744,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     };
   } finally {
     await ctx?.stop();
+    duck?.close();
     await lock?.release().catch(() => {});
     progress.end();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });

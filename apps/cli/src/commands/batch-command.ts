@@ -14,7 +14,7 @@ import { CliError } from '../errors.ts';
 import type { CommandEnvironment } from './stack-command.ts';
 
 /** The flags `oxbow batch` takes. */
-export const BATCH_FLAGS = ['views', 'until-epoch', 'engine', 'cron', 'json'] as const;
+export const BATCH_FLAGS = ['views', 'until-epoch', 'engine', 'full', 'cron', 'json'] as const;
 
 const ENGINES: readonly BatchEngine[] = ['rdd', 'duckdb', 'auto'];
 
@@ -42,6 +42,7 @@ export function batchRunOptionsOf(args: ParsedArgs): BatchRunOptions {
         }),
     ...(until === undefined ? {} : { untilEpoch: until }),
     ...(engine === undefined ? {} : { engine: engine as BatchEngine }),
+    ...(args.flags.full ? { full: true } : {}),
   };
 }
 

@@ -39,6 +39,24 @@ export interface ManifestView {
    * computed with. Absent in manifests written before fingerprints: read that as "unknown fingerprint".
    */
   readonly fingerprint?: string;
+  /** `full`: recomputed from every sealed epoch; `incremental`: the previous version merged with the new epochs. */
+  readonly mode?: 'full' | 'incremental';
+  /** What the table covers, so the next run can tell whether it may merge new epochs into it. */
+  readonly coverage?: ViewCoverage;
+}
+
+/**
+ * The lake files a view's table covers: every Parquet file of its lake topics in the sealed epochs ≤ the manifest's
+ * `watermarkEpoch`. A later run merges new epochs into the table only when the files up to that epoch are still
+ * exactly these (same paths and sizes): sealed epochs never change, but a topic archived or renamed later could.
+ */
+export interface ViewCoverage {
+  /** The lake directories (Kafka topics) read, sorted. */
+  readonly lakeTopics: readonly string[];
+  /** How many files. */
+  readonly files: number;
+  /** SHA-256 (first 16 hex digits) of the files' `path size` lines, sorted by path. */
+  readonly filesDigest: string;
 }
 
 /** The manifest of one successful batch run. */
@@ -125,7 +143,10 @@ export function decodeManifest(input: Uint8Array | string, path: string): BatchM
 }
 
 function decodeView(entry: Readonly<Record<string, unknown>>, field: string, fail: Fail): ManifestView {
-  const { rowsIn, engine, computeMs, fingerprint } = entry;
+  const { rowsIn, engine, computeMs, fingerprint, mode, coverage } = entry;
+  if (mode !== undefined && mode !== 'full' && mode !== 'incremental') {
+    fail(`${field}.mode ${JSON.stringify(mode)} is neither "full" nor "incremental"`);
+  }
   return {
     name: stringField(entry.name, `${field}.name`, fail),
     rows: integerField(entry.rows, `${field}.rows`, fail, 0),
@@ -136,6 +157,21 @@ function decodeView(entry: Readonly<Record<string, unknown>>, field: string, fai
     ...(fingerprint === undefined
       ? {}
       : { fingerprint: stringField(fingerprint, `${field}.fingerprint`, fail) }),
+    ...(mode === undefined ? {} : { mode }),
+    ...(coverage === undefined ? {} : { coverage: decodeCoverage(coverage, `${field}.coverage`, fail) }),
+  };
+}
+
+function decodeCoverage(value: unknown, field: string, fail: Fail): ViewCoverage {
+  const coverage = objectField(value, field, fail);
+  const topics = coverage.lakeTopics;
+  if (!Array.isArray(topics)) fail(`${field}.lakeTopics is not an array`);
+  return {
+    lakeTopics: (topics as readonly unknown[]).map((topic, index) =>
+      stringField(topic, `${field}.lakeTopics[${index}]`, fail),
+    ),
+    files: integerField(coverage.files, `${field}.files`, fail, 0),
+    filesDigest: stringField(coverage.filesDigest, `${field}.filesDigest`, fail),
   };
 }
 

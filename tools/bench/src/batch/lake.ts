@@ -1,38 +1,41 @@
 /**
- * The batch benchmark's master dataset: the web-analytics example's `generateHttpLogs` records, validated by its
- * `httpLogs` schema and written as the archiver would write them (docs/design/0002-layer-contracts.md):
- * `events/http_logs/epoch=<e>/part-<p>-<first>-<last>.parquet`, zstd, in the schema's `lakeColumns` (`ts` int64
- * epoch ms, the fields, Kafka metadata), plus a `tsMs` copy of `ts` that the Spark peer still reads (the batch app
- * reads only the schema's columns), and `_sealed` for every epoch. Generated once per event count under
- * `.oxbow/bench/lake-<N>` and reused (a `bench-lake.json` of the current format, written last, marks a complete
- * lake).
+ * The batch benchmark's master dataset: the web-analytics example's `generateHttpLogs` records (and one sensor
+ * reading from `generateSensorReadings` for every ten of them, so every view of the example has data), validated by
+ * the topic's schema and written as the archiver would write them (docs/design/0002-layer-contracts.md):
+ * `events/<topic>/epoch=<e>/part-<p>-<first>-<last>.parquet`, zstd, in the schema's `lakeColumns` (`ts` int64
+ * epoch ms, the fields, Kafka metadata), and `_sealed` for every epoch: the columns every engine reads (the Spark
+ * peer and the DuckDB SQL read `ts` too). Generated once per event count under `.oxbow/bench/lake-<N>` and reused
+ * (a `bench-lake.json` of the current format, written last, marks a complete lake).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineParquetSchema, openFileSystem, writeParquet } from '@oxbow/connectors';
+import { defineParquetSchema, type FileSystem, openFileSystem, writeParquet } from '@oxbow/connectors';
 import { encodeSealedMarker, epochOf, partFilePath, sealedPath } from '@oxbow/contracts';
-import { generateHttpLogs, httpLogs } from '@oxbow/example-web-analytics';
+import {
+  generateHttpLogs,
+  generateSensorReadings,
+  httpLogs,
+  sensorReadings,
+} from '@oxbow/example-web-analytics';
+import type { AnyEvent, Schema } from '@oxbow/views';
 
-/** The http_logs row schema: the example schema's lake columns, then `tsMs` for the Spark peer. */
-export const HTTP_LOG_PARQUET_SCHEMA = defineParquetSchema([
-  ...httpLogs.lakeColumns,
-  { name: 'tsMs', type: 'int64' },
-]);
-
-type HttpLogRow = Record<string, unknown>;
+type LakeRow = Record<string, unknown>;
 
 /** The format of the lake (bumped when its columns change, so cached lakes of an older one are regenerated). */
-const LAKE_FORMAT_VERSION = 2;
+const LAKE_FORMAT_VERSION = 3;
+
+/** Sensor readings per http_logs event. */
+const SENSOR_SHARE = 0.1;
 
 /** How the benchmark lake is generated. */
 export interface BenchLakeOptions {
-  /** Number of events. */
+  /** Number of http_logs events (the lake also holds a tenth as many sensor readings). */
   readonly events: number;
   /** Parent directory of the cached lakes (`<root>/lake-<events>`). */
   readonly root: string;
   /** Epoch length (default one hour, the contract's default). */
   readonly epochMs?: number;
-  /** Simulated Kafka partitions of `http_logs` (default 3); events go round-robin. */
+  /** Simulated Kafka partitions of each topic (default 3); events go round-robin. */
   readonly kafkaPartitions?: number;
   /** Generator seed (default 42). */
   readonly seed?: number;
@@ -41,9 +44,16 @@ export interface BenchLakeOptions {
 /** A generated lake: where it is and what it holds. */
 export interface BenchLake {
   readonly dir: string;
+  /** http_logs events. */
   readonly events: number;
+  /** sensor_readings events. */
+  readonly sensorEvents: number;
+  /** Every Parquet file, relative to `dir`. */
   readonly files: readonly string[];
+  /** Sealed epochs of http_logs (the watermark's topic: sensor readings span the same hours). */
   readonly epochs: number;
+  /** The newest sealed epoch every topic has. */
+  readonly lastEpoch: number;
   readonly bytes: number;
   /** Seconds it took to generate, or 0 when reused from the cache. */
   readonly generatedSeconds: number;
@@ -54,11 +64,13 @@ interface LakeMarker {
   format: 'oxbow-bench-lake';
   version: number;
   events: number;
+  sensorEvents: number;
   seed: number;
   epochMs: number;
   kafkaPartitions: number;
   files: string[];
   epochs: number;
+  lastEpoch: number;
   bytes: number;
   generatedSeconds: number;
 }
@@ -89,83 +101,146 @@ export async function ensureBenchLake(options: BenchLakeOptions): Promise<BenchL
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const started = performance.now();
-  const written = await writeLake(dir, { events: options.events, epochMs, kafkaPartitions, seed });
+  const fs = openFileSystem(`file://${dir}`);
+  const sensorEvents = Math.round(options.events * SENSOR_SHARE);
+  let http: TopicWritten;
+  let sensors: TopicWritten;
+  try {
+    // Both generators run at the default 100 events/s swing over the same start: equal spans at a tenth of the
+    // rate for sensors.
+    http = await writeTopic(
+      fs,
+      'http_logs',
+      httpLogs,
+      generateHttpLogs({ count: options.events, seed, startMs: START_MS }),
+      {
+        epochMs,
+        kafkaPartitions,
+      },
+    );
+    sensors = await writeTopic(
+      fs,
+      'sensor_readings',
+      sensorReadings,
+      generateSensorReadings({
+        count: sensorEvents,
+        seed: seed + 1,
+        startMs: START_MS,
+        ratePerSec: 100 * SENSOR_SHARE,
+      }),
+      { epochMs, kafkaPartitions },
+    );
+    // The archiver seals empty epochs too: the topic that ended first is sealed up to the other's last epoch, so
+    // the watermark covers every file.
+    const last = Math.max(http.epochs.at(-1) ?? 0, sensors.epochs.at(-1) ?? 0);
+    for (const topic of [http, sensors]) await topic.sealThrough(last);
+  } finally {
+    await fs.close();
+  }
   const marker: LakeMarker = {
     format: 'oxbow-bench-lake',
     version: LAKE_FORMAT_VERSION,
     events: options.events,
+    sensorEvents,
     seed,
     epochMs,
     kafkaPartitions,
-    ...written,
+    files: [...http.files, ...sensors.files],
+    epochs: http.epochs.length,
+    lastEpoch: Math.max(http.epochs.at(-1) ?? 0, sensors.epochs.at(-1) ?? 0),
+    bytes: http.bytes + sensors.bytes,
     generatedSeconds: (performance.now() - started) / 1000,
   };
   writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`);
   return { dir, ...marker, reused: false };
 }
 
-async function writeLake(
-  dir: string,
-  options: { events: number; epochMs: number; kafkaPartitions: number; seed: number },
-): Promise<{ files: string[]; epochs: number; bytes: number }> {
-  const fs = openFileSystem(`file://${dir}`);
+interface TopicWritten {
+  readonly files: string[];
+  /** Epochs holding records. */
+  readonly epochs: number[];
+  readonly bytes: number;
+  /** Seals the empty epochs after the last one with records, up to `epoch`. */
+  sealThrough(epoch: number): Promise<void>;
+}
+
+/**
+ * Writes the records of one topic as the archiver does: validated by `schema`, filed by their append time (the
+ * running maximum of event times) into epochs, one Parquet file per epoch and partition, every epoch sealed.
+ */
+async function writeTopic(
+  fs: FileSystem,
+  topic: string,
+  schema: Schema<AnyEvent>,
+  records: Iterable<Record<string, unknown>>,
+  options: { epochMs: number; kafkaPartitions: number },
+): Promise<TopicWritten> {
   const { epochMs, kafkaPartitions } = options;
+  const parquet = defineParquetSchema(schema.lakeColumns);
   const files: string[] = [];
+  const epochs: number[] = [];
   let bytes = 0;
-  let epochs = 0;
   const nextOffset = new Array<number>(kafkaPartitions).fill(0);
-  let buffers: HttpLogRow[][] = Array.from({ length: kafkaPartitions }, () => []);
+  let buffers: LakeRow[][] = Array.from({ length: kafkaPartitions }, () => []);
   let epoch: number | undefined;
   let appendTimeMs = 0;
 
-  const flush = async (sealedEpoch: number): Promise<void> => {
+  const seal = async (sealedEpoch: number): Promise<void> => {
     const endOffsets: Record<string, string> = {};
+    for (let partition = 0; partition < kafkaPartitions; partition++) {
+      endOffsets[String(partition)] = String(nextOffset[partition] ?? 0);
+    }
+    const sealed = {
+      topic,
+      epoch: sealedEpoch,
+      epochMs,
+      sealedAt: new Date((sealedEpoch + 1) * epochMs).toISOString(),
+      endOffsets,
+    };
+    await fs.putAtomic(sealedPath(topic, sealedEpoch), encodeSealedMarker(sealed));
+  };
+
+  const flush = async (sealedEpoch: number): Promise<void> => {
     for (let partition = 0; partition < kafkaPartitions; partition++) {
       const rows = buffers[partition] ?? [];
       const first = nextOffset[partition] ?? 0;
       if (rows.length > 0) {
         const path = partFilePath({
-          topic: 'http_logs',
+          topic,
           epoch: sealedEpoch,
           partition,
           firstOffset: BigInt(first),
           lastOffset: BigInt(first + rows.length - 1),
         });
         // biome-ignore lint/suspicious/noExplicitAny: rows hold the schema's lake columns, known only at run time.
-        const summary = await writeParquet(fs, path, HTTP_LOG_PARQUET_SCHEMA, rows as any, { codec: 'zstd' });
+        const summary = await writeParquet(fs, path, parquet, rows as any, { codec: 'zstd' });
         files.push(path);
         bytes += summary.bytes;
       }
       nextOffset[partition] = first + rows.length;
-      endOffsets[String(partition)] = String(nextOffset[partition]);
     }
-    const sealed = {
-      topic: 'http_logs',
-      epoch: sealedEpoch,
-      epochMs,
-      sealedAt: new Date((sealedEpoch + 1) * epochMs).toISOString(),
-      endOffsets,
-    };
-    await fs.putAtomic(sealedPath('http_logs', sealedEpoch), encodeSealedMarker(sealed));
+    await seal(sealedEpoch);
     buffers = Array.from({ length: kafkaPartitions }, () => []);
-    epochs++;
+    epochs.push(sealedEpoch);
   };
 
   let index = 0;
-  for (const log of generateHttpLogs({ count: options.events, seed: options.seed, startMs: START_MS })) {
-    const parsed = httpLogs.parse(JSON.stringify(log), { now: Number.MAX_SAFE_INTEGER });
-    if (!parsed.ok) throw new Error(`generated an invalid record: ${parsed.reasons.join('; ')}`);
-    const tsMs = httpLogs.timeOf(parsed.event);
+  for (const record of records) {
+    const parsed = schema.parse(JSON.stringify(record), { now: Number.MAX_SAFE_INTEGER });
+    if (!parsed.ok) throw new Error(`generated an invalid ${topic} record: ${parsed.reasons.join('; ')}`);
+    const tsMs = schema.timeOf(parsed.event);
     // LogAppendTime never goes backwards: late events (event time in the past) append at the latest time seen.
     appendTimeMs = Math.max(appendTimeMs, tsMs);
     const recordEpoch = epochOf(appendTimeMs, epochMs);
-    if (epoch !== undefined && recordEpoch !== epoch) await flush(epoch);
+    if (epoch !== undefined && recordEpoch !== epoch) {
+      await flush(epoch);
+      for (let empty = epoch + 1; empty < recordEpoch; empty++) await seal(empty);
+    }
     epoch = recordEpoch;
     const partition = index % kafkaPartitions;
-    const buffer = buffers[partition] as HttpLogRow[];
+    const buffer = buffers[partition] as LakeRow[];
     buffer.push({
       ...parsed.event,
-      tsMs,
       kafkaPartition: partition,
       kafkaOffset: (nextOffset[partition] ?? 0) + buffer.length,
       appendTimeMs,
@@ -173,6 +248,13 @@ async function writeLake(
     index++;
   }
   if (epoch !== undefined) await flush(epoch);
-  await fs.close();
-  return { files, epochs, bytes };
+  const lastWithRecords = epoch;
+  return {
+    files,
+    epochs,
+    bytes,
+    async sealThrough(through) {
+      for (let empty = (lastWithRecords ?? through) + 1; empty <= through; empty++) await seal(empty);
+    },
+  };
 }

@@ -1,55 +1,40 @@
-import { PAGE_VIEWS_HLL_PRECISION, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
-import { webAnalyticsOracle } from '@oxbow/example-web-analytics/oracle';
-import { loadProject } from '@oxbow/views';
+/**
+ * Compares what the serving API answers over HTTP with a project's DuckDB oracle, for any project: the views'
+ * field kinds drive the comparison (`expectPresentedValue`: counts, sums, min/max exactly, means to 1e-9,
+ * quantiles within their sketch's accuracy, distinct counts within their HyperLogLog precision's tolerance).
+ *
+ * Per view: the keys `/top` lists (ranked by the view's first rankable field, up to 1000) are the oracle's keys;
+ * each key's buckets equal the oracle's rows; each key's total (all buckets merged, then presented) equals the
+ * oracle's query run over the same records with every event time moved into one instant — so one bucket per key
+ * holds all of its records, whatever the view's bucket (this assumes, as every view here, that nothing but the
+ * bucket depends on the event time).
+ */
+import type { Project } from '@oxbow/views';
 import { expect } from 'vitest';
 import {
   type DistinctCell,
+  distinctTolerance,
   expectDistinctWithin,
 } from '../../../../../libs/views/test/support/distinct-tolerance.ts';
-import type { OracleRow } from '../../../../../libs/views/test/support/oracle.ts';
+import {
+  type OracleDefinition,
+  type OracleRow,
+  ViewOracle,
+} from '../../../../../libs/views/test/support/oracle.ts';
 import { expectPresentedValue } from '../../../../../libs/views/test/support/presented-value-checks.ts';
+import type { RecordsByTopic } from './e2e-projects.ts';
 
-/** The example project the stack runs (the bundled default). */
-const project = await loadProject(WEB_ANALYTICS_PROJECT);
+/** Where every event time goes for the totals: an instant that starts a bucket of any length dividing a day. */
+const ONE_INSTANT = { iso: '2000-01-01T00:00:00.000Z', ms: Date.UTC(2000, 0, 1) };
 
-/** The views compared, with the field `/top` ranks by (to list the API's keys). */
-const COMPARED_VIEWS = {
-  page_views_hourly: 'hits',
-  country_daily: 'hits',
-  status_minutely: 'hits',
-  sensor_hourly: 'count',
-} as const;
-type ComparedView = keyof typeof COMPARED_VIEWS;
-
-const lowerQuantile = (column: string, q: number) =>
-  `list_sort(list(${column}))[CAST(floor(${q} * (count(*) - 1)) AS BIGINT) + 1]`;
-
-/** Ground truth of each key's total over all time (the same aggregates as the oracle's per-bucket SQL). */
-const TOTAL_SQL: Readonly<Record<ComparedView, string>> = {
-  page_views_hourly: `
-    SELECT path AS key, count(*) AS hits, count(*) FILTER (WHERE status >= 500) AS errors, sum(bytes) AS bytes,
-      count(DISTINCT userId) AS uniqueUsers, ${lowerQuantile('latencyMs', 0.5)} AS p50,
-      ${lowerQuantile('latencyMs', 0.95)} AS p95, ${lowerQuantile('latencyMs', 0.99)} AS p99
-    FROM http_logs GROUP BY ALL ORDER BY key`,
-  country_daily: `
-    SELECT country AS key, count(*) AS hits, count(DISTINCT userId) AS uniqueUsers
-    FROM http_logs GROUP BY ALL ORDER BY key`,
-  status_minutely: `
-    SELECT CAST(status // 100 AS VARCHAR) || 'xx' AS key, count(*) AS hits FROM http_logs GROUP BY ALL ORDER BY key`,
-  sensor_hourly: `
-    SELECT sensorId AS key, count(*) AS count, avg(temperature) AS temperature, min(temperature) AS min,
-      max(temperature) AS max
-    FROM sensor_readings GROUP BY ALL ORDER BY key`,
-};
+/** The most keys `/top` lists. */
+const TOP_LIMIT = 1000;
 
 type Value = Record<string, unknown>;
 interface KeyAnswer {
   readonly buckets: ReadonlyArray<{ bucket: string; value: Value }>;
   readonly total: Value;
 }
-
-/** Distinct-user estimates with their exact counts, checked together at the end. */
-type DistinctCells = DistinctCell[];
 
 /** Runs `work` over `items` with at most `width` in flight. */
 async function inParallel<T>(
@@ -65,81 +50,161 @@ async function inParallel<T>(
   );
 }
 
-/** What one comparison covered. */
-export interface Comparison {
-  readonly keys: number;
-  readonly cells: number;
-  readonly httpEvents: number;
-  readonly sensorEvents: number;
-}
-
-/**
- * Asserts that the API at `baseUrl` equals the oracle over `http` and `sensors` for every view, key and bucket
- * and every key's total; `label` prefixes failure messages.
- */
-export async function expectApiEqualsOracle(
-  baseUrl: string,
-  http: readonly object[],
-  sensors: readonly object[],
-  label: string,
-): Promise<Comparison> {
-  const oracle = await webAnalyticsOracle({ http_logs: http, sensor_readings: sensors });
-  try {
-    let keys = 0;
-    let cells = 0;
-    for (const [view, by] of Object.entries(COMPARED_VIEWS) as Array<[ComparedView, string]>) {
-      const truthByKey = new Map<string, OracleRow[]>();
-      for (const row of await oracle.rows(view)) {
-        const list = truthByKey.get(row.key) ?? [];
-        list.push(row);
-        truthByKey.set(row.key, list);
-      }
-      const totals = new Map((await oracle.query(TOTAL_SQL[view])).map((row) => [row.key, row]));
-      const top = await getJson<{ keys: Array<{ key: string }> }>(
-        `${baseUrl}/v1/views/${view}/top?by=${by}&limit=1000`,
-      );
-      expect(top.keys.map((k) => k.key).sort(), `${label}: ${view} keys`).toEqual(
-        [...truthByKey.keys()].sort(),
-      );
-      const distinct: DistinctCells = [];
-      await inParallel([...truthByKey.entries()], 6, async ([key, truth]) => {
-        const answer = await getJson<KeyAnswer>(`${baseUrl}/v1/views/${view}?key=${encodeURIComponent(key)}`);
-        const where = `${label}: ${view} ${key}`;
-        expect(
-          answer.buckets.map((b) => Date.parse(b.bucket)),
-          `${where} buckets`,
-        ).toEqual(truth.map((row) => row.bucketStartMs));
-        answer.buckets.forEach((bucket, index) => {
-          expectPresentedValue(
-            project.view(view),
-            bucket.value,
-            truth[index] as OracleRow,
-            `${where} @ ${bucket.bucket}`,
-            (cell) => distinct.push(cell),
-          );
-        });
-        expectPresentedValue(
-          project.view(view),
-          answer.total,
-          totals.get(key) as OracleRow,
-          `${where} total`,
-          (cell) => distinct.push(cell),
-        );
-        cells += truth.length;
-      });
-      if (view === 'page_views_hourly') expectDistinctWithin(distinct, PAGE_VIEWS_HLL_PRECISION);
-      if (view === 'country_daily') expectDistinctWithin(distinct, 14);
-      keys += truthByKey.size;
-    }
-    return { keys, cells, httpEvents: http.length, sensorEvents: sensors.length };
-  } finally {
-    oracle.close();
-  }
-}
-
-async function getJson<T>(url: string): Promise<T> {
+/** GETs a URL and returns its JSON; throws with the body on any other status than 200. */
+export async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
   if (response.status !== 200)
     throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
+}
+
+/** The ground truth of a set of records: per view, rows by key (ordered by bucket) and each key's total. */
+export interface Truth {
+  readonly views: ReadonlyMap<string, { byKey: Map<string, OracleRow[]>; totals: Map<string, OracleRow> }>;
+}
+
+/**
+ * Runs the oracle over `records` (by project topic) for `views`: their per-bucket rows, then, after moving every
+ * event time to one instant, their per-key totals.
+ */
+export async function oracleTruth(
+  project: Project,
+  oracle: OracleDefinition,
+  records: RecordsByTopic,
+  views: readonly string[],
+): Promise<Truth> {
+  const db = await ViewOracle.create(oracle);
+  try {
+    for (const table of Object.keys(oracle.tables)) await db.load(table, records[table] ?? []);
+    const byView = new Map<string, { byKey: Map<string, OracleRow[]>; totals: Map<string, OracleRow> }>();
+    for (const view of views) {
+      const byKey = new Map<string, OracleRow[]>();
+      for (const row of await db.rows(view)) {
+        const list = byKey.get(row.key) ?? [];
+        list.push(row);
+        byKey.set(row.key, list);
+      }
+      byView.set(view, { byKey, totals: new Map() });
+    }
+    for (const [topic, schema] of project.topics) {
+      const columns = oracle.tables[topic];
+      const type = columns?.[schema.eventTime];
+      if (type === undefined) continue;
+      const instant = /CHAR|TEXT|STRING/i.test(type) ? `'${ONE_INSTANT.iso}'` : String(ONE_INSTANT.ms);
+      await db.query(
+        `CREATE OR REPLACE TABLE "${topic}" AS SELECT * REPLACE (${instant} AS "${schema.eventTime}") FROM "${topic}"`,
+      );
+    }
+    for (const view of views) {
+      const totals = byView.get(view)?.totals as Map<string, OracleRow>;
+      for (const row of await db.rows(view)) totals.set(row.key, row);
+    }
+    return { views: byView };
+  } finally {
+    db.close();
+  }
+}
+
+/** What one comparison covered. */
+export interface Comparison {
+  readonly views: number;
+  readonly keys: number;
+  readonly cells: number;
+}
+
+/** The distinct-count cells of one view, by HyperLogLog precision. */
+class DistinctCells {
+  readonly byPrecision = new Map<number, DistinctCell[]>();
+
+  add(cell: DistinctCell, precision: number): void {
+    const cells = this.byPrecision.get(precision) ?? [];
+    cells.push(cell);
+    this.byPrecision.set(precision, cells);
+  }
+
+  check(): void {
+    for (const [precision, cells] of this.byPrecision) expectDistinctWithin(cells, precision);
+  }
+}
+
+/**
+ * Asserts that the API at `baseUrl` equals `truth` for every view of `views` (default: all of the project's):
+ * the keys, every key's buckets and total. `label` prefixes failure messages.
+ */
+export async function expectApiEqualsTruth(
+  baseUrl: string,
+  project: Project,
+  truth: Truth,
+  label: string,
+  views: readonly string[] = project.views.map((view) => view.name),
+): Promise<Comparison> {
+  const listing = await getJson<{ views: Array<{ name: string; rankBy: string[] }> }>(`${baseUrl}/v1/views`);
+  let keys = 0;
+  let cells = 0;
+  for (const name of views) {
+    const view = project.view(name);
+    const expected = truth.views.get(name);
+    if (expected === undefined) throw new Error(`${label}: no oracle truth for view ${name}`);
+    const by = listing.views.find((candidate) => candidate.name === name)?.rankBy[0];
+    if (by === undefined)
+      throw new Error(`${label}: GET /v1/views does not list ${name} with a rankBy field`);
+    expect(expected.byKey.size, `${label}: ${name} has more keys than /top lists`).toBeLessThanOrEqual(
+      TOP_LIMIT,
+    );
+    const top = await getJson<{ keys: Array<{ key: string }> }>(
+      `${baseUrl}/v1/views/${name}/top?by=${encodeURIComponent(by)}&limit=${TOP_LIMIT}`,
+    );
+    expect(top.keys.map((k) => k.key).sort(), `${label}: ${name} keys`).toEqual(
+      [...expected.byKey.keys()].sort(),
+    );
+    const distinct = new DistinctCells();
+    await inParallel([...expected.byKey.entries()], 6, async ([key, rows]) => {
+      const answer = await getJson<KeyAnswer>(`${baseUrl}/v1/views/${name}?key=${encodeURIComponent(key)}`);
+      const where = `${label}: ${name} ${JSON.stringify(key)}`;
+      expect(
+        answer.buckets.map((b) => Date.parse(b.bucket)),
+        `${where} buckets`,
+      ).toEqual(rows.map((row) => row.bucketStartMs));
+      answer.buckets.forEach((bucket, index) => {
+        expectPresentedValue(
+          view,
+          bucket.value,
+          rows[index] as OracleRow,
+          `${where} @ ${bucket.bucket}`,
+          (cell, precision) => distinct.add(cell, precision),
+        );
+      });
+      expectPresentedValue(
+        view,
+        answer.total,
+        expected.totals.get(key) as OracleRow,
+        `${where} total`,
+        (cell, precision) => distinct.add(cell, precision),
+      );
+      cells += rows.length;
+    });
+    distinct.check();
+    keys += expected.byKey.size;
+  }
+  return { views: views.length, keys, cells };
+}
+
+/**
+ * Checks one key's total of `view` against `truth` on its own (distinct counts within the single-cell
+ * tolerance); for probes taken while the deployment changes.
+ */
+export function expectTotalEqualsTruth(
+  view: Parameters<typeof expectPresentedValue>[0],
+  total: Value,
+  truth: Truth,
+  key: string,
+  where: string,
+): void {
+  const row = truth.views.get(view.name)?.totals.get(key);
+  if (row === undefined) throw new Error(`${where}: no oracle total for ${view.name} ${key}`);
+  expectPresentedValue(view, total, row, where, ([estimate, exact, at], precision) => {
+    expect(Math.abs(estimate - exact), `${at}: ${estimate} vs exact ${exact}`).toBeLessThanOrEqual(
+      distinctTolerance(exact, precision),
+    );
+  });
 }

@@ -1,9 +1,17 @@
 /**
- * The whole Lambda architecture on private resources for one end-to-end run: a unique Kafka topic pair (3
- * partitions, LogAppendTime) and dead-letter topic on the local stack, a temporary `file://` lake, a unique Redis
- * prefix (optionally on a private `redis-server` that may be restarted empty), the archiver and the serving API in
- * this process, the speed app as a child process (`oxbow speed`, so it can be SIGKILLed) and batch runs in this
- * process or in a child killed mid-write.
+ * The whole Lambda architecture on private resources for one end-to-end run of a project: a unique Kafka topic
+ * per project topic (3 partitions, LogAppendTime) and a dead-letter topic on the local stack, a temporary
+ * `file://` lake, a unique Redis prefix (optionally on a private `redis-server` that may be restarted empty), the
+ * archiver in this process, the serving API (`oxbow serve`), the speed app (`oxbow speed`, so it can be
+ * SIGKILLed) and batch runs (`oxbow batch run`, or a child killed mid-write) as child processes. Every app gets the
+ * project only through the `project` setting (`OXBOW_PROJECT`), and the Kafka topics through
+ * `OXBOW_ARCHIVER_TOPICS` / `OXBOW_SPEED_TOPICS` (`<kafka topic>:<project topic>`). The apps can be stopped and
+ * started again on another project file (a deployment changing its views).
+ *
+ * The apps that compute or compare view fingerprints (serving, speed, batch) run as Node runs them in
+ * production, not in the test runner: a fingerprint hashes the source text of the view's functions, and vitest's
+ * module transform rewrites it (a call of an imported function `f(x)` becomes `(0, __vi_import_0__.f)(x)`), so
+ * an app inside the test process would disagree with the others about a view whose functions call an import.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -15,12 +23,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { runArchiver } from '@oxbow/archiver';
-import { type BatchRunSummary, runBatch } from '@oxbow/batch';
+import type { BatchRunSummary } from '@oxbow/batch';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
+import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { type RunningServer, startServing } from '../../../src/index.ts';
+import type { ProducedRecord } from './e2e-projects.ts';
 
 const CLI = fileURLToPath(new URL('../../../../cli/src/main.ts', import.meta.url));
 const BATCH_CRASH_CHILD = fileURLToPath(new URL('./batch-crash-child.ts', import.meta.url));
@@ -111,10 +121,26 @@ export class PrivateRedis {
   }
 }
 
+/** A view as `GET /v1/views` lists it (the fields the test reads). */
+export interface ViewListing {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly status: 'ready' | 'rebuilding';
+  readonly rebuilding?: string;
+  readonly rankBy: string[];
+  readonly merge: {
+    readonly batchRunId: string | null;
+    readonly batchWatermarkEpoch: number | null;
+    readonly realtimeEpochs: number[];
+  };
+}
+
 /** Options of {@link LambdaStack.start}. */
 export interface LambdaStackOptions {
   /** Short label in topic names and the Redis prefix. */
   readonly label: string;
+  /** The project file the apps run (`OXBOW_PROJECT`). */
+  readonly project: string;
   /** Epoch length (ms); small, so epochs seal within seconds. */
   readonly epochMs: number;
   /** Use this Redis instead of the stack's. */
@@ -123,37 +149,37 @@ export interface LambdaStackOptions {
 
 /** Every process and resource of one end-to-end run. */
 export class LambdaStack {
-  readonly http: string;
-  readonly sensors: string;
+  /** Project topic → the Kafka topic of this run. */
+  readonly topics: ReadonlyMap<string, string>;
   readonly deadLetters: string;
   readonly prefix: string;
   readonly root: string;
-  readonly config: OxbowConfig;
-  readonly env: Record<string, string>;
   readonly redis: Redis;
   readonly logs: string[] = [];
+  #config: OxbowConfig;
+  #env: Record<string, string>;
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
-  private readonly archiverStop = new AbortController();
+  private archiverStop = new AbortController();
   private archiver: Promise<unknown> = Promise.resolve();
   private speed: ChildProcess | undefined;
-  private serving: RunningServer | undefined;
+  private serving: ChildProcess | undefined;
+  private servingPort = 0;
   private readonly children = new Set<ChildProcess>();
-  private speedStarts = 0;
+  private readonly starts = new Map<string, number>();
 
   private constructor(
-    names: { http: string; sensors: string; deadLetters: string; prefix: string; root: string },
+    names: { topics: Map<string, string>; deadLetters: string; prefix: string; root: string },
     config: OxbowConfig,
     env: Record<string, string>,
   ) {
-    this.http = names.http;
-    this.sensors = names.sensors;
+    this.topics = names.topics;
     this.deadLetters = names.deadLetters;
     this.prefix = names.prefix;
     this.root = names.root;
-    this.config = config;
-    this.env = env;
+    this.#config = config;
+    this.#env = env;
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
     this.redis.on('error', () => {});
     this.kafka = new Kafka({
@@ -170,14 +196,22 @@ export class LambdaStack {
   static async start(options: LambdaStackOptions): Promise<LambdaStack> {
     const id = randomUUID().slice(0, 8);
     const root = mkdtempSync(join(tmpdir(), `oxbow-e2e-${options.label}-`));
+    const project = await loadProject(options.project);
+    const topics = new Map(
+      [...project.topics.keys()].map((topic) => [
+        topic,
+        `e2e-${options.label}-${topic.replaceAll('_', '-')}-${id}`,
+      ]),
+    );
+    const bindings = [...topics].map(([topic, kafkaTopic]) => `${kafkaTopic}:${topic}`).join(',');
     const names = {
-      http: `e2e-${options.label}-http-${id}`,
-      sensors: `e2e-${options.label}-sensors-${id}`,
+      topics,
       deadLetters: `e2e-${options.label}-dlq-${id}`,
       prefix: `oxbow-e2e-${options.label}-${id}:`,
       root,
     };
     const env: Record<string, string> = {
+      OXBOW_PROJECT: options.project,
       OXBOW_KAFKA_BROKERS: BROKERS,
       OXBOW_REDIS_URL: options.redisUrl ?? STACK_REDIS_URL,
       OXBOW_REDIS_PREFIX: names.prefix,
@@ -187,10 +221,10 @@ export class LambdaStack {
       OXBOW_EPOCH_MS: String(options.epochMs),
       OXBOW_MANIFEST_POLL_MS: '200',
       OXBOW_API_RATE_LIMIT: '100000000',
-      OXBOW_ARCHIVER_TOPICS: `${names.http}:http_logs,${names.sensors}:sensor_readings`,
+      OXBOW_ARCHIVER_TOPICS: bindings,
       OXBOW_ARCHIVER_GROUP_ID: `${names.prefix}archiver`,
       OXBOW_ARCHIVER_ROLL_MS: '1000',
-      OXBOW_SPEED_TOPICS: `${names.http}:http_logs,${names.sensors}:sensor_readings`,
+      OXBOW_SPEED_TOPICS: bindings,
       OXBOW_SPEED_DEAD_LETTER_TOPIC: names.deadLetters,
       OXBOW_SPEED_GROUP_ID: `${names.prefix}speed`,
       OXBOW_SPEED_BATCH_MS: '500',
@@ -206,7 +240,7 @@ export class LambdaStack {
     await stack.admin.connect();
     await stack.admin.createTopics({
       waitForLeaders: true,
-      topics: [names.http, names.sensors, names.deadLetters].map((topic) => ({
+      topics: [...topics.values(), names.deadLetters].map((topic) => ({
         topic,
         numPartitions: topic === names.deadLetters ? 1 : 3,
         replicationFactor: 1,
@@ -214,39 +248,113 @@ export class LambdaStack {
       })),
     });
     await stack.producer.connect();
-    stack.archiver = runArchiver(config, stack.archiverStop.signal, {
-      log: (event) => {
-        if (event.event === 'archiver.started' || event.level !== 'info')
-          stack.logs.push(`archiver: ${JSON.stringify(event)}`);
-      },
-    }).catch((error: unknown) => stack.logs.push(`archiver failed: ${String(error)}`));
-    stack.startSpeed();
-    stack.serving = await startServing(config, { port: 0, host: '127.0.0.1' });
+    stack.servingPort = await freePort();
+    await stack.startApps();
     return stack;
   }
 
-  /** The serving API's base URL. */
-  get url(): string {
-    if (this.serving === undefined) throw new Error('the serving API is not running');
-    return this.serving.url;
+  /** The configuration of the current project (the in-process archiver's). */
+  get config(): OxbowConfig {
+    return this.#config;
   }
 
-  /** Starts `oxbow speed` as a child process with this run's environment. */
-  startSpeed(): void {
-    const index = this.speedStarts++;
-    const child = spawn(process.execPath, [CLI, 'speed'], {
-      env: { ...process.env, ...this.env },
+  /** The `OXBOW_*` environment of the child processes (the current project's). */
+  get env(): Readonly<Record<string, string>> {
+    return this.#env;
+  }
+
+  /** The Kafka topic of a project topic. */
+  kafkaTopic(topic: string): string {
+    const kafkaTopic = this.topics.get(topic);
+    if (kafkaTopic === undefined) throw new Error(`the project has no topic ${topic}`);
+    return kafkaTopic;
+  }
+
+  /**
+   * Starts the archiver, the serving API (on its previous port after a restart) and the speed app, on the
+   * project of `projectFile` when given (the `project` setting), else on the current one.
+   */
+  async startApps(projectFile?: string): Promise<void> {
+    if (projectFile !== undefined) {
+      this.#env = { ...this.#env, OXBOW_PROJECT: projectFile };
+      this.#config = (await loadConfig({ env: this.#env, noFile: true, cwd: this.root })).config;
+    }
+    this.archiverStop = new AbortController();
+    this.archiver = runArchiver(this.#config, this.archiverStop.signal, {
+      log: (event) => {
+        if (event.event === 'archiver.started' || event.level !== 'info')
+          this.logs.push(`archiver: ${JSON.stringify(event)}`);
+      },
+    }).catch((error: unknown) => this.logs.push(`archiver failed: ${String(error)}`));
+    await this.startServing();
+    this.startSpeed();
+  }
+
+  /** Spawns `oxbow <args>` with this run's environment, its output kept in {@link LambdaStack.logs}. */
+  private spawnCli(name: string, args: readonly string[]): ChildProcess {
+    const index = this.starts.get(name) ?? 0;
+    this.starts.set(name, index + 1);
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...this.#env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n'))
-        if (line.trim() !== '') this.logs.push(`speed#${index}: ${line}`);
+        if (line.trim() !== '') this.logs.push(`${name}#${index}: ${line}`);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
-    this.speed = child;
+    return child;
+  }
+
+  /** Starts `oxbow serve` on this run's port and waits until it answers `/healthz`. */
+  private async startServing(): Promise<void> {
+    const child = this.spawnCli('serve', ['serve', '--port', String(this.servingPort)]);
+    this.serving = child;
+    await this.waitFor(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`oxbow serve exited (${child.exitCode ?? child.signalCode})`);
+        const response = await fetch(`${this.url}/healthz`).catch(() => undefined);
+        return response?.status === 200 ? true : undefined;
+      },
+      60_000,
+      'oxbow serve to listen',
+    );
+  }
+
+  /** Stops the apps as an operator would: the speed app with SIGTERM (it exits 0), the serving API, the archiver. */
+  async stopApps(): Promise<void> {
+    const speed = this.speed;
+    this.speed = undefined;
+    if (speed !== undefined && speed.exitCode === null && speed.signalCode === null) {
+      const exited = once(speed, 'exit');
+      speed.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      if (code !== 0)
+        throw new Error(`oxbow speed exited ${code} on SIGTERM\n${this.logs.slice(-20).join('\n')}`);
+    }
+    const serving = this.serving;
+    this.serving = undefined;
+    if (serving !== undefined && serving.exitCode === null && serving.signalCode === null) {
+      const exited = once(serving, 'exit');
+      serving.kill('SIGTERM');
+      await exited;
+    }
+    this.archiverStop.abort();
+    await this.archiver;
+  }
+
+  /** The serving API's base URL (the same across restarts). */
+  get url(): string {
+    return `http://127.0.0.1:${this.servingPort}`;
+  }
+
+  /** Starts `oxbow speed` as a child process with this run's environment. */
+  startSpeed(): void {
+    this.speed = this.spawnCli('speed', ['speed']);
   }
 
   /** {@link waitFor}, with the tail of the apps' logs in the timeout's message. */
@@ -273,21 +381,59 @@ export class LambdaStack {
   /** Records committed by the speed app (its counters, written with the increments). */
   async speedRecords(): Promise<number> {
     const status = await this.redis.hgetall(`${this.prefix}speed:status`);
-    return Number(status[`records:${this.http}`] ?? 0) + Number(status[`records:${this.sensors}`] ?? 0);
+    let records = 0;
+    for (const kafkaTopic of this.topics.values()) records += Number(status[`records:${kafkaTopic}`] ?? 0);
+    return records;
   }
 
-  /** Produces JSON records to a topic, keyed by their index (spread over the partitions). */
-  async produce(topic: string, records: readonly object[], firstIndex: number): Promise<void> {
+  /**
+   * Waits until the speed app now running reports itself (`speed:status`: its pid, `running`) with the view set
+   * the serving API runs (`viewFingerprints` as `GET /v1/views` lists them): it has started its generation for
+   * the current project.
+   */
+  async speedRuns(timeoutMs = 60_000): Promise<void> {
+    const expected = Object.fromEntries(
+      (await this.viewListing()).map((view) => [view.name, view.fingerprint]),
+    );
+    let status: Record<string, string> = {};
+    await this.waitFor(
+      async () => {
+        status = await this.redis
+          .hgetall(`${this.prefix}speed:status`)
+          .catch(() => ({}) as Record<string, string>);
+        if (this.speed === undefined || status.pid !== String(this.speed.pid) || status.state !== 'running')
+          return undefined;
+        const held = JSON.parse(status.viewFingerprints ?? '{}') as Record<string, string>;
+        return isDeepStrictEqual(held, expected) ? true : undefined;
+      },
+      timeoutMs,
+      `the speed app to run the views of ${this.#env.OXBOW_PROJECT}`,
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${(error as Error).message}\nspeed:status ${JSON.stringify(status)}, pid ${this.speed?.pid}`,
+      );
+    });
+  }
+
+  /** Produces records of a project topic as JSON to its Kafka topic, with their message keys. */
+  async produce(topic: string, records: readonly ProducedRecord[]): Promise<void> {
+    const kafkaTopic = this.kafkaTopic(topic);
     for (let i = 0; i < records.length; i += 2000) {
       await this.producer.send({
-        topic,
+        topic: kafkaTopic,
         acks: -1,
-        messages: records.slice(i, i + 2000).map((record, j) => ({
-          key: String(firstIndex + i + j),
-          value: JSON.stringify(record),
-        })),
+        messages: records
+          .slice(i, i + 2000)
+          .map(({ key, record }) => ({ key, value: JSON.stringify(record) })),
       });
     }
+  }
+
+  /** The high watermarks of every Kafka topic of the project, by topic and partition. */
+  async allEndOffsets(): Promise<Record<string, Record<string, string>>> {
+    const ends: Record<string, Record<string, string>> = {};
+    for (const kafkaTopic of this.topics.values()) ends[kafkaTopic] = await this.endOffsets(kafkaTopic);
+    return ends;
   }
 
   /** The high watermarks of a topic, by partition. */
@@ -298,12 +444,9 @@ export class LambdaStack {
     return offsets;
   }
 
-  /** Waits until the speed app's committed offsets (in Redis) reached the end of both topics. */
+  /** Waits until the speed app's committed offsets (in Redis) reached the end of every topic. */
   async speedCaughtUp(timeoutMs = 120_000): Promise<void> {
-    const ends = {
-      [this.http]: await this.endOffsets(this.http),
-      [this.sensors]: await this.endOffsets(this.sensors),
-    };
+    const ends = await this.allEndOffsets();
     await waitFor(
       async () => {
         for (const [topic, end] of Object.entries(ends)) {
@@ -322,22 +465,48 @@ export class LambdaStack {
   }
 
   /**
-   * Runs batches in this process until one publishes (up to `untilEpoch` when given; with `coversEverything`,
+   * Runs `oxbow batch run --json` to the end; returns its summary (stdout), its progress events on stderr kept in
+   * the logs (but the per-stage progress lines).
+   */
+  private async runBatchCli(args: readonly string[]): Promise<BatchRunSummary> {
+    const index = this.starts.get('batch') ?? 0;
+    this.starts.set('batch', index + 1);
+    const child = spawn(process.execPath, [CLI, 'batch', 'run', '--json', ...args], {
+      env: { ...process.env, ...this.#env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.add(child);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim() !== '' && !line.includes('"event":"progress"'))
+          this.logs.push(`batch#${index}: ${line}`);
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    this.children.delete(child);
+    const json = stdout.split('\n').find((line) => line.startsWith('{'));
+    if (json === undefined)
+      throw new Error(`oxbow batch run exited ${code} without a summary\n${this.logs.slice(-20).join('\n')}`);
+    return JSON.parse(json) as BatchRunSummary;
+  }
+
+  /**
+   * Runs batches (`oxbow batch run`) until one publishes (up to `untilEpoch` when given; with `coversEverything`,
    * until its manifest's end offsets are the topics' current end offsets: every record is in the batch views).
    */
   async batchRun(
     until: { coversEverything?: boolean; untilEpoch?: number } = {},
     timeoutMs = 120_000,
   ): Promise<BatchRunSummary> {
-    const wanted = until.coversEverything
-      ? { [this.http]: await this.endOffsets(this.http), [this.sensors]: await this.endOffsets(this.sensors) }
-      : undefined;
+    const wanted = until.coversEverything ? await this.allEndOffsets() : undefined;
     return this.waitFor(
       async () => {
-        const summary = await runBatch(this.config, {
-          lockSettleMs: 20,
-          ...(until.untilEpoch === undefined ? {} : { untilEpoch: until.untilEpoch }),
-        });
+        const summary = await this.runBatchCli(
+          until.untilEpoch === undefined ? [] : ['--until-epoch', String(until.untilEpoch)],
+        );
         if (summary.status !== 'published' || summary.manifest === undefined) {
           await sleep(400);
           return undefined;
@@ -373,7 +542,7 @@ export class LambdaStack {
 
   async #batchRunKilledMidWrite(lockTtlMs: number): Promise<string | undefined> {
     const child = spawn(process.execPath, [BATCH_CRASH_CHILD], {
-      env: { ...process.env, ...this.env, OXBOW_BATCH_LOCK_TTL_MS: String(lockTtlMs) },
+      env: { ...process.env, ...this.#env, OXBOW_BATCH_LOCK_TTL_MS: String(lockTtlMs) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);
@@ -420,16 +589,40 @@ export class LambdaStack {
     );
   }
 
+  /** `GET /v1/views`: every view's status and merge state. */
+  async viewListing(): Promise<ViewListing[]> {
+    return (await this.get<{ views: ViewListing[] }>('/v1/views')).views;
+  }
+
+  /**
+   * Waits until every view (or those named) is `ready` in `GET /v1/views`: after the speed layer's replay (a
+   * Redis loss, a changed view set) and a batch run of the definitions the server runs.
+   */
+  async viewsReady(names?: readonly string[], timeoutMs = 60_000): Promise<ViewListing[]> {
+    let last: ViewListing[] = [];
+    return waitFor(
+      async () => {
+        last = await this.viewListing();
+        const wanted = names === undefined ? last : last.filter((view) => names.includes(view.name));
+        return wanted.every((view) => view.status === 'ready') ? last : undefined;
+      },
+      timeoutMs,
+      `every view to be ready`,
+    ).catch((error: unknown) => {
+      const states = last.map((view) => `${view.name}: ${view.status} ${view.rebuilding ?? ''}`).join('\n');
+      throw new Error(`${(error as Error).message}\n${states}\n${this.logs.slice(-30).join('\n')}`);
+    });
+  }
+
   /** Stops everything this run started and deletes its lake, topics and Redis keys. */
   async stop(): Promise<void> {
     for (const child of this.children)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     this.archiverStop.abort();
     await this.archiver;
-    await this.serving?.close();
     await this.producer.disconnect().catch(() => undefined);
     await this.admin
-      .deleteTopics({ topics: [this.http, this.sensors, this.deadLetters] })
+      .deleteTopics({ topics: [...this.topics.values(), this.deadLetters] })
       .catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
     let cursor = '0';
