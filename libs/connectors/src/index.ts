@@ -35,6 +35,7 @@ export {
   writeParquet,
 } from './parquet/writer.ts';
 export * from './sources/index.ts';
+export * from './sql/index.ts';
 export type { ByteSource, CommitStrategy, FileInfo, FileSystem } from './storage/file-system.ts';
 export { LocalFileSystem } from './storage/local-file-system.ts';
 export { type OpenFileSystemOptions, openFileSystem } from './storage/open-file-system.ts';
