@@ -2,11 +2,14 @@
  * The archiver: Kafka event topics → the Parquet master dataset, exactly once (contract 0002).
  *
  * - Records are validated with @oxbow/views; invalid ones go to the dead-letter topic with their reasons.
- * - Each assigned partition fills one file at a time (one epoch, contiguous offsets) and publishes it atomically
+ * - Each assigned partition fills one file at a time (one epoch, contiguous offsets): records go straight into
+ *   column builders, and every `rowGroupRows` rows the row group is encoded in a Parquet encoder thread while
+ *   this thread fetches and parses on (docs/design/0006-archiver-throughput.md). A file is published atomically
  *   as `events/<topic>/epoch=<e>/part-<p>-<first>-<last>.parquet` when it reaches `rollRows`/`rollBytes`, after
  *   `rollMs`, at an epoch change, or once the wall clock has left its epoch. Files of a partition are published
- *   in offset order.
- * - A batch's group offsets are committed (`batchCompleted`) only once every record of it is published.
+ *   in offset order, in the background.
+ * - Group offsets are committed only up to the newest batch whose records are all published, one commit at a
+ *   time (`batchesCompleted`).
  * - On (re)start each partition resumes after the highest `lastOffset` in the lake (`startingOffsets`), so a crash
  *   neither loses nor duplicates a record.
  * - `_sealed` is written for an epoch once every partition passed it or is idle past it.
@@ -14,21 +17,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type FileSystem,
-  type InputRowOf,
   type KafkaBatch,
   type KafkaConsumerTuning,
   KafkaDirectSource,
   type ParquetCodec,
-  type ParquetField,
+  ParquetEncoder,
   parseOffset,
   partitionKey,
-  writeParquet,
 } from '@oxbow/connectors';
 import { encodeSealedMarker, partFilePath, type SealedMarker, sealedPath } from '@oxbow/contracts';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { ArchiverLogger } from './archive-log.ts';
+import { type ArchivedRecord, type ArchivedValue, ColumnarFileBody, ColumnLayout } from './columnar-file.ts';
 import { ArchiverError } from './errors.ts';
-import type { EventFields, EventSchema, TopicSpec } from './event-schemas.ts';
+import type { EventSchema, TopicSpec } from './event-schemas.ts';
 import { PartitionLog, type PendingFile, type RollPolicy } from './partition-log.ts';
 import { sealEndOffsets } from './seal-decision.ts';
 import { TopicProgress } from './topic-progress.ts';
@@ -51,6 +53,12 @@ export interface ArchiverOptions {
   readonly deadLetterTopic?: string;
   /** Parquet compression. Default `zstd`. */
   readonly codec?: ParquetCodec;
+  /** Rows per Parquet row group: each is encoded in an encoder thread as soon as it is full. Default 50 000. */
+  readonly rowGroupRows?: number;
+  /** Parquet encoder threads. Default 1 (this thread fetches and parses, one thread encodes). */
+  readonly encoderThreads?: number;
+  /** Row groups waiting for an encoder thread before fetching waits for them. Default 4. */
+  readonly maxQueuedRowGroups?: number;
   /** Sleep between polls when no records arrived. Default 100 ms. */
   readonly pollIntervalMs?: number;
   /** How often epochs are checked for sealing. Default 500 ms. */
@@ -79,15 +87,10 @@ export interface ArchiverStats {
   epochsSealed: number;
 }
 
-/** What the Kafka source hands out per record. */
-interface ArchivedValue {
-  readonly fields: EventFields;
-  readonly bytes: number;
-}
-
 /** A batch whose offsets are committed once every record of it is published. */
 interface PendingBatch {
-  readonly batch: KafkaBatch<ArchivedValue>;
+  /** The batch's own `offsetRanges` array (how the source knows it), without its records. */
+  readonly batch: Pick<KafkaBatch<ArchivedValue>, 'offsetRanges'>;
   /** Generation of each partition's log at the cut; a reset log no longer owes this batch anything. */
   readonly generations: ReadonlyMap<string, number>;
   readonly numRecords: number;
@@ -103,6 +106,8 @@ class InvalidEventError extends Error {
 }
 
 const RESCAN_AFTER_MS = 2000;
+
+type ArchiveLog = PartitionLog<ArchivedRecord, ColumnarFileBody>;
 
 /**
  * Archives Kafka topics into the lake until stopped.
@@ -122,9 +127,20 @@ export class Archiver {
   private readonly schemas = new Map<string, EventSchema>();
   private readonly progress = new Map<string, TopicProgress>();
   private readonly scannedAt = new Map<string, number>();
-  private readonly logs = new Map<string, PartitionLog>();
+  private readonly layouts = new Map<string, ColumnLayout>();
+  private readonly logs = new Map<string, ArchiveLog>();
   private readonly generations = new Map<string, number>();
   private pending: PendingBatch[] = [];
+  /** Per partition: the publication of its closed files, in order (each link waits for the one before). */
+  private readonly publishing = new Map<string, Promise<void>>();
+  /** The group-offset commit in flight (one at a time). */
+  private committing: Promise<void> | undefined;
+  /** The first background failure (publication); the run stops with it. */
+  private failure: unknown;
+  private readonly encoder: ParquetEncoder;
+  private readonly rowGroupRows: number;
+  private startedAt = 0;
+  private caughtUp = false;
   private source: KafkaDirectSource<ArchivedValue> | undefined;
   private admin: Admin | undefined;
   private lastSealCheck = Number.NEGATIVE_INFINITY;
@@ -145,6 +161,14 @@ export class Archiver {
     for (const name of ['epochMs', 'rollRows', 'rollBytes', 'rollMs'] as const) {
       if (!(Number.isFinite(options[name]) && options[name] > 0)) problems.push(`${name} must be > 0`);
     }
+    for (const name of ['rowGroupRows', 'encoderThreads', 'maxQueuedRowGroups'] as const) {
+      const value = options[name];
+      if (
+        value !== undefined &&
+        !(Number.isInteger(value) && value >= (name === 'maxQueuedRowGroups' ? 0 : 1))
+      )
+        problems.push(`${name} must be a positive integer`);
+    }
     if (problems.length > 0) {
       throw new ArchiverError(
         'OXBOW_ARCHIVER_BAD_OPTIONS',
@@ -161,7 +185,12 @@ export class Archiver {
       epochMs: options.epochMs,
       graceMs: options.sealGraceMs ?? 1000,
     };
-    for (const spec of options.topics) this.schemas.set(spec.topic, spec.schema);
+    for (const spec of options.topics) {
+      this.schemas.set(spec.topic, spec.schema);
+      this.layouts.set(spec.topic, new ColumnLayout(spec.schema));
+    }
+    this.rowGroupRows = options.rowGroupRows ?? 50_000;
+    this.encoder = new ParquetEncoder({ threads: options.encoderThreads ?? 1 });
   }
 
   /**
@@ -185,8 +214,11 @@ export class Archiver {
       this.log({ level: 'info', event: 'archiver.stopped', ...this.stats, runMs: this.clock.now() - began });
       return { ...this.stats };
     } finally {
+      // Publications still running after a failure finish or fail on their own; nothing waits for them.
+      await this.committing?.catch(() => {});
       await this.source?.stop().catch(() => {});
       await this.admin?.disconnect().catch(() => {});
+      await this.encoder.close();
     }
   }
 
@@ -225,6 +257,8 @@ export class Archiver {
       clientId: 'oxbow-archiver',
       batchIntervalMs: 1000,
       startingOffsets: async (topic, partition) => {
+        // Files of this partition still being published (it was ours before a reposition) land first.
+        await this.publishing.get(partitionKey(topic, partition))?.catch(() => {});
         // After a rebalance another member may have published this partition's files: look again.
         const scannedAt = this.scannedAt.get(topic);
         if (scannedAt === undefined || this.clock.now() - scannedAt > RESCAN_AFTER_MS)
@@ -249,6 +283,7 @@ export class Archiver {
         : {}),
     });
     await this.source.start();
+    this.startedAt = this.clock.now();
     this.log({
       level: 'info',
       event: 'archiver.started',
@@ -268,10 +303,14 @@ export class Archiver {
     });
   }
 
-  /** One poll: cut a batch, buffer its rows, publish what is due, commit finished batches, seal. */
+  /**
+   * One poll: cut a batch, append its records to the files' column builders, start publishing closed files,
+   * commit the newest finished batches, seal. Only waits when the encoder threads are behind (or when `final`).
+   */
   private async step(final: boolean): Promise<boolean> {
     const source = this.source;
     if (!source) throw new ArchiverError('OXBOW_ARCHIVER_KAFKA', 'the archiver is not started');
+    if (this.failure !== undefined) throw this.failure;
     const now = this.clock.now();
     const batch = final
       ? { batchTimeMs: now, offsetRanges: [], partitions: [], deadLettered: 0 }
@@ -295,18 +334,13 @@ export class Archiver {
         }
       }
       for (const record of slice.records) {
-        const offset = parseOffset(record.offset);
         log.append(
           {
-            offset,
+            // Canonical offsets from the source: no validation needed per record.
+            offset: BigInt(record.offset),
             appendTimeMs: record.timestamp,
             bytes: record.value.bytes,
-            row: {
-              ...record.value.fields,
-              kafkaPartition: record.partition,
-              kafkaOffset: offset,
-              appendTimeMs: record.timestamp,
-            },
+            row: record,
           },
           now,
         );
@@ -321,30 +355,50 @@ export class Archiver {
         const key = partitionKey(range.topic, range.partition);
         generations.set(key, this.generations.get(key) ?? 0);
       }
-      this.pending.push({ batch, generations, numRecords, cutAtMs: now });
+      // Only the ranges: the records are in column builders now, and must not be kept alive until the commit.
+      this.pending.push({
+        batch: { offsetRanges: batch.offsetRanges },
+        generations,
+        numRecords,
+        cutAtMs: now,
+      });
     }
-    for (const log of this.logs.values()) log.rollDue(now);
-    await this.publishClosed();
-    await this.completeBatches();
+    // Lag per partition: a partition still behind keeps filling a file of an ended epoch (one file, not one a step).
+    const lags = source.metrics().lagPerPartition;
+    for (const [key, log] of this.logs) log.rollDue(now, final || (lags[key] ?? '0') === '0');
+    this.publishClosed();
+    if (final) {
+      await Promise.all(this.publishing.values());
+      if (this.failure !== undefined) throw this.failure;
+      await this.committing;
+    }
+    await this.completeBatches(final);
     if (final || now - this.lastSealCheck >= (this.options.sealCheckIntervalMs ?? 500)) {
       this.lastSealCheck = now;
       await this.sealEpochs();
     }
     this.maybeLogProgress(source);
+    this.maybeLogCaughtUp(source, batch.offsetRanges.length > 0);
+    // Backpressure: fetch on only while the encoder threads keep up.
+    await this.encoder.drained(this.options.maxQueuedRowGroups ?? 4);
     return batch.offsetRanges.length > 0;
   }
 
-  private logFor(topic: string, partition: number): PartitionLog {
+  private logFor(topic: string, partition: number): ArchiveLog {
     const key = partitionKey(topic, partition);
     let log = this.logs.get(key);
     if (!log) {
       const progress = this.topicProgress(topic);
+      const layout = this.layouts.get(topic);
+      if (!layout) throw new ArchiverError('OXBOW_ARCHIVER_UNKNOWN_SCHEMA', `no schema for ${topic}`);
+      const codec = this.options.codec ?? 'zstd';
       log = new PartitionLog(
         topic,
         partition,
         this.policy,
         progress.nextOffset(partition),
         progress.maxEpoch(partition),
+        () => new ColumnarFileBody(this.encoder, layout, this.rowGroupRows, codec),
       );
       this.logs.set(key, log);
     }
@@ -359,6 +413,7 @@ export class Archiver {
     for (const [key, log] of this.logs) {
       if (assigned.has(key)) continue;
       this.logs.delete(key);
+      log.discard();
       this.bumpGeneration(key);
       this.log({
         level: 'info',
@@ -373,26 +428,36 @@ export class Archiver {
     this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
 
-  /** Publishes every closed file: partitions in parallel, each partition's files in offset order. */
-  private async publishClosed(): Promise<void> {
-    const work: Promise<void>[] = [];
-    for (const log of this.logs.values()) {
-      const files = log.closedFiles();
+  /**
+   * Starts publishing every newly closed file in the background: partitions in parallel, each partition's files
+   * in offset order (each after the one before it). The first failure stops the run at the next step.
+   */
+  private publishClosed(): void {
+    for (const [key, log] of this.logs) {
+      const files = log.takeClosed();
       if (files.length === 0) continue;
-      work.push(
-        (async () => {
-          for (const file of files) {
-            await this.publish(log, file);
-            log.markPublished(file);
-          }
-        })(),
-      );
+      const previous = this.publishing.get(key) ?? Promise.resolve();
+      const next = previous.then(async () => {
+        for (const file of files) {
+          await this.publish(log, file);
+          log.markPublished(file);
+        }
+      });
+      const link = next.catch((error: unknown) => {
+        this.failure ??= error;
+        throw error;
+      });
+      link.catch(() => {}); // reported through `failure`
+      this.publishing.set(key, link);
+      void link
+        .finally(() => {
+          if (this.publishing.get(key) === link) this.publishing.delete(key);
+        })
+        .catch(() => {});
     }
-    const results = await Promise.allSettled(work);
-    for (const result of results) if (result.status === 'rejected') throw result.reason;
   }
 
-  private async publish(log: PartitionLog, file: PendingFile): Promise<void> {
+  private async publish(log: ArchiveLog, file: PendingFile<ColumnarFileBody>): Promise<void> {
     const schema = this.schemas.get(log.topic);
     if (!schema) throw new ArchiverError('OXBOW_ARCHIVER_UNKNOWN_SCHEMA', `no schema for ${log.topic}`);
     const path = partFilePath({
@@ -405,13 +470,10 @@ export class Archiver {
     const started = this.clock.now();
     let summary: { rows: number; bytes: number };
     try {
-      summary = await writeParquet(
-        this.options.lake,
-        path,
-        schema.parquet,
-        file.rows as unknown as Iterable<InputRowOf<readonly ParquetField[]>>,
-        { codec: this.options.codec ?? 'zstd' },
-      );
+      const encoded = await file.body.finished();
+      // The same atomic publication as every Parquet write: a temporary renamed into place, or one whole PUT.
+      await this.options.lake.putAtomic(path, encoded.bytes);
+      summary = { rows: encoded.rows, bytes: encoded.bytes.length };
     } catch (error) {
       throw new ArchiverError('OXBOW_ARCHIVER_LAKE', `could not publish ${path}: ${String(error)}`, {
         cause: error,
@@ -437,25 +499,42 @@ export class Archiver {
     });
   }
 
-  /** Commits group offsets of the oldest batches whose records are all published (in cut order). */
-  private async completeBatches(): Promise<void> {
+  /**
+   * Commits the group offsets of the oldest batches whose records are all published (in cut order): one commit
+   * for all of them, with each partition's newest offset, and one commit in flight at a time (`final` waits).
+   */
+  private async completeBatches(final: boolean): Promise<void> {
     const source = this.source;
-    while (source && this.pending[0]) {
-      const pending = this.pending[0];
-      const done = pending.batch.offsetRanges.every((range) => {
+    if (!source || (this.committing && !final)) return;
+    await this.committing;
+    let done = 0;
+    while (done < this.pending.length) {
+      const pending = this.pending[done] as PendingBatch;
+      const published = pending.batch.offsetRanges.every((range) => {
         const key = partitionKey(range.topic, range.partition);
         const log = this.logs.get(key);
         if (!log || (this.generations.get(key) ?? 0) !== pending.generations.get(key)) return true;
         return log.durableOffset >= parseOffset(range.untilOffset);
       });
-      if (!done) return;
-      this.pending.shift();
-      await source.batchCompleted(pending.batch, {
-        numRecords: pending.numRecords,
-        processingDelayMs: this.clock.now() - pending.cutAtMs,
-        schedulingDelayMs: 0,
-      });
+      if (!published) break;
+      done++;
     }
+    if (done === 0) return;
+    const batches = this.pending.splice(0, done);
+    const newest = batches[batches.length - 1] as PendingBatch;
+    const commit = source.batchesCompleted(
+      batches.map((pending) => pending.batch),
+      {
+        numRecords: batches.reduce((sum, pending) => sum + pending.numRecords, 0),
+        processingDelayMs: this.clock.now() - newest.cutAtMs,
+        schedulingDelayMs: 0,
+      },
+    );
+    const tracked = commit.finally(() => {
+      if (this.committing === tracked) this.committing = undefined;
+    });
+    this.committing = tracked;
+    if (final) await tracked;
   }
 
   /** Writes `_sealed` for every epoch, in order, that all partitions of the topic have passed. */
@@ -537,6 +616,24 @@ export class Archiver {
     progress.merge(scanned);
     this.scannedAt.set(topic, this.clock.now());
     return temporaries;
+  }
+
+  /** Logs `archiver.caught-up` once: the first time every assigned partition is read to its end. */
+  private maybeLogCaughtUp(source: KafkaDirectSource<ArchivedValue>, hadData: boolean): void {
+    if (this.caughtUp || hadData) return;
+    const metrics = source.metrics();
+    const lags = Object.values(metrics.lagPerPartition);
+    if (lags.some((lag) => lag !== '0')) return;
+    // Before the first fetch every lag reads 0: wait for records or a few idle seconds.
+    if (metrics.recordsIn === 0 && this.clock.now() - this.startedAt < 5000) return;
+    this.caughtUp = true;
+    this.log({
+      level: 'info',
+      event: 'archiver.caught-up',
+      recordsIn: metrics.recordsIn,
+      deadLettered: metrics.deadLettered,
+      ms: this.clock.now() - this.startedAt,
+    });
   }
 
   private maybeLogProgress(source: KafkaDirectSource<ArchivedValue>): void {

@@ -434,6 +434,50 @@ describe('KafkaDirectSource (real Kafka)', () => {
       await Promise.allSettled([a.stop(), b.stop()]);
     }
   });
+
+  it('commits the newest offsets of several batches at once, from their ranges alone', async () => {
+    const topic = await createTopic('batches');
+    const groupId = `oxbow-test-${topic}`;
+    const source = new KafkaDirectSource<Event>(sourceOptions(topic, { groupId }));
+    await source.start();
+    try {
+      const kept: Array<Pick<KafkaBatch<Event>, 'offsetRanges'>> = [];
+      const cutIds: number[] = [];
+      for (const ids of [range(0, 30), range(30, 45)]) {
+        await produce(topic, ids);
+        const ends = await endOffsets(topic);
+        let cut = new Map<string, string>();
+        while (![...ends].every(([key, end]) => cut.get(key) === end)) {
+          const batch = await source.nextBatch(Date.now());
+          for (const p of batch.partitions) cutIds.push(...p.records.map((r) => r.value.id));
+          for (const r of batch.offsetRanges)
+            cut = cut.set(partitionKey(r.topic, r.partition), r.untilOffset);
+          // The application keeps only the ranges array (the records are in its sink).
+          if (batch.offsetRanges.length > 0) kept.push({ offsetRanges: batch.offsetRanges });
+          await sleep(20);
+        }
+      }
+      expect(cutIds.sort((x, y) => x - y)).toEqual(range(0, 45));
+      expect(kept.length).toBeGreaterThanOrEqual(2);
+      // A copy of the ranges is not a batch of this source: nothing is committed for it.
+      await source.batchesCompleted([{ offsetRanges: [...(kept[0]?.offsetRanges ?? [])] }], {
+        numRecords: 0,
+        processingDelayMs: 1,
+        schedulingDelayMs: 0,
+      });
+      const before = await admin.fetchOffsets({ groupId, topics: [topic] });
+      expect(before[0]?.partitions.every((p) => p.offset === '-1')).toBe(true);
+      await source.batchesCompleted(kept, { numRecords: 45, processingDelayMs: 1, schedulingDelayMs: 0 });
+      const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await endOffsets(topic);
+      for (const p of committed[0]?.partitions ?? []) {
+        expect(p.offset, `partition ${p.partition}`).toBe(ends.get(partitionKey(topic, p.partition)));
+      }
+      expect(source.metrics().commitFailures).toBe(0);
+    } finally {
+      await source.stop();
+    }
+  });
 });
 
 /** Polls `condition` every 50 ms; fails naming `what` after `timeoutMs`. */

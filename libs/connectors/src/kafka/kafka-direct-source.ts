@@ -50,6 +50,15 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 /** kafkajs's `ConfigSource.TOPIC_CONFIG`: a value set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
 const MAX_MESSAGE_BYTES = 'max.message.bytes';
+/** What identifies a cut batch: its `offsetRanges` array (the very array `nextBatch` returned). */
+type CutBatch = Pick<KafkaBatch<unknown>, 'offsetRanges'>;
+
+/** What {@link KafkaDirectSource} `deserialize` returns for a record that threw. */
+const REJECTED: unique symbol = Symbol('rejected');
+/** A tombstone's value as `deserialize` sees it. */
+const EMPTY_VALUE = Buffer.alloc(0);
+/** The headers of a record without any (shared, never written). */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /** kafkajs error types that mean a produce request or batch was too large for the topic. */
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
@@ -115,7 +124,12 @@ export class KafkaDirectSource<V> {
   private nextEpoch = 1;
   private joins = 0;
   private readonly pending = new Set<Promise<void>>();
-  private readonly cutEpochs = new WeakMap<KafkaBatch<V>, ReadonlyMap<string, number>>();
+  private lastDeserializeError: unknown;
+  /**
+   * Partition epochs at each cut, keyed by the batch's `offsetRanges` array: an application may keep just that
+   * array (not the records) until it completes the batch.
+   */
+  private readonly cutEpochs = new WeakMap<readonly OffsetRange[], ReadonlyMap<string, number>>();
   private readonly readyWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly counters = {
     recordsIn: 0,
@@ -248,8 +262,8 @@ export class KafkaDirectSource<V> {
       const records: Array<KafkaRecord<V>> = [];
       for (const raw of cut.records) {
         const record = this.deserialize(state, raw);
-        if (record.ok) records.push(record.value);
-        else rejected.push({ state, raw, error: record.error });
+        if (record === REJECTED) rejected.push({ state, raw, error: this.lastDeserializeError });
+        else records.push(record);
       }
       recordsIn += cut.records.length;
       partitions.push({ range: cut.range, records });
@@ -289,7 +303,7 @@ export class KafkaDirectSource<V> {
       partitions,
       deadLettered: rejected.length,
     };
-    this.cutEpochs.set(batch, epochs);
+    this.cutEpochs.set(batch.offsetRanges, epochs);
     return batch;
   }
 
@@ -315,6 +329,44 @@ export class KafkaDirectSource<V> {
     try {
       await this.consumer.commitOffsets(
         owned.map((range) => ({ topic: range.topic, partition: range.partition, offset: range.untilOffset })),
+      );
+    } catch {
+      this.counters.commitFailures++;
+    }
+  }
+
+  /**
+   * Reports several batches done at once (in cut order), as {@link batchCompleted} does for one, with a single
+   * group commit: for each partition the newest `untilOffset` among the ranges this source still owns. For an
+   * application whose sink spans many batches (the archiver publishes files of many batches). Only each batch's
+   * `offsetRanges` array is needed (the very array `nextBatch` returned), so the application need not keep the
+   * records until then. `stats` describe the batches together (one estimator update).
+   */
+  async batchesCompleted(batches: ReadonlyArray<CutBatch>, stats: BatchCompletionStats): Promise<void> {
+    if (this.estimator) {
+      const rate = this.estimator.compute(
+        this.clock.now(),
+        stats.numRecords,
+        stats.processingDelayMs,
+        stats.schedulingDelayMs,
+      );
+      if (rate !== undefined) this.estimatedRate = rate;
+    }
+    if (this.lifecycle !== 'running' || !this.consumer) return;
+    const newest = new Map<string, OffsetRange>();
+    for (const batch of batches) {
+      for (const range of batch.offsetRanges) {
+        if (this.ownsRange(batch, range)) newest.set(partitionKey(range.topic, range.partition), range);
+      }
+    }
+    if (newest.size === 0) return;
+    try {
+      await this.consumer.commitOffsets(
+        [...newest.values()].map((range) => ({
+          topic: range.topic,
+          partition: range.partition,
+          offset: range.untilOffset,
+        })),
       );
     } catch {
       this.counters.commitFailures++;
@@ -704,6 +756,7 @@ export class KafkaDirectSource<V> {
     }
     const records: BufferedRecord[] = batch.messages.map((message) => ({
       offset: BigInt(message.offset),
+      offsetText: message.offset,
       timestamp: Number(message.timestamp),
       key: message.key ?? null,
       value: message.value ?? null,
@@ -731,14 +784,12 @@ export class KafkaDirectSource<V> {
 
   // --- helpers ----------------------------------------------------------------------------------------------------
 
-  private deserialize(
-    state: PartitionState,
-    raw: BufferedRecord,
-  ): { ok: true; value: KafkaRecord<V> } | { ok: false; error: unknown } {
-    const offset: Offset = raw.offset.toString();
+  /** The record deserialized, or {@link REJECTED} with the error in `lastDeserializeError` (no wrapper per record). */
+  private deserialize(state: PartitionState, raw: BufferedRecord): KafkaRecord<V> | typeof REJECTED {
+    const offset: Offset = raw.offsetText ?? raw.offset.toString();
     const key = raw.key === null ? null : raw.key.toString('utf8');
     try {
-      const value = this.options.deserialize(raw.value ?? Buffer.alloc(0), {
+      const value = this.options.deserialize(raw.value ?? EMPTY_VALUE, {
         topic: state.topic,
         partition: state.partition,
         offset,
@@ -747,25 +798,23 @@ export class KafkaDirectSource<V> {
         headers: raw.headers,
       });
       return {
-        ok: true,
-        value: {
-          topic: state.topic,
-          partition: state.partition,
-          offset,
-          timestamp: raw.timestamp,
-          key,
-          value,
-          headers: raw.headers,
-        },
+        topic: state.topic,
+        partition: state.partition,
+        offset,
+        timestamp: raw.timestamp,
+        key,
+        value,
+        headers: raw.headers,
       };
     } catch (error) {
-      return { ok: false, error };
+      this.lastDeserializeError = error;
+      return REJECTED;
     }
   }
 
-  private ownsRange(batch: KafkaBatch<V>, range: OffsetRange): boolean {
+  private ownsRange(batch: CutBatch, range: OffsetRange): boolean {
     const key = partitionKey(range.topic, range.partition);
-    const epoch = this.cutEpochs.get(batch)?.get(key);
+    const epoch = this.cutEpochs.get(batch.offsetRanges)?.get(key);
     return epoch !== undefined && this.states.get(key)?.epoch === epoch;
   }
 
@@ -831,15 +880,17 @@ function fetchedOffsetOf(batch: EachBatchPayload['batch']): bigint {
   return typeof fetched === 'string' ? BigInt(fetched) : -1n;
 }
 
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const decoded: Record<string, string> = {};
-  if (!headers) return decoded;
-  for (const [name, value] of Object.entries(headers)) {
+function decodeHeaders(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  if (!headers) return NO_HEADERS;
+  let decoded: Record<string, string> | undefined;
+  for (const name in headers) {
+    const value = headers[name];
     const last = Array.isArray(value) ? value[value.length - 1] : value;
     if (last === undefined) continue;
+    decoded ??= {};
     decoded[name] = typeof last === 'string' ? last : last.toString('utf8');
   }
-  return decoded;
+  return decoded ?? NO_HEADERS;
 }
 
 function validateOptions<V>(options: KafkaDirectSourceOptions<V>): void {

@@ -7,6 +7,8 @@ import type { OffsetRange } from './offsets.ts';
 /** One fetched record as the buffer keeps it: original bytes, exact offset. */
 export interface BufferedRecord {
   readonly offset: bigint;
+  /** The offset as the client gave it (canonical decimal), when it did: saves a conversion per record. */
+  readonly offsetText?: string;
   /** Milliseconds since the epoch (the broker's append time on LogAppendTime topics). */
   readonly timestamp: number;
   readonly key: Buffer | null;
