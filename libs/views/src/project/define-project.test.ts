@@ -562,3 +562,17 @@ describe("a user's own monoid as a view field", () => {
     expect(view.aggregator.present(state)).toEqual({ mask: 3 });
   });
 });
+
+describe('fingerprints and how functions were compiled', () => {
+  it('ignore white space left by type stripping or printed by a compiler', async () => {
+    const { normalizedSource } = await import('./define-view.ts');
+    // What Node's type stripping leaves of `(e: AnyEvent) => e.city`, and what a compiler prints.
+    const stripped = new Function('return (e         ) =>   e.city')() as () => unknown;
+    const printed = new Function('return (e) => e.city')() as () => unknown;
+    expect(normalizedSource(stripped)).toBe(normalizedSource(printed));
+    expect(normalizedSource(new Function('return (e) => e.country')())).not.toBe(normalizedSource(printed));
+    expect(normalizedSource(new Function('return function keyOf (e) { return e . city }')())).toBe(
+      'function keyOf(e){return e.city}',
+    );
+  });
+});

@@ -113,9 +113,22 @@ function requireSerialisable(where: string, aggregator: Aggregator<unknown, unkn
   }
 }
 
-function sourceOf(fn: unknown): string {
-  return typeof fn === 'function' ? fn.toString().replace(/\s+/g, ' ').trim() : '';
+/**
+ * A function's source text as fingerprints hash it: white space removed wherever it does not separate two word
+ * characters, so the same function hashes alike whether Node stripped its types (leaving blanks where they were)
+ * or a compiler printed it (`(e: Ride) => e.city`, `(e       ) => e.city` and `(e) => e.city` are one text). A
+ * compiler that renames or rewrites code still changes it: run every app from the same sources.
+ */
+export function normalizedSource(fn: unknown): string {
+  if (typeof fn !== 'function') return '';
+  return fn
+    .toString()
+    .replace(/\s+/g, ' ')
+    .replace(/ (?=[^\w$])|(?<=[^\w$]) /g, '')
+    .trim();
 }
+
+const sourceOf = normalizedSource;
 
 function describeField(kind: ViewFieldKind, aggregator: Aggregator<unknown, unknown, unknown>): string {
   const bound = aggregator.errorBound as Aggregator<unknown, unknown, unknown>['errorBound'] | undefined;
