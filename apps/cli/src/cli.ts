@@ -77,6 +77,16 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
         assertFlags(args, 'serve', SERVE_FLAGS);
         return await runServe(args, environment);
       }
+      case 'ingest': {
+        const { INGEST_FLAGS, runIngest } = await import('./commands/ingest-command.ts');
+        assertFlags(args, 'ingest', INGEST_FLAGS);
+        return await runIngest(args, environment);
+      }
+      case 'sql': {
+        const { runSqlCommand, SQL_FLAGS } = await import('./commands/sql-command.ts');
+        assertFlags(args, 'sql', SQL_FLAGS);
+        return await runSqlCommand(args, environment);
+      }
       case 'speed': {
         const { runSpeed } = await import('./commands/speed-command.ts');
         assertFlags(args, 'speed', []);
