@@ -31,6 +31,9 @@ export interface ParsedArgs {
     readonly cron: string | undefined;
     /** `oxbow batch run --full`: recompute every view from every sealed epoch. */
     readonly full: boolean;
+    /** `oxbow sql` flags, as given (validated by the command): the row limit and the time limit. */
+    readonly limit: string | undefined;
+    readonly timeoutMs: string | undefined;
   };
   /** Setting overrides (`--kafka-port 39092`), keyed by setting name. */
   readonly settings: Partial<Record<SettingName, string>>;
@@ -59,6 +62,8 @@ const COMMAND_FLAGS = {
   engine: { type: 'string' },
   cron: { type: 'string' },
   full: { type: 'boolean' },
+  limit: { type: 'string' },
+  'timeout-ms': { type: 'string' },
 } as const;
 
 /**
@@ -126,6 +131,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       engine: stringFlag(values.engine),
       cron: stringFlag(values.cron),
       full: values.full === true,
+      limit: stringFlag(values.limit),
+      timeoutMs: stringFlag(values['timeout-ms']),
     },
     settings,
     given,
