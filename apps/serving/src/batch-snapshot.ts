@@ -1,10 +1,17 @@
 /**
- * One opened batch version: a manifest and its DuckDB file (a local copy, opened read-only), counted by the
- * requests that use it so that it is closed only after the last one finished.
+ * One opened batch version: a manifest, its views loaded into memory ({@link BatchViewModel}: what requests read)
+ * and its DuckDB file (a local copy: the published artifact, opened read-only again for ad-hoc SQL through
+ * {@link BatchSnapshot.states}), counted by the requests that use it so that it is released only after the last
+ * one finished.
  */
 import { rm } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { BatchManifest } from '@oxbow/contracts';
+import { type BatchViewModel, loadBatchModel } from './batch-model.ts';
+import type { AnyView } from './state-ops.ts';
+import { batchStatusOf } from './view-status.ts';
+
+let snapshotSequence = 0;
 
 /** A stored state of one key and bucket, as the batch view table holds it. */
 export interface StoredState {
@@ -26,7 +33,10 @@ export interface BucketRange {
 export class BatchSnapshot {
   readonly manifest: BatchManifest;
   readonly localPath: string;
-  readonly #instance: DuckDBInstance;
+  /** Unique in this process: answers cached from this version carry it. */
+  readonly sequence: number;
+  readonly #models: ReadonlyMap<string, BatchViewModel>;
+  #instance: Promise<DuckDBInstance> | undefined;
   readonly #idle: DuckDBConnection[] = [];
   readonly #views: ReadonlySet<string>;
   #users = 0;
@@ -37,29 +47,61 @@ export class BatchSnapshot {
   private constructor(
     manifest: BatchManifest,
     localPath: string,
-    instance: DuckDBInstance,
+    models: ReadonlyMap<string, BatchViewModel>,
     onClosed: () => void,
   ) {
     this.manifest = manifest;
     this.localPath = localPath;
-    this.#instance = instance;
+    this.sequence = ++snapshotSequence;
+    this.#models = models;
     this.#views = new Set(manifest.views.map((view) => view.name));
     this.#onClosed = onClosed;
   }
 
   /**
-   * Opens the DuckDB file at `localPath` read-only for `manifest`; `onClosed` runs once it is closed.
+   * Opens the DuckDB file at `localPath` read-only for `manifest` and loads into memory every view of `views`
+   * whose table the manifest lists with the view's fingerprint (others are rebuilding: nothing of them is read),
+   * then closes the file until ad-hoc SQL asks for it; `onClosed` runs once the snapshot is closed.
    *
    * @example
-   * const snapshot = await BatchSnapshot.open(manifest, '/cache/20261124T130000000Z-1a2b3c4d.duckdb');
+   * const snapshot = await BatchSnapshot.open(manifest, '/cache/20261124T130000000Z-1a2b3c4d.duckdb', () => {}, { views: project.views });
    */
   static async open(
     manifest: BatchManifest,
     localPath: string,
     onClosed: () => void = () => {},
+    options: { readonly views?: readonly AnyView[]; readonly signal?: AbortSignal } = {},
   ): Promise<BatchSnapshot> {
     const instance = await DuckDBInstance.create(localPath, { access_mode: 'READ_ONLY', threads: '1' });
-    return new BatchSnapshot(manifest, localPath, instance, onClosed);
+    const models = new Map<string, BatchViewModel>();
+    try {
+      const connection = await instance.connect();
+      try {
+        for (const view of options.views ?? []) {
+          if (batchStatusOf(view, manifest).status !== 'ready') continue;
+          const signal = options.signal;
+          models.set(
+            view.name,
+            await loadBatchModel(connection, view, signal === undefined ? {} : { signal }),
+          );
+        }
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+    return new BatchSnapshot(manifest, localPath, models, onClosed);
+  }
+
+  /** The in-memory model of `view`, when this version holds its table with the view's fingerprint. */
+  model(view: string): BatchViewModel | undefined {
+    return this.#models.get(view);
+  }
+
+  /** The loaded models. */
+  get models(): ReadonlyMap<string, BatchViewModel> {
+    return this.#models;
   }
 
   /** True once the file has been closed. */
@@ -90,7 +132,8 @@ export class BatchSnapshot {
   }
 
   /**
-   * The stored states of `view` in `range`, for one key or (without `key`) for every key.
+   * The stored states of `view` in `range`, for one key or (without `key`) for every key, by SQL on the DuckDB
+   * file (opened on first use; requests read the in-memory models instead).
    *
    * @example
    * await snapshot.states('orders_by_store_hourly', 'amsterdam-01', { fromMs: 0, toMs: 7_200_000 });
@@ -113,7 +156,10 @@ export class BatchSnapshot {
     }
     const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
     const sql = `SELECT key, bucket, state FROM "${view.replaceAll('"', '""')}"${where} ORDER BY key, bucket`;
-    const connection = this.#idle.pop() ?? (await this.#instance.connect());
+    this.#instance ??= DuckDBInstance.create(this.localPath, { access_mode: 'READ_ONLY', threads: '1' });
+    const instance = await this.#instance;
+    if (this.#closed) return [];
+    const connection = this.#idle.pop() ?? (await instance.connect());
     try {
       const reader = await connection.runAndReadAll(sql, values);
       return reader.getRows().map(([rowKey, bucket, state]) => ({
@@ -131,9 +177,17 @@ export class BatchSnapshot {
     if (this.#closed) return;
     this.#closed = true;
     for (const connection of this.#idle.splice(0)) connection.closeSync();
-    this.#instance.closeSync();
-    void rm(this.localPath, { force: true }).catch(() => {});
-    void rm(`${this.localPath}.wal`, { force: true }).catch(() => {});
+    const instance = this.#instance;
+    const removeFile = () => {
+      void rm(this.localPath, { force: true }).catch(() => {});
+      void rm(`${this.localPath}.wal`, { force: true }).catch(() => {});
+    };
+    if (instance === undefined) removeFile();
+    else
+      void instance.then((opened) => {
+        opened.closeSync();
+        removeFile();
+      }, removeFile);
     this.#onClosed();
   }
 }

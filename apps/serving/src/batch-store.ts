@@ -1,7 +1,8 @@
 /**
- * Follows the lake's batch manifest: downloads each new version's DuckDB file to a local cache, opens it
- * read-only and swaps it in between requests. Requests hold a lease on the snapshot they started with, so an
- * in-flight request finishes on the old file, which is closed after its last lease is released.
+ * Follows the lake's batch manifest: downloads each new version's DuckDB file to a local cache, loads its views
+ * into memory (in slices, while the previous version keeps answering) and swaps it in between requests. Requests
+ * hold a lease on the snapshot they started with, so an in-flight request finishes on the old version, which is
+ * released (its file deleted) after its last lease is.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import type { FileSystem } from '@oxbow/connectors';
 import type { BatchManifest } from '@oxbow/contracts';
 import { BatchSnapshot } from './batch-snapshot.ts';
 import { readCurrentManifest } from './manifest.ts';
+import type { AnyView } from './state-ops.ts';
 
 /** A request's hold on the snapshot current when it started (`undefined` before the first batch run). */
 export interface BatchLease {
@@ -29,6 +31,13 @@ export interface BatchViewStoreOptions {
   readonly pollMs: number;
   /** Told about poll failures (the previous version stays served). */
   readonly onError?: (error: unknown) => void;
+  /** The views to load into memory (those whose tables the manifest lists with their fingerprint). */
+  readonly views?: readonly AnyView[];
+  /**
+   * Told the lowest watermark epoch of the versions still in use whenever it may have risen (a switch, an old
+   * version released): realtime increments of epochs up to it are needed by no request any more.
+   */
+  readonly onWatermark?: (lowestInUse: number | undefined) => void;
 }
 
 /** Counters of a {@link BatchViewStore}, for /metrics. */
@@ -56,10 +65,17 @@ export class BatchViewStore {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<boolean> | undefined;
   #stopped = false;
+  /** Versions opened and not yet closed (the current one and replaced ones still in use). */
+  readonly #open = new Set<BatchSnapshot>();
   readonly stats: BatchStoreStats = { switches: 0, pollFailures: 0, openFiles: 0, lastPollMs: undefined };
 
   constructor(options: BatchViewStoreOptions) {
     this.#options = options;
+  }
+
+  /** The version currently served, if any (requests take it with {@link BatchViewStore.acquire}). */
+  get current(): BatchSnapshot | undefined {
+    return this.#current;
   }
 
   /** The manifest currently served, if any. */
@@ -107,14 +123,22 @@ export class BatchViewStore {
     const localPath = await this.#download(manifest);
     let snapshot: BatchSnapshot;
     try {
-      snapshot = await BatchSnapshot.open(manifest, localPath, () => {
-        this.stats.openFiles--;
-      });
+      snapshot = await BatchSnapshot.open(
+        manifest,
+        localPath,
+        () => {
+          this.stats.openFiles--;
+          this.#open.delete(snapshot);
+          this.#reportWatermark();
+        },
+        { views: this.#options.views ?? [] },
+      );
     } catch (error) {
       await rm(localPath, { force: true });
       throw error;
     }
     this.stats.openFiles++;
+    this.#open.add(snapshot);
     if (this.#stopped) {
       snapshot.retire();
       return false;
@@ -123,7 +147,19 @@ export class BatchViewStore {
     this.#current = snapshot;
     this.stats.switches++;
     previous?.retire();
+    this.#reportWatermark();
     return true;
+  }
+
+  /** The lowest watermark epoch of the versions still open (undefined: none). */
+  #reportWatermark(): void {
+    if (this.#stopped) return;
+    let lowest: number | undefined;
+    for (const snapshot of this.#open) {
+      const watermark = snapshot.manifest.watermarkEpoch;
+      if (lowest === undefined || watermark < lowest) lowest = watermark;
+    }
+    this.#options.onWatermark?.(lowest);
   }
 
   async #download(manifest: BatchManifest): Promise<string> {

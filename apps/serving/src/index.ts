@@ -1,13 +1,35 @@
 /**
  * `@oxbow/serving`: the fastify query API answering `batch(key, buckets) ⊕ realtime(epochs > E)` for every view.
  */
+
+export { AnswerCache, type AnswerCacheStats, type RenderedAnswer } from './answer-cache.ts';
 export { type ApiKeys, parseApiKeys, type Scope } from './api-keys.ts';
+export {
+  type BatchModelStats,
+  BatchViewModel,
+  type LoadModelOptions,
+  loadBatchModel,
+} from './batch-model.ts';
 export { type BatchRunRecord, BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
 export { BatchSnapshot, type BucketRange, type StoredState } from './batch-snapshot.ts';
 export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './batch-store.ts';
 export { httpStatusOf, SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
+export { Gate, withTimeLimit } from './gate.ts';
 export { type ReadManifestOptions, readCurrentManifest } from './manifest.ts';
-export { type RealtimeRead, RealtimeStore, type SpeedReport, type SpeedStatus } from './realtime-store.ts';
+export {
+  type MirrorStats,
+  RealtimeMirror,
+  type RealtimeMirrorOptions,
+  type SyncPoint,
+  type SyncTarget,
+} from './realtime-mirror.ts';
+export {
+  parseSpeedReport,
+  type RealtimeRead,
+  RealtimeStore,
+  type SpeedReport,
+  type SpeedStatus,
+} from './realtime-store.ts';
 export {
   FUNCTION_KEY_MAX_LENGTH,
   fieldValueSchema,
@@ -16,11 +38,15 @@ export {
 } from './routes/schemas.ts';
 export { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';
 export { type RunningServer, type StartServingOptions, startServing } from './start-serving.ts';
+export { type Accuracy, type RankableField, ViewAccumulator, ViewStateOps } from './state-ops.ts';
 export { parseTimeRange, type TimeRange } from './time-range.ts';
 export {
+  type AnswerBytes,
   type AnyView,
+  DEFAULT_ANSWER_CACHE_BYTES,
   type Freshness,
   type QueryHooks,
+  type QueryOptions,
   type ViewMergeState,
   ViewQueries,
   type ViewQueriesOptions,

@@ -159,24 +159,7 @@ export class RealtimeStore {
 
   /** The speed layer's status hash: its position and the fingerprints of the views it maintains. */
   async speedReport(): Promise<SpeedReport> {
-    const status = await unavailableOnFailure(() => this.#redis.hgetall(this.#layout.status()));
-    const through = status.realtimeThrough;
-    const throughMs = through !== undefined && /^\d+$/.test(through) ? Number(through) : undefined;
-    const lag = status.lagMs !== undefined ? Number(status.lagMs) : Number.NaN;
-    return {
-      reported: Object.keys(status).length > 0,
-      status: {
-        realtimeThrough:
-          throughMs !== undefined
-            ? new Date(throughMs).toISOString()
-            : through !== undefined
-              ? through
-              : null,
-        speedLagMs: Number.isFinite(lag) ? lag : null,
-      },
-      viewFingerprints: parseViewFingerprints(status.viewFingerprints),
-      replaying: status.rebuilding === 'true',
-    };
+    return parseSpeedReport(await unavailableOnFailure(() => this.#redis.hgetall(this.#layout.status())));
   }
 
   /** The latest JSON value of a speed-only view, `undefined` when the speed layer has not written one. */
@@ -200,6 +183,28 @@ export class RealtimeStore {
       return false;
     }
   }
+}
+
+/**
+ * The speed layer's status hash (`HGETALL <prefix>speed:status`; empty when absent) as the serving layer reads it.
+ *
+ * @example
+ * parseSpeedReport({ lagMs: '120', viewFingerprints: '{"page_views_hourly":"3d6f0e21c9a4b817"}' }).status.speedLagMs; // 120
+ */
+export function parseSpeedReport(status: Readonly<Record<string, string>>): SpeedReport {
+  const through = status.realtimeThrough;
+  const throughMs = through !== undefined && /^\d+$/.test(through) ? Number(through) : undefined;
+  const lag = status.lagMs !== undefined ? Number(status.lagMs) : Number.NaN;
+  return {
+    reported: Object.keys(status).length > 0,
+    status: {
+      realtimeThrough:
+        throughMs !== undefined ? new Date(throughMs).toISOString() : through !== undefined ? through : null,
+      speedLagMs: Number.isFinite(lag) ? lag : null,
+    },
+    viewFingerprints: parseViewFingerprints(status.viewFingerprints),
+    replaying: status.rebuilding === 'true',
+  };
 }
 
 /** The `viewFingerprints` field of the speed status: a JSON object of view → fingerprint, else `undefined`. */

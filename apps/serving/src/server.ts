@@ -1,6 +1,7 @@
 /**
- * The serving API: builds the fastify app over the batch store (manifest + DuckDB) and the realtime store
- * (Redis), with validation, API keys, rate limiting, ETags, metrics and the OpenAPI document.
+ * The serving API: builds the fastify app over the batch store (manifest + DuckDB, loaded into memory per
+ * version) and the mirror of the realtime increments (Redis, refreshed per micro-batch), with validation, API
+ * keys, rate limiting, ETags, metrics and the OpenAPI document.
  */
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
@@ -11,16 +12,19 @@ import { OxbowError } from '@oxbow/contracts';
 import { bindTopics, loadProject, type Project, resolveProjectPath } from '@oxbow/views';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { AnswerCache } from './answer-cache.ts';
 import { type ApiKeys, authorize, parseApiKeys, presentedKey, type Scope } from './api-keys.ts';
 import { BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
 import { BatchViewStore } from './batch-store.ts';
 import { httpStatusOf } from './errors.ts';
+import { Gate } from './gate.ts';
 import { ServingMetrics } from './metrics.ts';
+import { RealtimeMirror } from './realtime-mirror.ts';
 import { RealtimeStore } from './realtime-store.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { keyLimitsOf } from './routes/schemas.ts';
 import { registerViewRoutes } from './routes/view-routes.ts';
-import { type QueryHooks, ViewQueries } from './view-query.ts';
+import { DEFAULT_ANSWER_CACHE_BYTES, type QueryHooks, ViewQueries } from './view-query.ts';
 import { ViewRebuildingError } from './view-status.ts';
 
 declare module 'fastify' {
@@ -73,6 +77,15 @@ export interface ServingDependencies {
   readonly hooks?: QueryHooks;
   /** fastify's logger (default off). */
   readonly logger?: boolean;
+  /** Bytes of rendered answers kept in memory (default 128 MiB; 0: none). */
+  readonly answerCacheBytes?: number;
+  /** Rankings (`/top` cache misses) computed at once; more wait, up to 64, then 503 (default 2). */
+  readonly rankingConcurrency?: number;
+  /**
+   * How long a request waits for the speed layer's announcement of offsets it found moved before the realtime
+   * mirror reads every increment again (default 250 ms).
+   */
+  readonly announceWaitMs?: number;
 }
 
 /** A built, not yet listening, serving API. */
@@ -194,10 +207,21 @@ export async function buildServer(
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(describeSchemaErrors(errors as SchemaError[], dataVar)),
   });
+  const mirror = new RealtimeMirror({
+    redis,
+    prefix: config.redisPrefix,
+    views: project.views
+      .filter((view) => kafkaTopics[view.topic] !== undefined)
+      .map((view) => ({ name: view.name, kafkaTopics: kafkaTopics[view.topic] ?? [] })),
+    ...(deps.announceWaitMs === undefined ? {} : { announceWaitMs: deps.announceWaitMs }),
+    onError: (error) => app.log.warn({ err: error }, 'realtime mirror: reading again at the next request'),
+  });
   const batch = new BatchViewStore({
     lake,
     cacheDir: config.servingCacheDir,
     pollMs: config.manifestPollMs,
+    views: project.views,
+    onWatermark: (watermark) => mirror.prune(watermark),
     onError: (error) =>
       app.log.warn({ err: error }, 'batch manifest poll failed; keeping the current version'),
   });
@@ -205,7 +229,9 @@ export async function buildServer(
   const queries = new ViewQueries({
     project,
     batch,
-    realtime,
+    mirror,
+    cache: new AnswerCache(deps.answerCacheBytes ?? DEFAULT_ANSWER_CACHE_BYTES),
+    gate: new Gate(deps.rankingConcurrency ?? 2, 64),
     speedTopics: new Set(Object.keys(kafkaTopics)),
     // A rebuilt batch table shows up at a manifest poll at the earliest (at most a minute is suggested).
     rebuildingRetryAfterS: Math.min(60, Math.max(1, Math.ceil(config.manifestPollMs / 1000))),
@@ -232,6 +258,62 @@ export async function buildServer(
     name: 'oxbow_serving_batch_watermark_epoch',
     help: 'Watermark epoch E of the batch version served (-1: none).',
     read: () => batch.manifest?.watermarkEpoch ?? -1,
+  });
+  const modelsOf = () => [...(batch.current?.models.values() ?? [])];
+  metrics.addGauge({
+    name: 'oxbow_serving_batch_cells',
+    help: '(key, bucket) cells of the batch version in memory.',
+    read: () => modelsOf().reduce((sum, model) => sum + model.stats.cells, 0),
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_batch_model_bytes',
+    help: 'Bytes of the batch version in memory (states, rendered values, addressing).',
+    read: () => modelsOf().reduce((sum, model) => sum + model.stats.bytes, 0),
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_answer_cache_hits_total',
+    help: 'Answers served from the cache of rendered answers.',
+    read: () => queries.cache.stats.hits,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_answer_cache_misses_total',
+    help: 'Answers rendered (not in the cache, or out of date).',
+    read: () => queries.cache.stats.misses,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_answer_cache_bytes',
+    help: 'Bytes of rendered answers cached.',
+    read: () => queries.cache.stats.bytes,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_realtime_probes_total',
+    help: 'Read-barrier probes of Redis (each shared by the requests that arrived meanwhile).',
+    read: () => mirror.stats.probes,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_realtime_announcements_total',
+    help: 'Commit announcements of the speed layer received.',
+    read: () => mirror.stats.announcements,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_realtime_rereads_total',
+    help: 'Increments hashes re-read after announcements.',
+    read: () => mirror.stats.rereads,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_realtime_reloads_total',
+    help: 'Times every increment was read again (start, new generation, missed announcements).',
+    read: () => mirror.stats.reloads,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_rankings_running',
+    help: 'Rankings being computed (capped).',
+    read: () => queries.gate.running,
+  });
+  metrics.addGauge({
+    name: 'oxbow_serving_rankings_waiting',
+    help: 'Rankings waiting for the cap.',
+    read: () => queries.gate.waiting,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -306,7 +388,13 @@ export async function buildServer(
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.routeOptions.config.etag || reply.statusCode !== 200 || typeof payload !== 'string')
+    // Query answers come with their ETag (and their 304) from the handler.
+    if (
+      !request.routeOptions.config.etag ||
+      reply.statusCode !== 200 ||
+      typeof payload !== 'string' ||
+      reply.hasHeader('etag')
+    )
       return payload;
     const etag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
     reply.header('etag', etag);
@@ -334,6 +422,7 @@ export async function buildServer(
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
 
+  await mirror.start();
   await batch.start();
   await app.ready();
 
@@ -347,6 +436,7 @@ export async function buildServer(
       if (closed) return;
       closed = true;
       await app.close();
+      mirror.close();
       await batch.close();
       if (ownRedis) redis.disconnect();
       if (ownLake) await lake.close();

@@ -29,6 +29,17 @@ function nullify(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, nullify(inner)]));
 }
 
+/** Distinct counts as the API presents them: rounded to integers unless the raw estimate is asked for. */
+function rounded(view: AnyView, value: unknown, raw: boolean): unknown {
+  if (raw) return value;
+  const out = { ...(value as Record<string, unknown>) };
+  for (const field of view.fields) {
+    const inner = out[field.name];
+    if (field.kind === 'distinct' && typeof inner === 'number') out[field.name] = Math.round(inner);
+  }
+  return out;
+}
+
 /** What the API must answer for `key`, straight from all the events. */
 function expected(
   view: AnyView,
@@ -36,6 +47,7 @@ function expected(
   key: string,
   fromMs = -Infinity,
   toMs = Infinity,
+  raw = false,
 ) {
   const aggregator = view.aggregator as Aggregator<HttpLogEvent, unknown, unknown>;
   const byBucket = new Map<number, HttpLogEvent[]>();
@@ -49,7 +61,7 @@ function expected(
   const fold = (items: HttpLogEvent[]) => {
     let state = aggregator.zero;
     for (const item of items) state = aggregator.append(state, item);
-    return nullify(aggregator.present(state));
+    return rounded(view, nullify(aggregator.present(state)), raw);
   };
   return {
     buckets: [...byBucket.entries()]
@@ -114,6 +126,30 @@ describe('batch ⊕ realtime', () => {
         batchWatermarkEpoch: WATERMARK,
       });
     }
+  });
+
+  it('gives the raw distinct-count estimates with raw=true, and the error bounds', async () => {
+    const response = await server.app.inject({
+      url: '/v1/views/page_views_hourly',
+      query: { key: '/', raw: 'true' },
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect({ buckets: body.buckets, total: body.total }).toEqual(
+      expected(pageViews, events, '/', -Infinity, Infinity, true),
+    );
+    expect(Number.isInteger(body.total.uniqueUsers)).toBe(false);
+    expect(body.accuracy).toEqual({
+      uniqueUsers: { kind: 'relative-standard-error', relative: 1.04 / Math.sqrt(2 ** 12) },
+      latencyMs: { kind: 'relative-value', relative: 0.01 },
+    });
+    const rounded = await server.app.inject({ url: '/v1/views/page_views_hourly', query: { key: '/' } });
+    expect(rounded.json().total.uniqueUsers).toBe(Math.round(body.total.uniqueUsers));
+    const top = await server.app.inject({
+      url: '/v1/views/page_views_hourly/top',
+      query: { by: 'uniqueUsers', raw: 'true' },
+    });
+    expect(top.json().keys[0].value.uniqueUsers).not.toBe(Math.round(top.json().keys[0].value.uniqueUsers));
   });
 
   it('restricts to [from, to) bucket starts', async () => {

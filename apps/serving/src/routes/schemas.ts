@@ -42,6 +42,26 @@ export const rangeQuerystring = {
   to: time('End of the range (ISO-8601, exclusive); absent: all time after `from`'),
 } as const;
 
+/** `raw` of the query routes: distinct counts as the raw estimate. */
+export const rawQuerystring = {
+  type: 'boolean',
+  default: false,
+  description:
+    'Distinct counts (HyperLogLog fields) as the raw estimate (e.g. 224.0099909081158) instead of the rounded integer',
+} as const;
+
+/** The error bounds of a view's approximate fields, as their aggregators state them. */
+export const accuracySchema = {
+  type: 'object',
+  description:
+    'Per approximate field, its error bound: `{ kind: "relative-standard-error", relative }` for distinct counts (HyperLogLog: about 68 % of estimates within relative × the exact count, 99.7 % within 3×), `{ kind: "relative-value", relative }` for quantiles (each estimate within relative × the exact quantile). Absent when every field is exact.',
+  additionalProperties: {
+    type: 'object',
+    properties: { kind: { type: 'string' }, relative: { type: 'number' } },
+    additionalProperties: true,
+  },
+} as const;
+
 /** The `:view` path parameter (checked by the handler, so an unknown view is a 404 naming the views). */
 export const viewParams = {
   type: 'object',
@@ -68,8 +88,12 @@ export function fieldValueSchema(field: AnyView['fields'][number]): Record<strin
   switch (field.kind) {
     case 'count':
     case 'sum':
-    case 'distinct':
       return { type: 'number', description };
+    case 'distinct':
+      return {
+        type: 'number',
+        description: `${description} (rounded to an integer; \`?raw=true\` gives the raw estimate; error bound in \`accuracy\`)`,
+      };
     case 'min':
     case 'max':
     case 'mean':

@@ -3,19 +3,22 @@
  * `GET /v1/views/<view>/top` (typed by the view's definition in the OpenAPI document), `GET /v1/live/:view`.
  * The generic `GET /v1/views/:view[/top]` answer any other name with a 404 naming the views.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeys, authorize, presentedKey } from '../api-keys.ts';
 import { ServingError } from '../errors.ts';
+import { withTimeLimit } from '../gate.ts';
 import type { RealtimeStore } from '../realtime-store.ts';
 import { parseTimeRange } from '../time-range.ts';
-import { type AnyView, rankableFields, type ViewQueries } from '../view-query.ts';
+import { type AnswerBytes, type AnyView, rankableFields, type ViewQueries } from '../view-query.ts';
 import {
+  accuracySchema,
   anyValueSchema,
   errorSchema,
   freshnessSchema,
   keyLimitsOf,
   queryErrors,
   rangeQuerystring,
+  rawQuerystring,
   unavailableSchema,
   valueSchemaOf,
   viewParams,
@@ -38,18 +41,14 @@ export interface ViewRoutesOptions {
 
 /** Races `work` against the query time limit. */
 export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ServingError('OXBOW_TIMEOUT', `${what} took longer than the ${ms} ms limit`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeLimit(() => work, ms, what);
+}
+
+/** True when an `If-None-Match` header names `etag` (weak comparison, as for GET). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch === etag) return true;
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
 /** The query string of `GET /v1/views/<view>`. */
@@ -57,6 +56,7 @@ interface AnswerQuery {
   key: string;
   from?: string;
   to?: string;
+  raw?: boolean;
 }
 
 /** The query string of `GET /v1/views/<view>/top`. */
@@ -65,6 +65,7 @@ interface TopQuery {
   limit: number;
   from?: string;
   to?: string;
+  raw?: boolean;
 }
 
 /** The metrics label of the per-view routes: one per route shape, not per view. */
@@ -90,6 +91,7 @@ function answerSchema(value: Record<string, unknown>) {
         },
       },
       total: { ...value, description: 'The states of all buckets merged, then presented' },
+      accuracy: accuracySchema,
       freshness: freshnessSchema,
     },
   };
@@ -108,6 +110,7 @@ function topSchema(value: Record<string, unknown>) {
         type: 'array',
         items: { type: 'object', properties: { key: { type: 'string' }, value } },
       },
+      accuracy: accuracySchema,
       freshness: freshnessSchema,
     },
   };
@@ -117,7 +120,11 @@ function keyQuerystring(minLength: number, maxLength: number, description: strin
   return {
     type: 'object',
     required: ['key'],
-    properties: { key: { type: 'string', minLength, maxLength, description }, ...rangeQuerystring },
+    properties: {
+      key: { type: 'string', minLength, maxLength, description },
+      ...rangeQuerystring,
+      raw: rawQuerystring,
+    },
   };
 }
 
@@ -129,6 +136,7 @@ function topQuerystring(description: string) {
       by: { type: 'string', minLength: 1, maxLength: 200, description },
       limit: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
       ...rangeQuerystring,
+      raw: rawQuerystring,
     },
   };
 }
@@ -149,28 +157,43 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     reply.header('cache-control', `${options.cacheVisibility}, max-age=${maxAge}, must-revalidate`);
   };
 
-  const answer = async (view: AnyView, query: AnswerQuery, reply: FastifyReply) => {
+  const send = (request: FastifyRequest, reply: FastifyReply, result: AnswerBytes) => {
+    cacheFor(reply, result.realtimeEpochs);
+    reply.header('etag', result.etag);
+    if (matches(request.headers['if-none-match'], result.etag)) return reply.code(304).send();
+    return reply.type('application/json; charset=utf-8').send(result.body);
+  };
+
+  const answer = async (
+    view: AnyView,
+    request: FastifyRequest<{ Querystring: AnswerQuery }>,
+    reply: FastifyReply,
+  ) => {
+    const query = request.query;
     const range = parseTimeRange(query.from, query.to, options.maxRangeMs);
-    const result = await withTimeout(
-      queries.answer(view.name, query.key, range),
+    const raw = query.raw === true;
+    const result = await withTimeLimit(
+      (signal) => queries.answerBytes(view.name, query.key, range, { raw, signal }),
       options.queryTimeoutMs,
       'the query',
     );
-    cacheFor(reply, result.realtimeEpochs);
-    const { realtimeEpochs: _, ...body } = result;
-    return body;
+    return send(request, reply, result);
   };
 
-  const top = async (view: AnyView, query: TopQuery, reply: FastifyReply) => {
+  const top = async (
+    view: AnyView,
+    request: FastifyRequest<{ Querystring: TopQuery }>,
+    reply: FastifyReply,
+  ) => {
+    const query = request.query;
     const range = parseTimeRange(query.from, query.to, options.maxRangeMs);
-    const result = await withTimeout(
-      queries.top(view.name, query.by, query.limit, range),
+    const raw = query.raw === true;
+    const result = await withTimeLimit(
+      (signal) => queries.topBytes(view.name, query.by, query.limit, range, { raw, signal }),
       options.queryTimeoutMs,
       'the ranking',
     );
-    cacheFor(reply, result.realtimeEpochs);
-    const { realtimeEpochs: _, ...body } = result;
-    return body;
+    return send(request, reply, result);
   };
 
   app.get(
@@ -307,7 +330,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
           response: { 200: answerSchema(value), ...queryErrors },
         },
       },
-      (request, reply) => answer(view, request.query, reply),
+      (request, reply) => answer(view, request, reply),
     );
     app.get<{ Querystring: TopQuery }>(
       `/v1/views/${view.name}/top`,
@@ -321,7 +344,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
           response: { 200: topSchema(value), ...queryErrors },
         },
       },
-      (request, reply) => top(view, request.query, reply),
+      (request, reply) => top(view, request, reply),
     );
   }
 
@@ -347,7 +370,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
       if (length > maxLength) {
         throw new ServingError('OXBOW_BAD_REQUEST', `key must NOT have more than ${maxLength} characters`);
       }
-      return answer(view, request.query, reply);
+      return answer(view, request, reply);
     },
   );
   app.get<{ Params: { view: string }; Querystring: TopQuery }>(
@@ -361,7 +384,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
         response: { 200: topSchema(anyValueSchema), ...queryErrors },
       },
     },
-    async (request, reply) => top(namedView(request), request.query, reply),
+    async (request, reply) => top(namedView(request), request, reply),
   );
 
   const liveNames = project.liveViews.map((live) => (live.personal ? `${live.name} (personal)` : live.name));

@@ -156,7 +156,9 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
 
 /**
  * Writes the increments of one (view, epoch, partition) like the speed app: `rt:` hashes (bucket → codec bytes),
- * the epoch's `rtkeys:` set, the `rtepochs:` sorted set and the partition's offset.
+ * the epoch's `rtkeys:` set, the `rtepochs:` sorted set and the partition's next offset (one more than before),
+ * then announces the commit on `rtcommits` as the speed app does after its commit script (`announce: false`: not,
+ * as an older speed layer or a lost message).
  */
 export async function writeRealtime(
   redis: Redis,
@@ -165,6 +167,7 @@ export async function writeRealtime(
   epoch: number,
   partition: number,
   states: ViewStates,
+  options: { announce?: boolean } = {},
 ): Promise<void> {
   const layout = new RedisLayout(prefix);
   const multi = redis.multi();
@@ -179,8 +182,21 @@ export async function writeRealtime(
     multi.sadd(layout.keyIndex(view.name, epoch), key);
   }
   multi.zadd(layout.epochs(view.name), epoch, String(epoch));
-  multi.hset(layout.offsets(view.topic), String(partition), '100');
-  await multi.exec();
+  multi.hincrby(layout.offsets(view.topic), String(partition), 1);
+  multi.get(layout.generation());
+  const replies = (await multi.exec()) ?? [];
+  const offset = replies.at(-2)?.[1];
+  const generation = (replies.at(-1)?.[1] as string | null | undefined) ?? '';
+  if (options.announce === false) return;
+  await redis.publish(
+    layout.commits(),
+    JSON.stringify({
+      v: 1,
+      generation,
+      offsets: { [view.topic]: { [String(partition)]: String(offset) } },
+      views: { [view.name]: { [String(epoch)]: { [String(partition)]: [...states.keys()] } } },
+    }),
+  );
 }
 
 /**

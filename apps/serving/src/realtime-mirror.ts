@@ -1,0 +1,682 @@
+/**
+ * The speed layer's increments, kept in memory and refreshed once per micro-batch instead of read on every
+ * request.
+ *
+ * - **Data.** Per view and key, the stored increments hashes `rt:<view>:<epoch>:<partition>:<key>` (bucket →
+ *   codec bytes) as the speed layer last committed them. Merging them (epochs after the request's watermark E)
+ *   is the query's work; each key carries a version that changes whenever any of its hashes does.
+ * - **Announcements.** After each successful commit the speed layer publishes what it wrote on
+ *   `<prefix>rtcommits` (`RedisLayout.commits`): its generation, the offsets it moved to and the hashes, grouped.
+ *   The mirror re-reads exactly those hashes (pipelined `HGETALL`s), once per commit, and then counts the commit's
+ *   offsets as applied.
+ * - **Read barrier.** A request first waits for a *probe* issued after it arrived — one round trip of `GET
+ *   generation`, `HGETALL speed:status` and `HGETALL offsets:<topic>` shared by every request that arrived
+ *   meanwhile — so an answer reflects every commit that finished before the request came, as when every request
+ *   read Redis. When the probed offsets are beyond what the mirror applied: if announcements covering them arrived,
+ *   only requests for keys those announcements name wait for their re-read; if none arrived within
+ *   `announceWaitMs` (a lost announcement, a speed layer that does not announce, increments written by something
+ *   else), the mirror reads every increment again (a reload), once for all waiting requests.
+ * - **Generations.** A different generation marker, speed-status generation or `viewFingerprints` (a Redis that
+ *   lost its data, a new speed-layer generation, changed view definitions) drops the mirror and reloads it, so
+ *   increments of different generations or definitions are never merged; `rebuilding` is judged from the probed
+ *   status exactly as before (view-status.ts).
+ * - **Expiry.** Epochs ≤ the watermark of every batch version still in use are dropped from memory
+ *   ({@link RealtimeMirror.prune}); until then an answer on an older version still finds them, even after the
+ *   speed layer expired them in Redis.
+ */
+import { RedisLayout } from '@oxbow/contracts';
+import type { Redis } from 'ioredis';
+import { ServingError } from './errors.ts';
+import { parseSpeedReport, type SpeedReport } from './realtime-store.ts';
+
+/** One stored increments hash: its buckets, ascending, and their states (codec bytes). */
+export interface RealtimeCells {
+  readonly buckets: readonly number[];
+  readonly states: readonly Uint8Array[];
+}
+
+/** The increments of one key of a view: epoch → partition → cells. */
+export class RealtimeKey {
+  readonly key: string;
+  readonly sources = new Map<number, Map<number, RealtimeCells>>();
+  /** Changes (a sequence number of the mirror) whenever any of the key's hashes changed. */
+  version = 0;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  /** True when some epoch after `watermark` holds increments (`undefined`: any epoch). */
+  hasAfter(watermark: number | undefined): boolean {
+    for (const epoch of this.sources.keys()) if (watermark === undefined || epoch > watermark) return true;
+    return false;
+  }
+
+  /** Calls `visit` with every (bucket, state) of epochs after `watermark`, in no particular order. */
+  forEachAfter(watermark: number | undefined, visit: (bucket: number, state: Uint8Array) => void): void {
+    for (const [epoch, partitions] of this.sources) {
+      if (watermark !== undefined && epoch <= watermark) continue;
+      for (const cells of partitions.values()) {
+        for (let index = 0; index < cells.buckets.length; index++) {
+          visit(cells.buckets[index] as number, cells.states[index] as Uint8Array);
+        }
+      }
+    }
+  }
+}
+
+/** The mirrored increments of one view. */
+export class RealtimeView {
+  readonly name: string;
+  readonly keys = new Map<string, RealtimeKey>();
+  /** Changes whenever any key of the view changed. */
+  version = 0;
+  /** Keys changed, in order; `changes[i]` changed at `changesBase + i` or later. Trimmed when long. */
+  changes: string[] = [];
+  /** How many changes were trimmed off the front of `changes`. */
+  changesBase = 0;
+  readonly #epochKeys = new Map<number, number>();
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Epochs after `watermark` holding increments of the view, ascending. */
+  epochsAfter(watermark: number | undefined): number[] {
+    return [...this.#epochKeys.keys()]
+      .filter((epoch) => watermark === undefined || epoch > watermark)
+      .sort((a, b) => a - b);
+  }
+
+  /** Replaces the cells of one hash (an empty hash removes them) and records the change. */
+  set(
+    key: string,
+    epoch: number,
+    partition: number,
+    cells: RealtimeCells | undefined,
+    sequence: number,
+  ): void {
+    let entry = this.keys.get(key);
+    if (entry === undefined) {
+      if (cells === undefined) return;
+      entry = new RealtimeKey(key);
+      this.keys.set(key, entry);
+    }
+    let partitions = entry.sources.get(epoch);
+    if (cells === undefined) {
+      if (partitions?.delete(partition) !== true) return;
+      if (partitions.size === 0) {
+        entry.sources.delete(epoch);
+        this.#countEpoch(epoch, -1);
+      }
+      if (entry.sources.size === 0) this.keys.delete(key);
+    } else {
+      if (partitions === undefined) {
+        partitions = new Map();
+        entry.sources.set(epoch, partitions);
+        this.#countEpoch(epoch, 1);
+      }
+      partitions.set(partition, cells);
+    }
+    entry.version = sequence;
+    this.#changed(key, sequence);
+  }
+
+  /** Drops every epoch ≤ `watermark`. */
+  prune(watermark: number, sequence: number): void {
+    if (![...this.#epochKeys.keys()].some((epoch) => epoch <= watermark)) return;
+    for (const [key, entry] of this.keys) {
+      let changed = false;
+      for (const epoch of [...entry.sources.keys()]) {
+        if (epoch > watermark) continue;
+        entry.sources.delete(epoch);
+        this.#countEpoch(epoch, -1);
+        changed = true;
+      }
+      if (!changed) continue;
+      entry.version = sequence;
+      if (entry.sources.size === 0) this.keys.delete(key);
+      this.#changed(key, sequence);
+    }
+  }
+
+  #countEpoch(epoch: number, by: number): void {
+    const count = (this.#epochKeys.get(epoch) ?? 0) + by;
+    if (count <= 0) this.#epochKeys.delete(epoch);
+    else this.#epochKeys.set(epoch, count);
+  }
+
+  #changed(key: string, sequence: number): void {
+    this.version = sequence;
+    this.changes.push(key);
+    if (this.changes.length > 200_000) {
+      this.changesBase += 100_000;
+      this.changes = this.changes.slice(100_000);
+    }
+  }
+}
+
+/** What {@link RealtimeMirror.sync} waits for: a view (or one key of it), everything, or only the status. */
+export interface SyncTarget {
+  readonly view?: string;
+  readonly key?: string;
+  readonly statusOnly?: boolean;
+}
+
+/** What a request learned from its probe: the speed layer's status, as `rebuilding` and freshness read it. */
+export interface SyncPoint {
+  readonly report: SpeedReport;
+}
+
+/** Options of a {@link RealtimeMirror}. */
+export interface RealtimeMirrorOptions {
+  /** The command connection (probes, re-reads). */
+  readonly redis: Redis;
+  /** A connection for `SUBSCRIBE` only (default: `redis.duplicate()`, closed with the mirror). */
+  readonly subscriber?: Redis;
+  readonly prefix: string;
+  /** The views whose increments are mirrored, with the Kafka topics the speed layer reads for each. */
+  readonly views: ReadonlyArray<{ readonly name: string; readonly kafkaTopics: readonly string[] }>;
+  /** How long a request waits for announcements of offsets it probed before the mirror reloads (default 250). */
+  readonly announceWaitMs?: number;
+  /** Told about background failures (a re-read that failed makes the next request reload). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Mirror-wide counters, for /metrics. */
+export interface MirrorStats {
+  probes: number;
+  announcements: number;
+  rereads: number;
+  reloads: number;
+}
+
+interface Announcement {
+  readonly generation: string;
+  readonly offsets: ReadonlyMap<string, bigint>;
+  /** view → epoch → partition → keys; `null`: read everything again. */
+  readonly views: Record<string, Record<string, Record<string, string[]>>> | null;
+}
+
+interface Probe {
+  readonly identity: string;
+  /** The generation marker (`''` when absent). */
+  readonly marker: string;
+  readonly offsets: ReadonlyMap<string, bigint>;
+  readonly report: SpeedReport;
+}
+
+const HGETALL_PER_PIPELINE = 1000;
+
+function unavailable(error: unknown): ServingError {
+  if (error instanceof ServingError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ServingError('OXBOW_UNAVAILABLE', `Redis is unavailable: ${message}`, { cause: error });
+}
+
+function covered(wanted: ReadonlyMap<string, bigint>, have: ReadonlyMap<string, bigint>): boolean {
+  for (const [partition, offset] of wanted) if ((have.get(partition) ?? -1n) < offset) return false;
+  return true;
+}
+
+function parseCells(hash: Record<string, Buffer> | null | undefined): RealtimeCells | undefined {
+  if (hash === null || hash === undefined) return undefined;
+  const entries: Array<[number, Uint8Array]> = [];
+  for (const [field, bytes] of Object.entries(hash)) {
+    const bucket = Number(field);
+    if (!Number.isSafeInteger(bucket)) continue;
+    entries.push([bucket, Uint8Array.prototype.slice.call(bytes)]);
+  }
+  if (entries.length === 0) return undefined;
+  entries.sort(([a], [b]) => a - b);
+  return { buckets: entries.map(([bucket]) => bucket), states: entries.map(([, state]) => state) };
+}
+
+/**
+ * The mirror of the speed layer's increments (see the module comment).
+ *
+ * @example
+ * const mirror = new RealtimeMirror({ redis, prefix: 'oxbow:', views: [{ name: 'page_views_hourly', kafkaTopics: ['http_logs'] }] });
+ * await mirror.start();
+ * const { report } = await mirror.sync({ view: 'page_views_hourly', key: '/cart' });
+ * mirror.view('page_views_hourly')?.keys.get('/cart')?.forEachAfter(E, (bucket, state) => merge(bucket, state));
+ */
+export class RealtimeMirror {
+  readonly stats: MirrorStats = { probes: 0, announcements: 0, rereads: 0, reloads: 0 };
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #ownSubscriber: boolean;
+  readonly #layout: RedisLayout;
+  readonly #viewTopics: ReadonlyMap<string, readonly string[]>;
+  readonly #kafkaTopics: readonly string[];
+  readonly #announceWaitMs: number;
+  readonly #onError: (error: unknown) => void;
+  #views = new Map<string, RealtimeView>();
+  #sequence = 0;
+  /** The generation the mirror holds (marker, status generation, fingerprints); undefined before the first load. */
+  #identity: string | undefined;
+  /** The generation marker the mirror holds (`''` when Redis has none). */
+  #marker = '';
+  #applied = new Map<string, bigint>();
+  #announced = new Map<string, bigint>();
+  /** Announcements received and not yet applied, in order. */
+  #queue: Announcement[] = [];
+  /** Keys named by queued or in-flight announcements, per view. */
+  readonly #pendingKeys = new Map<string, Map<string, number>>();
+  #pendingEverything = 0;
+  #applying: Promise<void> | undefined;
+  #reloading: Promise<void> | undefined;
+  #needsReload = false;
+  #announcementsSeen = false;
+  /** Epochs ≤ this are dropped (the lowest watermark of the batch versions in use). */
+  #pruneWatermark: number | undefined;
+  #changed = Promise.withResolvers<void>();
+  #probeWaiters: Array<PromiseWithResolvers<Probe>> = [];
+  #probing = false;
+  #closed = false;
+
+  constructor(options: RealtimeMirrorOptions) {
+    this.#redis = options.redis;
+    this.#ownSubscriber = options.subscriber === undefined;
+    this.#subscriber = options.subscriber ?? options.redis.duplicate();
+    if (this.#ownSubscriber) this.#subscriber.on('error', () => {});
+    this.#layout = new RedisLayout(options.prefix);
+    this.#viewTopics = new Map(options.views.map((view) => [view.name, view.kafkaTopics]));
+    this.#kafkaTopics = [...new Set(options.views.flatMap((view) => view.kafkaTopics))].sort();
+    this.#announceWaitMs = options.announceWaitMs ?? 250;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** Subscribes to the announcements (failures are reported; requests then reload on their own). */
+  async start(): Promise<void> {
+    if (this.#viewTopics.size === 0) return;
+    this.#subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#onMessage(message));
+    // After a reconnection, announcements sent meanwhile are lost: read everything again at the next request.
+    let first = true;
+    this.#subscriber.on('ready', () => {
+      if (!first) this.#needsReload = true;
+      first = false;
+    });
+    try {
+      await this.#subscriber.subscribe(this.#layout.commits());
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  /** Unsubscribes and closes the subscriber connection it created. */
+  close(): void {
+    this.#closed = true;
+    if (this.#ownSubscriber) this.#subscriber.disconnect();
+    else void this.#subscriber.unsubscribe(this.#layout.commits()).catch(() => {});
+    this.#signal();
+  }
+
+  /** The mirrored increments of `view` (undefined when it is not mirrored). */
+  view(name: string): RealtimeView | undefined {
+    return this.#views.get(name);
+  }
+
+  /** True when `view` is mirrored (its topic is consumed by the speed layer). */
+  mirrors(view: string): boolean {
+    return this.#viewTopics.has(view);
+  }
+
+  /** The mirror's current sequence number (changes with any mirrored key). */
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  /**
+   * Waits until the mirror reflects every commit that finished before this call (see the read barrier in the
+   * module comment) and returns the probed speed status. With a `target` view, only that view must be current
+   * (with `key`, only that key of it); with `statusOnly`, only the status is probed. Throws `OXBOW_UNAVAILABLE`
+   * when Redis does not answer.
+   */
+  async sync(target?: SyncTarget): Promise<SyncPoint> {
+    const probe = await this.#probe();
+    if (this.#viewTopics.size === 0 || target?.statusOnly === true) return { report: probe.report };
+    for (;;) {
+      if (this.#closed) throw new ServingError('OXBOW_UNAVAILABLE', 'the server is closing');
+      if (this.#identity !== probe.identity || this.#needsReload) {
+        await this.#reload(probe);
+        continue;
+      }
+      if (covered(probe.offsets, this.#applied)) break;
+      if (covered(probe.offsets, this.#announced) && !this.#needsReload) {
+        if (
+          target?.view !== undefined &&
+          this.#pendingEverything === 0 &&
+          !this.#isPending(target.view, target.key)
+        )
+          break;
+        await this.#changed.promise;
+        continue;
+      }
+      // Offsets moved without (yet) an announcement for them: wait a little for one, then read everything.
+      if (this.#announcementsSeen && (await this.#announcedWithin(probe.offsets))) continue;
+      this.#needsReload = true;
+    }
+    return { report: probe.report };
+  }
+
+  /** Drops increments of epochs ≤ `watermark` (no batch version in use needs them any more). */
+  prune(watermark: number | undefined): void {
+    if (watermark === undefined || (this.#pruneWatermark !== undefined && watermark <= this.#pruneWatermark))
+      return;
+    this.#pruneWatermark = watermark;
+    const sequence = ++this.#sequence;
+    for (const view of this.#views.values()) view.prune(watermark, sequence);
+  }
+
+  #isPending(view: string, key: string | undefined): boolean {
+    const keys = this.#pendingKeys.get(view);
+    if (keys === undefined || keys.size === 0) return false;
+    return key === undefined || keys.has(key);
+  }
+
+  async #announcedWithin(offsets: ReadonlyMap<string, bigint>): Promise<boolean> {
+    const deadline = performance.now() + this.#announceWaitMs;
+    while (!covered(offsets, this.#announced)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || this.#closed) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#changed.promise,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  #signal(): void {
+    const changed = this.#changed;
+    this.#changed = Promise.withResolvers<void>();
+    changed.resolve();
+  }
+
+  // ------------------------------------------------------------------ probes
+
+  /** A probe issued after this call: joins the next one, which starts when the one in flight is answered. */
+  #probe(): Promise<Probe> {
+    const waiter = Promise.withResolvers<Probe>();
+    this.#probeWaiters.push(waiter);
+    if (!this.#probing) void this.#runProbes();
+    return waiter.promise;
+  }
+
+  async #runProbes(): Promise<void> {
+    this.#probing = true;
+    try {
+      while (this.#probeWaiters.length > 0) {
+        const waiters = this.#probeWaiters;
+        this.#probeWaiters = [];
+        try {
+          const probe = await this.#readProbe();
+          for (const waiter of waiters) waiter.resolve(probe);
+        } catch (error) {
+          const failure = unavailable(error);
+          for (const waiter of waiters) waiter.reject(failure);
+        }
+      }
+    } finally {
+      this.#probing = false;
+    }
+  }
+
+  async #readProbe(): Promise<Probe> {
+    this.stats.probes++;
+    const pipeline = this.#redis.pipeline().get(this.#layout.generation()).hgetall(this.#layout.status());
+    for (const topic of this.#kafkaTopics) pipeline.hgetall(this.#layout.offsets(topic));
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const marker = (replies[0]?.[1] as string | null | undefined) ?? '';
+    const status = (replies[1]?.[1] as Record<string, string> | undefined) ?? {};
+    const offsets = new Map<string, bigint>();
+    this.#kafkaTopics.forEach((topic, index) => {
+      const hash = (replies[index + 2]?.[1] as Record<string, string> | undefined) ?? {};
+      for (const [partition, offset] of Object.entries(hash)) {
+        if (/^\d+$/.test(offset)) offsets.set(`${topic}:${partition}`, BigInt(offset));
+      }
+    });
+    return {
+      identity: `${marker}\n${status.generation ?? ''}\n${status.viewFingerprints ?? ''}`,
+      marker,
+      offsets,
+      report: parseSpeedReport(status),
+    };
+  }
+
+  // ------------------------------------------------------------------ announcements
+
+  #onMessage(message: Buffer): void {
+    let parsed: { generation?: unknown; offsets?: unknown; views?: unknown };
+    try {
+      parsed = JSON.parse(message.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (
+      typeof parsed.generation !== 'string' ||
+      typeof parsed.offsets !== 'object' ||
+      parsed.offsets === null
+    )
+      return;
+    const offsets = new Map<string, bigint>();
+    for (const [topic, partitions] of Object.entries(
+      parsed.offsets as Record<string, Record<string, string>>,
+    )) {
+      for (const [partition, offset] of Object.entries(partitions ?? {})) {
+        if (typeof offset === 'string' && /^\d+$/.test(offset))
+          offsets.set(`${topic}:${partition}`, BigInt(offset));
+      }
+    }
+    const views =
+      typeof parsed.views === 'object' && parsed.views !== null
+        ? (parsed.views as Announcement['views'])
+        : null;
+    this.stats.announcements++;
+    this.#announcementsSeen = true;
+    const announcement: Announcement = { generation: parsed.generation, offsets, views };
+    // Offsets of another generation say nothing about this one's (a new generation starts lower); while a
+    // reload runs the generation is not known yet: the reload counts the queued announcements when it ends.
+    if (announcement.generation === this.#marker && this.#reloading === undefined)
+      this.#raiseAnnounced(announcement);
+    this.#queue.push(announcement);
+    this.#markPending(announcement, 1);
+    this.#signal();
+    if (this.#reloading === undefined) this.#applySoon();
+  }
+
+  #raiseAnnounced(announcement: Announcement): void {
+    for (const [partition, offset] of announcement.offsets) {
+      if ((this.#announced.get(partition) ?? -1n) < offset) this.#announced.set(partition, offset);
+    }
+  }
+
+  #markPending(announcement: Announcement, by: 1 | -1): void {
+    if (announcement.views === null) {
+      this.#pendingEverything += by;
+      return;
+    }
+    for (const [view, epochs] of Object.entries(announcement.views)) {
+      if (!this.#viewTopics.has(view)) continue;
+      let keys = this.#pendingKeys.get(view);
+      if (keys === undefined) {
+        keys = new Map();
+        this.#pendingKeys.set(view, keys);
+      }
+      for (const partitions of Object.values(epochs)) {
+        for (const names of Object.values(partitions)) {
+          for (const key of names) {
+            const count = (keys.get(key) ?? 0) + by;
+            if (count <= 0) keys.delete(key);
+            else keys.set(key, count);
+          }
+        }
+      }
+    }
+  }
+
+  #applySoon(): void {
+    if (this.#applying !== undefined || this.#queue.length === 0 || this.#closed) return;
+    this.#applying = this.#applyQueued()
+      .catch((error: unknown) => {
+        // Announced changes were not read: read everything again at the next request.
+        this.#needsReload = true;
+        this.#onError(error);
+      })
+      .finally(() => {
+        this.#applying = undefined;
+        this.#signal();
+        if (this.#reloading === undefined) this.#applySoon();
+      });
+  }
+
+  /** Re-reads the hashes of every queued announcement (of the mirrored generation) in pipelines. */
+  async #applyQueued(): Promise<void> {
+    const batch = this.#queue;
+    this.#queue = [];
+    try {
+      const hashes = new Map<string, { view: string; epoch: number; partition: number; key: string }>();
+      let everything = false;
+      for (const announcement of batch) {
+        if (announcement.generation !== this.#marker) continue;
+        if (announcement.views === null) {
+          everything = true;
+          continue;
+        }
+        for (const [view, epochs] of Object.entries(announcement.views)) {
+          if (!this.#viewTopics.has(view)) continue;
+          for (const [epochText, partitions] of Object.entries(epochs)) {
+            const epoch = Number(epochText);
+            if (!Number.isSafeInteger(epoch)) continue;
+            if (this.#pruneWatermark !== undefined && epoch <= this.#pruneWatermark) continue;
+            for (const [partitionText, keys] of Object.entries(partitions)) {
+              const partition = Number(partitionText);
+              for (const key of keys) {
+                const hash = this.#layout.increments(view, epoch, partition, key);
+                hashes.set(hash, { view, epoch, partition, key });
+              }
+            }
+          }
+        }
+      }
+      if (everything) {
+        this.#needsReload = true;
+        return;
+      }
+      const targets = [...hashes.entries()];
+      const read: Array<RealtimeCells | undefined> = [];
+      for (let start = 0; start < targets.length; start += HGETALL_PER_PIPELINE) {
+        const pipeline = this.#redis.pipeline();
+        for (const [hash] of targets.slice(start, start + HGETALL_PER_PIPELINE)) pipeline.hgetallBuffer(hash);
+        for (const [error, value] of (await pipeline.exec()) ?? []) {
+          if (error) throw error;
+          read.push(parseCells(value as Record<string, Buffer>));
+        }
+      }
+      if (this.#reloading !== undefined) return;
+      this.stats.rereads += targets.length;
+      const sequence = ++this.#sequence;
+      targets.forEach(([, target], index) => {
+        this.#views.get(target.view)?.set(target.key, target.epoch, target.partition, read[index], sequence);
+      });
+      for (const announcement of batch) {
+        if (announcement.generation !== this.#marker) continue;
+        for (const [partition, offset] of announcement.offsets) {
+          if ((this.#applied.get(partition) ?? -1n) < offset) this.#applied.set(partition, offset);
+        }
+      }
+    } finally {
+      for (const announcement of batch) this.#markPending(announcement, -1);
+    }
+  }
+
+  // ------------------------------------------------------------------ reloads
+
+  /** Reads every increment of every mirrored view again (shared by every caller while it runs). */
+  #reload(probe: Probe): Promise<void> {
+    this.#reloading ??= this.#readEverything(probe).finally(() => {
+      this.#reloading = undefined;
+      this.#signal();
+      this.#applySoon();
+    });
+    return this.#reloading;
+  }
+
+  async #readEverything(probe: Probe): Promise<void> {
+    // Wait for a re-read in flight: its results belong to the mirror being replaced.
+    await this.#applying?.catch(() => {});
+    this.#needsReload = false;
+    this.stats.reloads++;
+    const layout = this.#layout;
+    const views = new Map<string, RealtimeView>();
+    const sequence = ++this.#sequence;
+    try {
+      for (const [name, topics] of this.#viewTopics) {
+        const view = new RealtimeView(name);
+        views.set(name, view);
+        const min = this.#pruneWatermark === undefined ? '-inf' : `(${this.#pruneWatermark}`;
+        const epochs = (await this.#redis.zrangebyscore(layout.epochs(name), min, '+inf'))
+          .map(Number)
+          .filter(Number.isSafeInteger);
+        if (epochs.length === 0) continue;
+        const partitions = new Set<number>();
+        for (const topic of topics) {
+          for (const partition of await this.#redis.hkeys(layout.offsets(topic))) {
+            if (/^\d+$/.test(partition)) partitions.add(Number(partition));
+          }
+        }
+        if (partitions.size === 0) continue;
+        for (const epoch of epochs) {
+          const keys = await this.#redis.smembers(layout.keyIndex(name, epoch));
+          const targets: Array<{ key: string; partition: number }> = [];
+          for (const key of keys) for (const partition of partitions) targets.push({ key, partition });
+          for (let start = 0; start < targets.length; start += HGETALL_PER_PIPELINE) {
+            const slice = targets.slice(start, start + HGETALL_PER_PIPELINE);
+            const pipeline = this.#redis.pipeline();
+            for (const { key, partition } of slice)
+              pipeline.hgetallBuffer(layout.increments(name, epoch, partition, key));
+            const replies = (await pipeline.exec()) ?? [];
+            replies.forEach(([error, value], index) => {
+              if (error) throw error;
+              const target = slice[index] as { key: string; partition: number };
+              view.set(
+                target.key,
+                epoch,
+                target.partition,
+                parseCells(value as Record<string, Buffer>),
+                sequence,
+              );
+            });
+          }
+        }
+      }
+    } catch (error) {
+      this.#needsReload = true;
+      throw unavailable(error);
+    }
+    // Each view's version moves on, so nothing cached from the replaced mirror is taken for current.
+    for (const [name, view] of views) {
+      const old = this.#views.get(name);
+      view.version = sequence;
+      view.changesBase = (old?.changesBase ?? 0) + (old?.changes.length ?? 0) + 1;
+      view.changes = [];
+    }
+    this.#views = views;
+    this.#identity = probe.identity;
+    this.#marker = probe.marker;
+    // Everything read was written at or after the probe: its offsets are applied. Announcements queued meanwhile
+    // (of commits during the reading) are applied next; those of another generation are dropped then.
+    this.#applied = new Map(probe.offsets);
+    this.#announced.clear();
+    for (const [partition, offset] of probe.offsets) this.#announced.set(partition, offset);
+    for (const announcement of this.#queue) {
+      if (announcement.generation === probe.marker) this.#raiseAnnounced(announcement);
+    }
+  }
+}
