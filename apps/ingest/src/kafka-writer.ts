@@ -195,8 +195,17 @@ export class KafkaWriter {
 
   /** Connects the producer (and the admin client that checks topics). */
   async connect(): Promise<void> {
-    await this.producer.connect();
-    await this.admin.connect();
+    try {
+      await this.producer.connect();
+      await this.admin.connect();
+    } catch (error) {
+      await this.producer.disconnect().catch(() => undefined);
+      throw new IngestError(
+        'OXBOW_INGEST_KAFKA_FAILED',
+        `cannot connect to Kafka: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
     this.connected = true;
   }
 
@@ -212,7 +221,16 @@ export class KafkaWriter {
         !this.known.has(topic) && (this.missing.get(topic) ?? Number.NEGATIVE_INFINITY) + recheck <= now,
     );
     if (unknown.length > 0) {
-      const listed = new Set(await this.admin.listTopics());
+      let listed: Set<string>;
+      try {
+        listed = new Set(await this.admin.listTopics());
+      } catch (error) {
+        throw new IngestError(
+          'OXBOW_INGEST_KAFKA_FAILED',
+          `Kafka did not list its topics: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error, retryAfterS: 1 },
+        );
+      }
       for (const topic of unknown) {
         if (listed.has(topic)) {
           this.known.add(topic);

@@ -178,7 +178,6 @@ export async function buildIngestServer(
       log(`ingest: a produce request of ${records} records to ${topic} failed: ${String(error)}`);
     },
   });
-  await writer.connect();
 
   metrics.addGauge({
     name: 'oxbow_ingest_in_flight_records',
@@ -404,7 +403,14 @@ export async function buildIngestServer(
   app.addHook('onClose', async () => {
     httpClosed = true;
   });
-  await app.ready();
+  try {
+    await writer.connect();
+    await app.ready();
+  } catch (error) {
+    await app.close();
+    await writer.close(0);
+    throw error;
+  }
 
   let closed = false;
   return {
