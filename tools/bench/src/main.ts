@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- <suite> [--scale X]`: runs a benchmark suite and writes its section of docs/benchmarks.md.
- * Suites: rdd, streaming, serving, batch.
+ * Suites: rdd, streaming, serving, batch, archiver.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSection } from './report.ts';
+import { runArchiverSuite } from './suites/archiver.ts';
 import { runBatchSuite } from './suites/batch.ts';
 import { runRddSuite } from './suites/rdd.ts';
 import { runServingSuite } from './suites/serving.ts';
@@ -15,6 +16,7 @@ const SUITES: Record<string, (options: { scale: number }) => Promise<string>> = 
   streaming: runStreamingSuite,
   serving: runServingSuite,
   batch: runBatchSuite,
+  archiver: runArchiverSuite,
 };
 
 const { positionals, values } = parseArgs({
