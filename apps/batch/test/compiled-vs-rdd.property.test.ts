@@ -200,18 +200,14 @@ describe('compiled views', () => {
           const files: AnyEvent[][] = [];
           for (const [index, rows] of records.entries()) {
             const path = `events/clicks/epoch=${run}/part-${index}-0-${rows.length}.parquet`;
-            await writeParquet(
-              fs,
-              path,
-              parquetSchema,
-              // biome-ignore lint/suspicious/noExplicitAny: rows hold the schema's lake columns.
-              rows.map((row) => ({
-                ...row,
-                kafkaPartition: index,
-                kafkaOffset: 0,
-                appendTimeMs: row.at,
-              })) as any,
-            );
+            const lakeRows = rows.map((row) => ({
+              ...row,
+              kafkaPartition: index,
+              kafkaOffset: 0,
+              appendTimeMs: row.at,
+            }));
+            // biome-ignore lint/suspicious/noExplicitAny: rows hold the schema's lake columns.
+            await writeParquet(fs, path, parquetSchema, lakeRows as any);
             paths.push(join(dir, path));
             // What the RDD path reads back: the event of each row, by the schema.
             files.push(rows.map((row) => clicks.eventOfRow(row)));
