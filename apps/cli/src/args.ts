@@ -9,6 +9,7 @@ export interface ParsedArgs {
     readonly json: boolean;
     readonly follow: boolean;
     readonly help: boolean;
+    readonly version: boolean;
     readonly showSecrets: boolean;
     readonly lines: number | undefined;
     readonly with: readonly string[];
@@ -45,6 +46,7 @@ const COMMAND_FLAGS = {
   json: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
   'show-secrets': { type: 'boolean' },
   lines: { type: 'string', short: 'n' },
   with: { type: 'string', multiple: true },
@@ -105,7 +107,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const given = new Set(
     Object.keys(COMMAND_FLAGS).filter(
-      (flag) => flag !== 'help' && flag !== 'config' && values[flag] !== undefined,
+      (flag) => flag !== 'help' && flag !== 'version' && flag !== 'config' && values[flag] !== undefined,
     ),
   );
   return {
@@ -114,6 +116,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       json: values.json === true,
       follow: values.follow === true,
       help: values.help === true,
+      version: values.version === true,
       showSecrets: values['show-secrets'] === true,
       lines,
       with: Array.isArray(values.with) ? values.with : [],

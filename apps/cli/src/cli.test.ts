@@ -58,8 +58,28 @@ describe('oxbow argument errors', () => {
   it('prints help with --help and exits 0', async () => {
     const result = await oxbow(['--help']);
     expect(result.code).toBe(0);
-    expect(result.out).toContain('stack up [--with SERVICE]');
+    expect(result.out).toContain('stack up [--with hdfs|mqtt]');
     expect(result.out).toContain('OXBOW_KAFKA_BROKERS');
+    for (const command of ['views', 'sql', 'ingest', 'produce', 'batch run', 'serve']) {
+      expect(result.out).toContain(`  ${command}`);
+    }
+  });
+
+  it("prints a command's flags and the settings it reads with `oxbow <command> --help`", async () => {
+    const result = await oxbow(['batch', 'run', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('Usage: oxbow batch run');
+    expect(result.out).toContain('--full');
+    expect(result.out).toContain('OXBOW_BATCH_PARALLELISM');
+    expect(result.out).toContain('Batch: worker threads of a run');
+    expect(result.out).not.toContain('OXBOW_API_PORT');
+    expect((await oxbow(['help', 'produce'])).out).toContain('--file PATH');
+  });
+
+  it('prints its version with --version', async () => {
+    const result = await oxbow(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^oxbow \d+\.\d+\.\d+ \(node \d+/);
   });
 });
 

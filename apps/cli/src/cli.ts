@@ -5,7 +5,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { printConfig } from './commands/config-command.ts';
 import { runStackCommand } from './commands/stack-command.ts';
 import { CliError, exitCodeOf } from './errors.ts';
-import { helpText } from './help.ts';
+import { helpText, versionText } from './help.ts';
 import { type Output, processOutput } from './output.ts';
 
 /** Where `run` reads its environment from; every field defaults to the current process. */
@@ -30,8 +30,16 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   try {
     const args = parseCommandLine(argv);
     const [command] = args.command;
-    if (args.flags.help || command === undefined || command === 'help') {
-      output.out(helpText());
+    if (args.flags.version) {
+      output.out(versionText());
+      return 0;
+    }
+    if (command === 'help') {
+      output.out(helpText(args.command[1]));
+      return 0;
+    }
+    if (args.flags.help || command === undefined) {
+      output.out(helpText(command));
       return command === undefined && !args.flags.help ? 2 : 0;
     }
     const resolved = await loadConfig({

@@ -3,6 +3,7 @@ import type { BatchErrorCode } from '@oxbow/batch';
 import type { ConfigErrorCode } from '@oxbow/config';
 import { type ContractErrorCode, OxbowError } from '@oxbow/contracts';
 import type { SpeedErrorCode } from '@oxbow/speed';
+import type { ViewsErrorCode } from '@oxbow/views';
 
 /** The closed set of codes a {@link CliError} carries. */
 export type CliErrorCode =
@@ -41,8 +42,17 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'OXBOW_BATCH_USAGE',
   'OXBOW_BATCH_NO_SQL_PLAN',
   'OXBOW_SPEED_BAD_OPTIONS',
+  'OXBOW_INVALID_PROJECT',
+  'OXBOW_PROJECT_NOT_FOUND',
+  'OXBOW_UNKNOWN_TOPIC',
 ] satisfies ReadonlyArray<
-  CliErrorCode | ConfigErrorCode | ContractErrorCode | ArchiverErrorCode | BatchErrorCode | SpeedErrorCode
+  | CliErrorCode
+  | ConfigErrorCode
+  | ContractErrorCode
+  | ArchiverErrorCode
+  | BatchErrorCode
+  | SpeedErrorCode
+  | ViewsErrorCode
 >);
 
 /**

@@ -58,7 +58,7 @@ export const SETTINGS = {
   apiHost: { env: 'OXBOW_API_HOST', type: 'string', default: '127.0.0.1', description: 'Serving API listen host' },
   apiPort: { env: 'OXBOW_API_PORT', type: 'port', default: 8080, description: 'Serving API listen port' },
   redisPrefix: { env: 'OXBOW_REDIS_PREFIX', type: 'string', default: 'oxbow:', description: 'Prefix of every Redis key the speed and serving layers use' },
-  apiKeys: { env: 'OXBOW_API_KEYS', type: 'string', default: 'none', description: 'Serving API keys, comma-separated KEY:SCOPE (scope read or admin); none = no key required' },
+  apiKeys: { env: 'OXBOW_API_KEYS', type: 'string', default: 'none', description: 'API keys of the serving and ingest APIs, comma-separated KEY:SCOPE (scope read, ingest or admin); none = no key required' },
   apiMaxRangeDays: { env: 'OXBOW_API_MAX_RANGE_DAYS', type: 'integer', default: 366, min: 1, description: 'Serving API: longest from..to range a query may ask for, in days' },
   apiRateLimit: { env: 'OXBOW_API_RATE_LIMIT', type: 'integer', default: 600, min: 1, description: 'Serving API: requests per minute per API key (per client address without keys)' },
   apiRequestTimeoutMs: { env: 'OXBOW_API_REQUEST_TIMEOUT_MS', type: 'integer', default: 10_000, min: 100, description: 'Serving API: time limit of one request, in milliseconds' },
