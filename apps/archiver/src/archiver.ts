@@ -14,6 +14,7 @@
  *   neither loses nor duplicates a record.
  * - `_sealed` is written for an epoch once every partition passed it or is idle past it.
  */
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type FileSystem,
@@ -24,9 +25,12 @@ import {
   ParquetEncoder,
   parseOffset,
   partitionKey,
+  type RawKafkaRecord,
+  RejectedRecord,
 } from '@oxbow/connectors';
 import { encodeSealedMarker, partFilePath, type SealedMarker, sealedPath } from '@oxbow/contracts';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import type { ArchiveDecoderInit } from './archive-decoder.ts';
 import type { ArchiverLogger } from './archive-log.ts';
 import { type ArchivedRecord, type ArchivedValue, ColumnarFileBody, ColumnLayout } from './columnar-file.ts';
 import { ArchiverError } from './errors.ts';
@@ -55,10 +59,19 @@ export interface ArchiverOptions {
   readonly codec?: ParquetCodec;
   /** Rows per Parquet row group: each is encoded in an encoder thread as soon as it is full. Default 50 000. */
   readonly rowGroupRows?: number;
-  /** Parquet encoder threads. Default 1 (this thread fetches and parses, one thread encodes). */
+  /**
+   * Parquet encoder threads. Default with `validateInEncoder` 2 to 4 (cores − 1, at least 2), else 1 (this thread
+   * fetches and parses, one thread encodes).
+   */
   readonly encoderThreads?: number;
   /** Row groups waiting for an encoder thread before fetching waits for them. Default 4. */
   readonly maxQueuedRowGroups?: number;
+  /**
+   * Validate records in the encoder threads instead of this one: each thread loads the project from this file and
+   * binds the same topics, decodes the records of its partitions and keeps their rows until files take them, so
+   * this thread only fetches, keeps the books and publishes. `runArchiver` sets it. Default: validate here.
+   */
+  readonly validateInEncoder?: ArchiveDecoderInit;
   /** Sleep between polls when no records arrived. Default 100 ms. */
   readonly pollIntervalMs?: number;
   /** How often epochs are checked for sealing. Default 500 ms. */
@@ -106,6 +119,9 @@ class InvalidEventError extends Error {
 }
 
 const RESCAN_AFTER_MS = 2000;
+const EMPTY_VALUE = Buffer.alloc(0);
+const MAX_SAFE_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+const DECODER_MODULE = new URL('./archive-decoder.ts', import.meta.url);
 
 type ArchiveLog = PartitionLog<ArchivedRecord, ColumnarFileBody>;
 
@@ -190,7 +206,16 @@ export class Archiver {
       this.layouts.set(spec.topic, new ColumnLayout(spec.schema));
     }
     this.rowGroupRows = options.rowGroupRows ?? 50_000;
-    this.encoder = new ParquetEncoder({ threads: options.encoderThreads ?? 1 });
+    this.encoder = new ParquetEncoder({
+      // Validating in the encoder threads makes them the busy ones: two, even on two cores (the main thread
+      // mostly waits for them), more where there are cores for them.
+      threads:
+        options.encoderThreads ??
+        (options.validateInEncoder ? Math.min(4, Math.max(2, availableParallelism() - 1)) : 1),
+      ...(options.validateInEncoder
+        ? { decoder: { module: DECODER_MODULE, init: { ...options.validateInEncoder } } }
+        : {}),
+    });
   }
 
   /**
@@ -266,14 +291,21 @@ export class Archiver {
         // The lake is the truth: never fall back to the group's offsets (they may belong to another lake).
         return this.topicProgress(topic).nextOffset(partition).toString();
       },
-      deserialize: (bytes, meta) => {
-        const schema = this.schemas.get(meta.topic);
-        if (!schema) throw new Error(`no schema for topic ${meta.topic}`);
-        // Validate against the append time, not the wall clock, so a replay decides exactly as the first read.
-        const result = schema.parse(bytes, meta.timestamp);
-        if (!result.ok) throw new InvalidEventError(result.reasons);
-        return { fields: result.event, bytes: bytes.length };
-      },
+      ...(options.validateInEncoder
+        ? {
+            deserializeBatch: (topic: string, partition: number, records: readonly RawKafkaRecord[]) =>
+              this.decodeInEncoder(topic, partition, records),
+          }
+        : {
+            deserialize: (bytes: Buffer, meta: { topic: string; timestamp: number }): ArchivedValue => {
+              const schema = this.schemas.get(meta.topic);
+              if (!schema) throw new Error(`no schema for topic ${meta.topic}`);
+              // Validate against the append time, not the wall clock, so a replay decides as the first read.
+              const result = schema.parse(bytes, meta.timestamp);
+              if (!result.ok) throw new InvalidEventError(result.reasons);
+              return { fields: result.event, bytes: bytes.length };
+            },
+          }),
       ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
       // How the dead-letter topic was found, created or raised: `archiver.dead-letter.*`.
       log: (entry) => this.log({ ...entry, event: `archiver.${entry.event}` }),
@@ -282,7 +314,8 @@ export class Archiver {
         ? { maxBufferedPerPartition: options.maxBufferedPerPartition }
         : {}),
     });
-    await this.source.start();
+    // The encoder threads load their decoder (the project) while the consumer joins the group.
+    await Promise.all([this.source.start(), this.encoder.ready()]);
     this.startedAt = this.clock.now();
     this.log({
       level: 'info',
@@ -319,6 +352,13 @@ export class Archiver {
     let numRecords = 0;
     for (const slice of batch.partitions) {
       const { range } = slice;
+      if (!final && !source.ownsRange(batch, range)) {
+        // Revoked or repositioned while the batch was validated: its records are not ours to archive.
+        if (this.options.validateInEncoder) {
+          this.encoder.skip(partitionKey(range.topic, range.partition), slice.records.length);
+        }
+        continue;
+      }
       const log = this.logFor(range.topic, range.partition);
       const buffered = log.bufferedRows;
       if (!log.beginRange(parseOffset(range.fromOffset))) {
@@ -347,6 +387,7 @@ export class Archiver {
       }
       numRecords += slice.records.length;
       log.endRange(parseOffset(range.untilOffset));
+      log.openFile?.body.flush();
     }
     this.stats.deadLettered += batch.deadLettered;
     if (batch.offsetRanges.length > 0) {
@@ -392,17 +433,51 @@ export class Archiver {
       const layout = this.layouts.get(topic);
       if (!layout) throw new ArchiverError('OXBOW_ARCHIVER_UNKNOWN_SCHEMA', `no schema for ${topic}`);
       const codec = this.options.codec ?? 'zstd';
+      const rows = this.options.validateInEncoder
+        ? { kind: 'staged' as const, stream: key }
+        : { kind: 'local' as const, layout };
       log = new PartitionLog(
         topic,
         partition,
         this.policy,
         progress.nextOffset(partition),
         progress.maxEpoch(partition),
-        () => new ColumnarFileBody(this.encoder, layout, this.rowGroupRows, codec),
+        () => new ColumnarFileBody(this.encoder, rows, layout.schema, this.rowGroupRows, codec),
       );
       this.logs.set(key, log);
     }
     return log;
+  }
+
+  /**
+   * `deserializeBatch` with `validateInEncoder`: the partition's encoder thread validates the records (and keeps
+   * the valid ones' rows for the partition's files); rejected ones become dead letters with their reasons.
+   */
+  private async decodeInEncoder(
+    topic: string,
+    partition: number,
+    records: readonly RawKafkaRecord[],
+  ): Promise<Array<ArchivedValue | RejectedRecord>> {
+    const values: Uint8Array[] = new Array(records.length);
+    const offsets: number[] = new Array(records.length);
+    const timestamps: number[] = new Array(records.length);
+    const out: Array<ArchivedValue | RejectedRecord> = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as RawKafkaRecord;
+      if (record.offset > MAX_SAFE_OFFSET) {
+        throw new ArchiverError('OXBOW_ARCHIVER_KAFKA', `offset ${record.offset} is beyond 2^53`);
+      }
+      const value = record.value ?? EMPTY_VALUE;
+      values[i] = value;
+      offsets[i] = Number(record.offset);
+      timestamps[i] = record.timestamp;
+      out[i] = { fields: undefined, bytes: value.length };
+    }
+    const verdicts = await this.encoder.decode({ topic, partition, values, offsets, timestamps });
+    verdicts.rejected.forEach((index, k) => {
+      out[index] = new RejectedRecord(new InvalidEventError([verdicts.reasons[k] ?? 'invalid event']));
+    });
+    return out;
   }
 
   /** Forgets partitions moved to another member (their buffered rows are that member's now). */

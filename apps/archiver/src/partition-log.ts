@@ -100,6 +100,11 @@ export class PartitionLog<Row, Body extends FileBody<Row> = FileBody<Row>> {
     return this.closed[0]?.firstOffset ?? this.open?.firstOffset ?? this.cutAt;
   }
 
+  /** The file being filled, if any. */
+  get openFile(): PendingFile<Body> | undefined {
+    return this.open;
+  }
+
   /** Rows buffered in open and closed files. */
   get bufferedRows(): number {
     return this.closed.reduce((sum, file) => sum + file.rowCount, this.open?.rowCount ?? 0);

@@ -60,7 +60,8 @@ export async function runArchiver(
   signal: AbortSignal,
   overrides: ArchiverOverrides & { log?: ArchiverLogger } = {},
 ): Promise<ArchiverStats> {
-  const project = await loadProject(resolveProjectPath(config.project));
+  const projectPath = resolveProjectPath(config.project);
+  const project = await loadProject(projectPath);
   const topics = archiverTopicsOf(project, config.archiverTopics);
   const lake = openLake(config);
   try {
@@ -73,6 +74,8 @@ export async function runArchiver(
       rollRows: config.archiverRollRows,
       rollBytes: config.archiverRollBytes,
       rollMs: config.archiverRollMs,
+      // The encoder threads load the same project and validate there: this thread only fetches and keeps books.
+      validateInEncoder: { project: projectPath, topics: config.archiverTopics },
       log: jsonLineLogger(),
       ...overrides,
     });

@@ -82,89 +82,97 @@ async function readDeadLetters(
 }
 
 describe('archiver: malformed records and sealing', () => {
-  it('dead-letters bad JSON and schema violations with reasons, archives the rest, seals past an idle partition', async () => {
-    const topic = await createTestTopic(admin, 'malformed', 3);
-    topics.push(topic);
-    const deadLetterStart = await highWatermarks(admin, DEFAULT_DEAD_LETTER_TOPIC);
-    const good = [...generateHttpLogs({ count: 40, seed: 7, startMs: Date.now() - 600_000 })];
-    const bad: Message[] = [
-      { partition: 0, value: '{"ts": not json' },
-      { partition: 1, value: JSON.stringify({ ...good[0], status: 'abc' }) },
-      { partition: 0, value: JSON.stringify({ ...good[1], host: '' }) },
-      { partition: 1, value: JSON.stringify({ ...good[2], country: 'Netherlands', path: 'no-slash' }) },
-    ];
-    // Partitions 0 and 1 only: good and bad records interleaved, bad ones last on partition 1; partition 2 idle.
-    const messages: Message[] = [
-      ...good.slice(0, 10).map((event, i) => ({ partition: i % 2, value: JSON.stringify(event) })),
-      bad[0] as Message,
-      bad[1] as Message,
-      ...good.slice(10).map((event, i) => ({ partition: i % 2, value: JSON.stringify(event) })),
-      bad[2] as Message,
-      bad[3] as Message,
-    ];
-    await produce(topic, messages);
-    const watermarks = await highWatermarks(admin, topic);
-    const archiver = startInProcess(lake, topic, {
-      epochMs: EPOCH_MS,
-      groupId: `oxbow-test-archiver-${randomUUID()}`,
-    });
-    let lastEpoch = -1;
-    try {
-      await waitUntil(
-        () => archiver.stats.recordsArchived === good.length,
-        30_000,
-        () => JSON.stringify(archiver.events.slice(-5)),
-      );
-      const { rows } = await readLake(lake, topic);
-      lastEpoch = Math.max(...rows.map((row) => Math.floor(Number(row.appendTimeMs) / EPOCH_MS)));
-      // The epoch of the last records seals once its end has passed, although partition 2 never had a record.
-      await waitUntil(
-        () => lake.exists(sealedPath(topic, lastEpoch)),
-        30_000,
-        () => JSON.stringify(archiver.events.slice(-5)),
-      );
-    } finally {
-      await archiver.stop();
-    }
-    expect(archiver.stats.deadLettered).toBeGreaterThanOrEqual(bad.length);
-
-    const { rows, sealed } = await readLake(lake, topic);
-    expect(rows.length).toBe(good.length);
-    expect(new Set(rows.map((row) => row.userId))).toEqual(new Set(good.map((event) => event.userId)));
-    expect(rows.every((row) => row.status !== 'abc' && row.host !== '' && row.kafkaPartition !== 2)).toBe(
-      true,
-    );
-    // The dead-lettered offsets are nowhere in the lake.
-    const lakeOffsets = new Set(rows.map((row) => `${row.kafkaPartition}:${row.kafkaOffset}`));
-    expect(lakeOffsets.size).toBe(good.length);
-    expect(lakeOffsets.has('0:5')).toBe(false); // bad[0]: the 6th record of partition 0
-    expect(lakeOffsets.has('1:5')).toBe(false); // bad[1]
-
-    const last = sealed.find((marker) => marker.epoch === lastEpoch);
-    expect(last?.endOffsets).toEqual({
-      '0': String(watermarks.get(0)),
-      '1': String(watermarks.get(1)),
-      '2': '0',
-    });
-    for (const marker of sealed) {
-      for (const row of rows) {
-        const end = BigInt(marker.endOffsets[String(row.kafkaPartition)] ?? '-1');
-        expect(row.kafkaOffset < end).toBe(Math.floor(Number(row.appendTimeMs) / EPOCH_MS) <= marker.epoch);
+  it.each([
+    ['in the encoder threads', false],
+    ['on the main thread', true],
+  ])(
+    'dead-letters bad JSON and schema violations with reasons, archives the rest, seals past an idle partition (validated %s)',
+    async (_where, validateOnMainThread) => {
+      const topic = await createTestTopic(admin, 'malformed', 3);
+      topics.push(topic);
+      const deadLetterStart = await highWatermarks(admin, DEFAULT_DEAD_LETTER_TOPIC);
+      const good = [...generateHttpLogs({ count: 40, seed: 7, startMs: Date.now() - 600_000 })];
+      const bad: Message[] = [
+        { partition: 0, value: '{"ts": not json' },
+        { partition: 1, value: JSON.stringify({ ...good[0], status: 'abc' }) },
+        { partition: 0, value: JSON.stringify({ ...good[1], host: '' }) },
+        { partition: 1, value: JSON.stringify({ ...good[2], country: 'Netherlands', path: 'no-slash' }) },
+      ];
+      // Partitions 0 and 1 only: good and bad records interleaved, bad ones last on partition 1; partition 2 idle.
+      const messages: Message[] = [
+        ...good.slice(0, 10).map((event, i) => ({ partition: i % 2, value: JSON.stringify(event) })),
+        bad[0] as Message,
+        bad[1] as Message,
+        ...good.slice(10).map((event, i) => ({ partition: i % 2, value: JSON.stringify(event) })),
+        bad[2] as Message,
+        bad[3] as Message,
+      ];
+      await produce(topic, messages);
+      const watermarks = await highWatermarks(admin, topic);
+      const archiver = startInProcess(lake, topic, {
+        epochMs: EPOCH_MS,
+        groupId: `oxbow-test-archiver-${randomUUID()}`,
+        validateOnMainThread,
+      });
+      let lastEpoch = -1;
+      try {
+        await waitUntil(
+          () => archiver.stats.recordsArchived === good.length,
+          30_000,
+          () => JSON.stringify(archiver.events.slice(-5)),
+        );
+        const { rows } = await readLake(lake, topic);
+        lastEpoch = Math.max(...rows.map((row) => Math.floor(Number(row.appendTimeMs) / EPOCH_MS)));
+        // The epoch of the last records seals once its end has passed, although partition 2 never had a record.
+        await waitUntil(
+          () => lake.exists(sealedPath(topic, lastEpoch)),
+          30_000,
+          () => JSON.stringify(archiver.events.slice(-5)),
+        );
+      } finally {
+        await archiver.stop();
       }
-    }
+      expect(archiver.stats.deadLettered).toBeGreaterThanOrEqual(bad.length);
 
-    const letters = await readDeadLetters(topic, deadLetterStart, bad.length);
-    const reasons = letters.map((letter) => letter.headers[DEAD_LETTER_ERROR_HEADER] ?? '');
-    expect(letters.map((letter) => letter.value).sort()).toEqual(
-      bad.map((message) => String(message.value)).sort(),
-    );
-    expect(reasons.every((reason) => reason.startsWith('InvalidEvent: '))).toBe(true);
-    expect(reasons.some((reason) => /json/i.test(reason))).toBe(true);
-    expect(reasons.some((reason) => reason.includes('status'))).toBe(true);
-    expect(reasons.some((reason) => reason.includes('host'))).toBe(true);
-    expect(reasons.some((reason) => reason.includes('country') && reason.includes('path'))).toBe(true);
-    expect(letters.every((letter) => letter.headers[DEAD_LETTER_SOURCE_HEADERS.offset] !== undefined)).toBe(
-      true,
-    );
-  }, 90_000);
+      const { rows, sealed } = await readLake(lake, topic);
+      expect(rows.length).toBe(good.length);
+      expect(new Set(rows.map((row) => row.userId))).toEqual(new Set(good.map((event) => event.userId)));
+      expect(rows.every((row) => row.status !== 'abc' && row.host !== '' && row.kafkaPartition !== 2)).toBe(
+        true,
+      );
+      // The dead-lettered offsets are nowhere in the lake.
+      const lakeOffsets = new Set(rows.map((row) => `${row.kafkaPartition}:${row.kafkaOffset}`));
+      expect(lakeOffsets.size).toBe(good.length);
+      expect(lakeOffsets.has('0:5')).toBe(false); // bad[0]: the 6th record of partition 0
+      expect(lakeOffsets.has('1:5')).toBe(false); // bad[1]
+
+      const last = sealed.find((marker) => marker.epoch === lastEpoch);
+      expect(last?.endOffsets).toEqual({
+        '0': String(watermarks.get(0)),
+        '1': String(watermarks.get(1)),
+        '2': '0',
+      });
+      for (const marker of sealed) {
+        for (const row of rows) {
+          const end = BigInt(marker.endOffsets[String(row.kafkaPartition)] ?? '-1');
+          expect(row.kafkaOffset < end).toBe(Math.floor(Number(row.appendTimeMs) / EPOCH_MS) <= marker.epoch);
+        }
+      }
+
+      const letters = await readDeadLetters(topic, deadLetterStart, bad.length);
+      const reasons = letters.map((letter) => letter.headers[DEAD_LETTER_ERROR_HEADER] ?? '');
+      expect(letters.map((letter) => letter.value).sort()).toEqual(
+        bad.map((message) => String(message.value)).sort(),
+      );
+      expect(reasons.every((reason) => reason.startsWith('InvalidEvent: '))).toBe(true);
+      expect(reasons.some((reason) => /json/i.test(reason))).toBe(true);
+      expect(reasons.some((reason) => reason.includes('status'))).toBe(true);
+      expect(reasons.some((reason) => reason.includes('host'))).toBe(true);
+      expect(reasons.some((reason) => reason.includes('country') && reason.includes('path'))).toBe(true);
+      expect(letters.every((letter) => letter.headers[DEAD_LETTER_SOURCE_HEADERS.offset] !== undefined)).toBe(
+        true,
+      );
+    },
+    90_000,
+  );
 });

@@ -16,6 +16,7 @@ import {
   type KafkaRecord,
   parseOffset,
   partitionKey,
+  RejectedRecord,
 } from '../src/kafka/index.ts';
 
 const BROKERS = (process.env.OXBOW_KAFKA_BROKERS ?? '127.0.0.1:29092').split(',').map((b) => b.trim());
@@ -88,7 +89,10 @@ function range(from: number, until: number): number[] {
   return Array.from({ length: until - from }, (_, i) => from + i);
 }
 
-function sourceOptions(topic: string, overrides: Partial<KafkaDirectSourceOptions<Event>> = {}) {
+function sourceOptions(
+  topic: string,
+  overrides: Partial<Omit<KafkaDirectSourceOptions<Event>, 'deserializeBatch'>> = {},
+) {
   return {
     brokers: BROKERS,
     topics: [topic],
@@ -432,6 +436,81 @@ describe('KafkaDirectSource (real Kafka)', () => {
       stopB = true;
       await Promise.allSettled([runA, runB]);
       await Promise.allSettled([a.stop(), b.stop()]);
+    }
+  });
+
+  it('deserializes whole cuts asynchronously with deserializeBatch, dead-lettering RejectedRecords', async () => {
+    const topic = await createTopic('batch-deserialize');
+    const bad = new Set([1, 9, 20]);
+    await produce(topic, range(0, 30), (id) => (bad.has(id) ? `not json ${id}` : JSON.stringify({ id })));
+    const calls: number[] = [];
+    const { deserialize: _unused, ...options } = sourceOptions(topic);
+    const source = new KafkaDirectSource<Event>({
+      ...options,
+      deserializeBatch: async (_topic, partition, records) => {
+        calls.push(partition);
+        await sleep(5); // elsewhere, meanwhile fetches go on
+        return records.map((record) => {
+          try {
+            return JSON.parse(record.value?.toString('utf8') ?? '') as Event;
+          } catch (error) {
+            return new RejectedRecord(error);
+          }
+        });
+      },
+    });
+    const sink = new MemorySink();
+    await source.start();
+    try {
+      const { batches } = await drive(source, sink, reached(sink, await endOffsets(topic)));
+      expect(idsByPartition(sink.records)).toEqual(
+        expectedByPartition(range(0, 30).filter((id) => !bad.has(id))),
+      );
+      expect(batches.reduce((n, b) => n + b.deadLettered, 0)).toBe(3);
+      expect(source.metrics()).toMatchObject({ recordsIn: 30, deadLettered: 3 });
+      expect([...sink.offsets.values()]).toEqual(['10', '10', '10']);
+      expect(new Set(calls)).toEqual(new Set([0, 1, 2]));
+      for (const batch of batches)
+        for (const r of batch.offsetRanges) expect(source.ownsRange(batch, r)).toBe(true);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('hands nothing out when deserializeBatch fails, and cuts the same records again', async () => {
+    const topic = await createTopic('batch-deserialize-fails');
+    await produce(topic, range(0, 12));
+    let failures = 1;
+    const { deserialize: _unused, ...options } = sourceOptions(topic);
+    const source = new KafkaDirectSource<Event>({
+      ...options,
+      deserializeBatch: async (_topic, _partition, records) => {
+        if (failures > 0) {
+          failures--;
+          throw new Error('decoder went away');
+        }
+        return records.map((record) => JSON.parse(record.value?.toString('utf8') ?? '') as Event);
+      },
+    });
+    const sink = new MemorySink();
+    await source.start();
+    try {
+      const ends = await endOffsets(topic);
+      let first: unknown;
+      while (first === undefined) {
+        try {
+          const batch = await source.nextBatch(Date.now());
+          if (batch.offsetRanges.length > 0) sink.commit(batch);
+        } catch (error) {
+          first = error;
+        }
+        await sleep(20);
+      }
+      expect(String(first)).toMatch(/deserializeBatch failed \(decoder went away\)/);
+      await drive(source, sink, reached(sink, ends));
+      expect(idsByPartition(sink.records)).toEqual(expectedByPartition(range(0, 12)));
+    } finally {
+      await source.stop();
     }
   });
 

@@ -17,11 +17,21 @@ export interface InProcessArchiver {
   readonly failure: () => unknown;
 }
 
-/** Starts an archiver for `topic` (the example's `http_logs` schema) on `lake` with fast group timing and small files. */
+/**
+ * Starts an archiver for `topic` (the example's `http_logs` schema) on `lake` with fast group timing and small
+ * files, validating in the encoder threads as `runArchiver` does unless `validateOnMainThread`.
+ */
 export function startInProcess(
   lake: FileSystem,
   topic: string,
-  options: { epochMs: number; groupId: string; rollMs?: number; deadLetterTopic?: string },
+  options: {
+    epochMs: number;
+    groupId: string;
+    rollMs?: number;
+    deadLetterTopic?: string;
+    /** Validate on the main thread instead of in the encoder threads (what `runArchiver` does). */
+    validateOnMainThread?: boolean;
+  },
 ): InProcessArchiver {
   const events: ArchiverLogEvent[] = [];
   const archiver = new Archiver({
@@ -43,6 +53,9 @@ export function startInProcess(
       maxWaitTimeMs: 100,
     },
     ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+    ...(options.validateOnMainThread
+      ? {}
+      : { validateInEncoder: { project: WEB_ANALYTICS_PROJECT, topics: `${topic}:http_logs` } }),
     log: (event) => events.push(event),
   });
   const controller = new AbortController();

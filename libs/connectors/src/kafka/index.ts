@@ -17,7 +17,7 @@ export {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   RECORD_BATCH_OVERHEAD_BYTES,
 } from './dead-letter.ts';
-export { DEFAULT_DEAD_LETTER_TOPIC, KafkaDirectSource } from './kafka-direct-source.ts';
+export { DEFAULT_DEAD_LETTER_TOPIC, KafkaDirectSource, RejectedRecord } from './kafka-direct-source.ts';
 export {
   KAFKA_SOURCE_ERROR_CODES,
   KafkaSourceError,
@@ -43,5 +43,7 @@ export type {
   KafkaRecordMeta,
   KafkaSourceLogEntry,
   KafkaSourceMetrics,
+  RawKafkaRecord,
+  RejectedRecordLike,
   StartingOffsets,
 } from './types.ts';

@@ -23,7 +23,7 @@ import {
 } from './dead-letter.ts';
 import { KafkaSourceError } from './kafka-source-error.ts';
 import { type Offset, type OffsetRange, parseOffset, partitionKey } from './offsets.ts';
-import { type BufferedRecord, PartitionBuffer } from './partition-buffer.ts';
+import { type BufferedRecord, PartitionBuffer, type PartitionCut } from './partition-buffer.ts';
 import { PidRateEstimator } from './pid-rate-estimator.ts';
 import type {
   BatchCompletionStats,
@@ -32,6 +32,7 @@ import type {
   KafkaDirectSourceOptions,
   KafkaRecord,
   KafkaSourceMetrics,
+  RejectedRecordLike,
 } from './types.ts';
 
 /** The default dead-letter topic (it exists on the local stack). */
@@ -50,6 +51,20 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 /** kafkajs's `ConfigSource.TOPIC_CONFIG`: a value set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
 const MAX_MESSAGE_BYTES = 'max.message.bytes';
+/**
+ * What {@link KafkaDirectSourceOptions.deserializeBatch} returns for a record that is to be dead-lettered, with
+ * the error that says why (its `Name: message` becomes the `oxbow-error` header).
+ *
+ * @example
+ * return records.map((r) => (valid(r) ? value(r) : new RejectedRecord(new Error('why'))));
+ */
+export class RejectedRecord {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
 /** What identifies a cut batch: its `offsetRanges` array (the very array `nextBatch` returned). */
 type CutBatch = Pick<KafkaBatch<unknown>, 'offsetRanges'>;
 
@@ -256,21 +271,59 @@ export class KafkaDirectSource<V> {
     const cutStates: PartitionState[] = [];
     const rejected: Array<{ state: PartitionState; raw: BufferedRecord; error: unknown }> = [];
     let recordsIn = 0;
+    const cuts: Array<{ state: PartitionState; cut: PartitionCut }> = [];
     for (const state of active) {
       const cut = state.buffer?.cut(limits.get(state.key) ?? Number.POSITIVE_INFINITY);
       if (!cut) continue;
-      const records: Array<KafkaRecord<V>> = [];
-      for (const raw of cut.records) {
-        const record = this.deserialize(state, raw);
-        if (record === REJECTED) rejected.push({ state, raw, error: this.lastDeserializeError });
-        else records.push(record);
-      }
-      recordsIn += cut.records.length;
-      partitions.push({ range: cut.range, records });
+      cuts.push({ state, cut });
       epochs.set(state.key, state.epoch);
       cutStates.push(state);
+      recordsIn += cut.records.length;
     }
     this.updatePauses();
+    const batchDeserialize = this.options.deserializeBatch;
+    if (batchDeserialize) {
+      // Deserialized elsewhere (worker threads): fetches and rebalances may interleave from here on; the cut's
+      // epochs (recorded below) keep commits and `batchFailed` to what is still owned.
+      let outcomes: Array<ReadonlyArray<V | RejectedRecordLike>>;
+      try {
+        outcomes = await Promise.all(
+          cuts.map(({ state, cut }) => batchDeserialize(state.topic, state.partition, cut.records)),
+        );
+      } catch (error) {
+        // Nothing of the batch is handed out: put its partitions back to where it started.
+        for (const { state, cut } of cuts) {
+          if (this.states.get(state.key) === state) this.reposition(state, parseOffset(cut.range.fromOffset));
+        }
+        throw new KafkaSourceError(
+          'OXBOW_KAFKA_IO',
+          `deserializeBatch failed (${error instanceof Error ? error.message : String(error)}); the batch's partitions are held at its start`,
+          { cause: error, retriable: true },
+        );
+      }
+      cuts.forEach(({ state, cut }, index) => {
+        const values = outcomes[index] ?? [];
+        const records: Array<KafkaRecord<V>> = [];
+        cut.records.forEach((raw, i) => {
+          const value = values[i];
+          if (value instanceof RejectedRecord) rejected.push({ state, raw, error: value.error });
+          else if (i >= values.length)
+            rejected.push({ state, raw, error: new Error('no value from deserializeBatch') });
+          else records.push(this.recordOf(state, raw, value as V));
+        });
+        partitions.push({ range: cut.range, records });
+      });
+    } else {
+      for (const { state, cut } of cuts) {
+        const records: Array<KafkaRecord<V>> = [];
+        for (const raw of cut.records) {
+          const record = this.deserialize(state, raw);
+          if (record === REJECTED) rejected.push({ state, raw, error: this.lastDeserializeError });
+          else records.push(record);
+        }
+        partitions.push({ range: cut.range, records });
+      }
+    }
     if (rejected.length > 0) {
       try {
         await this.sendDeadLetters(rejected);
@@ -784,12 +837,26 @@ export class KafkaDirectSource<V> {
 
   // --- helpers ----------------------------------------------------------------------------------------------------
 
+  private recordOf(state: PartitionState, raw: BufferedRecord, value: V): KafkaRecord<V> {
+    return {
+      topic: state.topic,
+      partition: state.partition,
+      offset: raw.offsetText ?? raw.offset.toString(),
+      timestamp: raw.timestamp,
+      key: raw.key === null ? null : raw.key.toString('utf8'),
+      value,
+      headers: raw.headers,
+    };
+  }
+
   /** The record deserialized, or {@link REJECTED} with the error in `lastDeserializeError` (no wrapper per record). */
   private deserialize(state: PartitionState, raw: BufferedRecord): KafkaRecord<V> | typeof REJECTED {
     const offset: Offset = raw.offsetText ?? raw.offset.toString();
     const key = raw.key === null ? null : raw.key.toString('utf8');
+    const deserialize = this.options.deserialize;
+    if (!deserialize) return REJECTED; // validateOptions requires one of the two
     try {
-      const value = this.options.deserialize(raw.value ?? EMPTY_VALUE, {
+      const value = deserialize(raw.value ?? EMPTY_VALUE, {
         topic: state.topic,
         partition: state.partition,
         offset,
@@ -812,7 +879,11 @@ export class KafkaDirectSource<V> {
     }
   }
 
-  private ownsRange(batch: CutBatch, range: OffsetRange): boolean {
+  /**
+   * True when `range` (of `batch`) is of a partition still assigned to this source and not repositioned since the
+   * cut. With `deserializeBatch`, a rebalance can happen while a batch is being deserialized: check each range.
+   */
+  ownsRange(batch: CutBatch, range: OffsetRange): boolean {
     const key = partitionKey(range.topic, range.partition);
     const epoch = this.cutEpochs.get(batch.offsetRanges)?.get(key);
     return epoch !== undefined && this.states.get(key)?.epoch === epoch;
@@ -898,6 +969,8 @@ function validateOptions<V>(options: KafkaDirectSourceOptions<V>): void {
   if (options.brokers.length === 0) problems.push('brokers is empty');
   if (options.topics.length === 0) problems.push('topics is empty');
   if (options.groupId.trim() === '') problems.push('groupId is empty');
+  if (!options.deserialize && !options.deserializeBatch)
+    problems.push('deserialize or deserializeBatch is required');
   if (!(options.batchIntervalMs > 0))
     problems.push(`batchIntervalMs must be > 0 (got ${options.batchIntervalMs})`);
   if (options.maxRatePerPartition !== undefined && !(options.maxRatePerPartition > 0)) {

@@ -20,6 +20,22 @@ export interface KafkaRecordMeta {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** A fetched record as {@link KafkaDirectSourceOptions.deserializeBatch} gets it. */
+export interface RawKafkaRecord {
+  readonly offset: bigint;
+  /** Milliseconds since the epoch: the broker's append time (topics use LogAppendTime). */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  /** Null for a tombstone. */
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The shape of a `RejectedRecord` (kafka-direct-source.ts), for the option's type. */
+export interface RejectedRecordLike {
+  readonly error: unknown;
+}
+
 /** One deserialized record of a batch. */
 export interface KafkaRecord<V> {
   readonly topic: string;
@@ -94,7 +110,18 @@ export interface KafkaDirectSourceOptions<V> {
   /** With a `startingOffsets` callback: where a partition starts when neither the sink nor the group has an offset. Default `'earliest'`. */
   offsetReset?: 'earliest' | 'latest';
   /** Turns a record's value into `V`; throws on bad input (the record then goes to the dead-letter topic). */
-  deserialize: (bytes: Buffer, meta: KafkaRecordMeta) => V;
+  deserialize?: (bytes: Buffer, meta: KafkaRecordMeta) => V;
+  /**
+   * Instead of `deserialize`: turns all records of one partition's cut into values at once, asynchronously (in
+   * worker threads, say), one per record in order, a `RejectedRecord` for one to dead-letter. Called for every
+   * partition of a cut together; `nextBatch` resolves after them and after the dead letters, as with
+   * `deserialize`. Fetches and rebalances may happen meanwhile: check `ownsRange` before using a range.
+   */
+  deserializeBatch?: (
+    topic: string,
+    partition: number,
+    records: readonly RawKafkaRecord[],
+  ) => Promise<ReadonlyArray<V | RejectedRecordLike>>;
   /** Where undeserializable records go. Default `oxbow_dead_letter`. */
   deadLetterTopic?: string;
   /**

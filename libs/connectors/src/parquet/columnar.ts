@@ -9,9 +9,12 @@ export {
   columnSourcesOf,
   transferListOf,
 } from './column-batch.ts';
+export type { RowDecoder, RowDecoderMeta, RowDecoderModule } from './encoder-worker.ts';
 export {
+  type DecodeVerdicts,
   type EncodedParquetFile,
   EncodingParquetFile,
   ParquetEncoder,
   type ParquetEncoderOptions,
+  type RawRecordsToDecode,
 } from './parquet-encoder.ts';

@@ -125,3 +125,93 @@ describe('ParquetEncoder', () => {
     await expect(file.finish()).rejects.toThrow(/aborted/);
   });
 });
+
+describe('ParquetEncoder with a row decoder', () => {
+  const decoded = defineParquetSchema([
+    { name: 'n', type: 'int32' },
+    { name: 'offset', type: 'int64' },
+  ] as const);
+
+  it('decodes raw records in the thread, reports rejections, and files take the staged rows in order', async () => {
+    const withDecoder = new ParquetEncoder({
+      threads: 2,
+      decoder: { module: new URL('../../test/fixtures/json-row-decoder.ts', import.meta.url), init: {} },
+    });
+    try {
+      const texts = ['{"n":1}', 'not json', '{"n":2}', '{"n":"x"}', '{"n":3}', '{"n":4}', '{"n":5}'];
+      const verdicts = await withDecoder.decode({
+        topic: 't',
+        partition: 0,
+        values: texts.map((text) => Buffer.from(text)),
+        offsets: texts.map((_, i) => 100 + i),
+        timestamps: texts.map(() => 0),
+      });
+      expect([...verdicts.rejected]).toEqual([1, 3]);
+      expect(verdicts.reasons[1]).toBe('n: expected an integer, got "x"');
+      // Two files of the stream: the first takes 2 valid rows, the second the other 3 (row groups of 2).
+      const first = withDecoder.open(decoded, { affinity: 't:0', rowGroupRows: 2 });
+      first.take('t:0', 2);
+      const second = withDecoder.open(decoded, { affinity: 't:0', rowGroupRows: 2 });
+      second.take('t:0', 3);
+      const [a, b] = await Promise.all([first.finish(), second.finish()]);
+      expect([a.rows, a.rowGroups, b.rows, b.rowGroups]).toEqual([2, 1, 3, 2]);
+      await fs.putAtomic('a.parquet', a.bytes);
+      await fs.putAtomic('b.parquet', b.bytes);
+      expect(await readParquetRows(fs, 'a.parquet', { schema: decoded })).toEqual([
+        { n: 1, offset: 100n },
+        { n: 2, offset: 102n },
+      ]);
+      expect(await readParquetRows(fs, 'b.parquet', { schema: decoded })).toEqual([
+        { n: 3, offset: 104n },
+        { n: 4, offset: 105n },
+        { n: 5, offset: 106n },
+      ]);
+      // Skipped rows are never taken; taking more than is staged fails the file.
+      await withDecoder.decode({
+        topic: 't',
+        partition: 0,
+        values: [Buffer.from('{"n":6}')],
+        offsets: [107],
+        timestamps: [0],
+      });
+      withDecoder.skip('t:0', 1);
+      const third = withDecoder.open(decoded, { affinity: 't:0' });
+      third.take('t:0', 1);
+      await expect(third.finish()).rejects.toThrow(/1 rows of t:0, 0 were staged/);
+    } finally {
+      await withDecoder.close();
+    }
+  });
+
+  it('fails a decode when the encoder has no decoder, and a file whose rows the decoder cannot append', async () => {
+    await expect(
+      encoder.decode({
+        topic: 't',
+        partition: 1,
+        values: [Buffer.from('{}')],
+        offsets: [0],
+        timestamps: [0],
+      }),
+    ).rejects.toThrow(/no row decoder/);
+    const failing = new ParquetEncoder({
+      decoder: {
+        module: new URL('../../test/fixtures/json-row-decoder.ts', import.meta.url),
+        init: { failOn: 7 },
+      },
+    });
+    try {
+      await failing.decode({
+        topic: 't',
+        partition: 1,
+        values: [Buffer.from('{"n":7}')],
+        offsets: [0],
+        timestamps: [0],
+      });
+      const file = failing.open(decoded, { affinity: 't:1' });
+      file.take('t:1', 1);
+      await expect(file.finish()).rejects.toThrow(/cannot append 7/);
+    } finally {
+      await failing.close();
+    }
+  });
+});
