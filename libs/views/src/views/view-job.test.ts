@@ -64,7 +64,8 @@ describe('viewJob', () => {
     } finally {
       await inProcess.stop();
     }
-  });
+    // Worker threads start and load the project: seconds on a busy machine.
+  }, 60_000);
 
   it('rejects an unknown view with OXBOW_UNKNOWN_VIEW naming the known ones', () => {
     expect(() => threaded.job(viewJob, { ...inputOf('orders_by_day'), events: [] })).toThrow(
