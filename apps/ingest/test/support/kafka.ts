@@ -31,6 +31,20 @@ export async function createTopics(topics: readonly string[], partitions = 3): P
       waitForLeaders: true,
       topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
     });
+    // The leaders are elected, but a busy broker may not host the partitions yet ("This server does not host
+    // this topic-partition"): wait until every partition answers a ListOffsets, which goes to its leader.
+    const deadline = Date.now() + 30_000;
+    for (const topic of topics) {
+      for (;;) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          if (offsets.length === partitions || Date.now() > deadline) break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
