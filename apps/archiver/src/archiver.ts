@@ -708,6 +708,7 @@ export class Archiver {
       recordsIn: metrics.recordsIn,
       deadLettered: metrics.deadLettered,
       ms: this.clock.now() - this.startedAt,
+      ...memoryFields(),
     });
   }
 
@@ -726,8 +727,25 @@ export class Archiver {
       recordsPerSecond: Math.round((this.stats.recordsArchived - this.recordsAtLastProgress) / seconds),
       lag: lag.toString(),
       pendingBatches: this.pending.length,
+      ...memoryFields(),
     });
     this.lastProgress = now;
     this.recordsAtLastProgress = this.stats.recordsArchived;
   }
+}
+
+/** Memory of this process for the progress lines (the encoder threads' heaps are in `rss`, not in `heapUsed`). */
+function memoryFields(): {
+  rssBytes: number;
+  heapTotalBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+} {
+  const usage = process.memoryUsage();
+  return {
+    rssBytes: usage.rss,
+    heapTotalBytes: usage.heapTotal,
+    heapUsedBytes: usage.heapUsed,
+    externalBytes: usage.external,
+  };
 }

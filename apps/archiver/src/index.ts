@@ -11,5 +11,11 @@ export {
   eventSchemaOf,
   type TopicSpec,
 } from './event-schemas.ts';
-export { type ArchiverConfig, type ArchiverOverrides, openLake, runArchiver } from './run-archiver.ts';
+export {
+  type ArchiverConfig,
+  type ArchiverOverrides,
+  openLake,
+  runArchiver,
+  validationIn,
+} from './run-archiver.ts';
 export { type PartitionSealFacts, type SealInputs, sealEndOffsets } from './seal-decision.ts';

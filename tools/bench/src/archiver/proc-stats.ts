@@ -2,7 +2,7 @@
  * CPU time and memory of a process, read from Linux's /proc: what the archiver benchmark reports per event.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 /** One reading of a process's counters. */
@@ -46,6 +46,18 @@ export function procSample(pid: number | 'self' = 'self'): ProcSample {
     rssBytes: kib('VmRSS') * 1024,
     peakRssBytes: kib('VmHWM') * 1024,
   };
+}
+
+/** User + system CPU time (ms) of the process's main thread (the task whose id is the process id). */
+export function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+}
+
+/** How many threads the process has (`/proc/<pid>/task`). */
+export function threadCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).length;
 }
 
 /** The 1-minute load average, to print beside every number measured on a shared machine. */

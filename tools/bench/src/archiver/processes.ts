@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BareConsumerResult } from '../peers/bare-kafka-consumer.ts';
-import { loadAverage, procSample } from './proc-stats.ts';
+import { loadAverage, mainThreadCpuMs, procSample } from './proc-stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const PINNED_NODE = `${ROOT}node_modules/.bin/node`;
@@ -24,6 +24,8 @@ export interface ProcessRun {
   readonly seconds: number;
   readonly cpuMs: number;
   readonly peakRssBytes: number;
+  /** CPU time of the main thread alone, where known (the archiver's). */
+  readonly mainThreadCpuMs?: number;
   /** 1-minute load average when the run started and ended. */
   readonly loadBefore: number;
   readonly loadAfter: number;
@@ -113,6 +115,7 @@ export async function archiverRun(
   events: number,
   lakeUrl: string,
   env: Record<string, string> = {},
+  name = 'Oxbow archiver (`oxbow archiver`, defaults) → file:// lake',
 ): Promise<{ run: ProcessRun; files: ArchiverFiles }> {
   const loadBefore = loadAverage();
   const child = start([CLI, 'archiver'], {
@@ -126,6 +129,8 @@ export async function archiverRun(
   const { errors, exited } = collect(child);
   let startedAt = 0;
   let cpuAtStart = 0;
+  let mainAtStart = 0;
+  let mainAtEnd = 0;
   let endedAt = 0;
   let cpuAtEnd = 0;
   let peakRss = 0;
@@ -151,6 +156,7 @@ export async function archiverRun(
       if (entry.event === 'archiver.started') {
         startedAt = performance.now();
         cpuAtStart = sample()?.cpuMs ?? 0;
+        mainAtStart = mainThreadCpuMs(pid);
       } else if (entry.event === 'archiver.published') {
         files.files++;
         files.rows += entry.rows ?? 0;
@@ -164,6 +170,11 @@ export async function archiverRun(
         const end = sample();
         cpuAtEnd = end?.cpuMs ?? 0;
         peakRss = end?.peakRssBytes ?? 0;
+        try {
+          mainAtEnd = mainThreadCpuMs(pid);
+        } catch {
+          mainAtEnd = mainAtStart;
+        }
         resolve();
       }
     });
@@ -181,11 +192,12 @@ export async function archiverRun(
   if (files.rows !== events) throw new Error(`the archiver published ${files.rows} of ${events} events`);
   return {
     run: {
-      name: 'Oxbow archiver (`oxbow archiver`, defaults) → file:// lake',
+      name,
       records: files.rows,
       seconds: (endedAt - startedAt) / 1000,
       cpuMs: cpuAtEnd - cpuAtStart,
       peakRssBytes: peakRss,
+      mainThreadCpuMs: mainAtEnd - mainAtStart,
       loadBefore,
       loadAfter: loadAverage(),
       note: `caught up after ${((caughtUpAt - startedAt) / 1000).toFixed(2)} s, then SIGTERM: publish, commit, exit`,

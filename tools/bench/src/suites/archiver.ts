@@ -19,6 +19,19 @@ const BROKERS = (process.env.OXBOW_KAFKA_BROKERS ?? '127.0.0.1:29092').split(','
 const EVENTS = 300_000;
 const PARTITIONS = 3;
 const REPEATS = Number(process.env.OXBOW_BENCH_REPEATS ?? 3);
+/** The archiver validating on its main thread, and in its encoder threads (`OXBOW_ARCHIVER_VALIDATION`). */
+const ARCHIVER_VARIANTS: ReadonlyArray<readonly [string, Record<string, string>, string]> = [
+  [
+    'main',
+    { OXBOW_ARCHIVER_VALIDATION: 'main' },
+    'Oxbow archiver, validation on the main thread, 1 encoder thread (the default below 4 cores) → file:// lake',
+  ],
+  [
+    'encoder',
+    { OXBOW_ARCHIVER_VALIDATION: 'encoder' },
+    'Oxbow archiver, validation in 2 encoder threads (the default from 4 cores) → file:// lake',
+  ],
+];
 
 function median(runs: readonly ProcessRun[]): ProcessRun {
   const sorted = [...runs].sort((a, b) => a.records / a.seconds - b.records / b.seconds);
@@ -52,12 +65,14 @@ export async function runArchiverSuite(options: { scale: number }): Promise<stri
   try {
     for (let repeat = 0; repeat < REPEATS; repeat++) {
       for (const client of clients) record(await bareConsumer(client, topic, events));
-      const lake = join(lakeDir, String(repeat));
-      await mkdir(lake, { recursive: true });
-      const result = await archiverRun(topic, events, pathToFileURL(lake).href);
-      record(result.run);
-      files = result.files;
-      await rm(lake, { recursive: true, force: true });
+      for (const [variant, env, name] of ARCHIVER_VARIANTS) {
+        const lake = join(lakeDir, `${repeat}-${variant}`);
+        await mkdir(lake, { recursive: true });
+        const result = await archiverRun(topic, events, pathToFileURL(lake).href, env, name);
+        record(result.run);
+        if (variant === 'main') files = result.files;
+        await rm(lake, { recursive: true, force: true });
+      }
     }
   } finally {
     await rm(lakeDir, { recursive: true, force: true });
@@ -71,20 +86,22 @@ export async function runArchiverSuite(options: { scale: number }): Promise<stri
   const baseline = medians.find((run) => run.name.startsWith('bare kafkajs'));
   const baseRate = baseline ? baseline.records / baseline.seconds : undefined;
   const table = [
-    '| run | events | seconds | events/s | vs bare kafkajs | CPU µs/event | CPU vs bare | peak RSS MiB | load avg (before→after) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| run | events | seconds | events/s | vs bare kafkajs | CPU µs/event | CPU vs bare | main thread µs/event | peak RSS MiB | load avg (before→after) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...medians.map((run) => {
       const rate = run.records / run.seconds;
       const cpu = (run.cpuMs * 1000) / run.records;
       const baseCpu = baseline ? (baseline.cpuMs * 1000) / baseline.records : undefined;
-      return `| ${run.name} | ${formatNumber(run.records)} | ${run.seconds.toFixed(2)} | ${formatNumber(rate)} | ${baseRate ? `${(rate / baseRate).toFixed(2)}×` : '–'} | ${cpu.toFixed(1)} | ${baseCpu ? `${(cpu / baseCpu).toFixed(2)}×` : '–'} | ${mib(run.peakRssBytes)} | ${run.loadBefore} → ${run.loadAfter} |`;
+      const main =
+        run.mainThreadCpuMs === undefined ? '–' : ((run.mainThreadCpuMs * 1000) / run.records).toFixed(1);
+      return `| ${run.name} | ${formatNumber(run.records)} | ${run.seconds.toFixed(2)} | ${formatNumber(rate)} | ${baseRate ? `${(rate / baseRate).toFixed(2)}×` : '–'} | ${cpu.toFixed(1)} | ${baseCpu ? `${(cpu / baseCpu).toFixed(2)}×` : '–'} | ${main} | ${mib(run.peakRssBytes)} | ${run.loadBefore} → ${run.loadAfter} |`;
     }),
   ].join('\n');
   const every = [...runs.values()]
     .flat()
     .map(
       (run) =>
-        `${run.name.split(' ').slice(0, 2).join(' ')} ${formatNumber(run.records / run.seconds)}/s (load ${run.loadBefore})`,
+        `${run.name.includes('main thread') ? 'archiver (main-thread validation)' : run.name.includes('encoder threads') ? 'archiver (encoder-thread validation)' : run.name.split(' ').slice(0, 2).join(' ')} ${formatNumber(run.records / run.seconds)}/s (load ${run.loadBefore})`,
     )
     .join('; ');
   const archiverNote = medians.find((run) => run.note)?.note;
@@ -98,9 +115,11 @@ export async function runArchiverSuite(options: { scale: number }): Promise<stri
     'their own process. Clocks start when the process has its partitions (the bare consumer at its group',
     'assignment, the archiver at `archiver.started`) and stop at the last record parsed (bare) or when every event',
     'is published in the lake (archiver: SIGTERM at `archiver.caught-up` publishes the open files and commits). CPU',
-    "is user + system time over the same span from /proc/<pid>/stat (all threads: the archiver's encoder thread",
-    `included), RSS the peak (VmHWM). Median of ${REPEATS} runs by events/s; the machine is shared, so the load average`,
-    'is shown with each row and CPU per event is the steadier figure.',
+    'is user + system time over the same span from /proc/<pid>/stat, all threads (the archiver validates and encodes',
+    'in its encoder threads, or validates on its main thread and encodes in one thread), and of the main thread alone from',
+    '/proc/<pid>/task/<pid>/stat; RSS the peak',
+    `(VmHWM). Median of ${REPEATS} runs by events/s; the machine is shared, so the load average is shown with each`,
+    'row and CPU per event is the steadier figure.',
     '',
     table,
     '',
