@@ -12,13 +12,6 @@ interface DirectStreamCheckpoint {
   offsets: Array<[topicPartition: string, untilOffset: string]>;
 }
 
-/** Where a record sits in Kafka. */
-export interface PartitionOffset {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-}
-
 /** Offsets the live views' restored state already reflects, per `topic\0partition` (bigint for comparisons). */
 export type AbsorbedOffsets = ReadonlyMap<string, bigint>;
 
@@ -62,20 +55,6 @@ export class SinkAnchoredKafkaStream<V> extends DirectKafkaInputDStream<V> {
       const previous = this.absorbedOffsets.get(key);
       if (previous === undefined || until > previous) this.absorbedOffsets.set(key, until);
     }
-  }
-
-  /**
-   * A predicate over records: true for a record at or past what the live views had absorbed when it was made
-   * (a snapshot, so the lazy RDD it filters is unaffected by later {@link markAbsorbed} calls); undefined when
-   * nothing was absorbed yet.
-   */
-  newRecordFilter(): ((record: PartitionOffset) => boolean) | undefined {
-    if (this.absorbedOffsets.size === 0) return undefined;
-    const snapshot = new Map(this.absorbedOffsets);
-    return (record) => {
-      const through = snapshot.get(absorbedKey(record.topic, record.partition));
-      return through === undefined || BigInt(record.offset) >= through;
-    };
   }
 
   /**

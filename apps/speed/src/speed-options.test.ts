@@ -3,7 +3,8 @@ import { count, sum } from '@oxbow/dataflow';
 import { defineLiveView, defineProject, defineSchema, defineView, f } from '@oxbow/views';
 import { describe, expect, it } from 'vitest';
 import { SpeedError } from './errors.ts';
-import { liveViewSettings, resolveSpeedSettings } from './speed-options.ts';
+import { deriveSpeedMemory } from './speed-memory.ts';
+import { liveViewSettings, maxRateOf, resolveSpeedSettings } from './speed-options.ts';
 import { viewFingerprintsOf, viewSetFingerprint } from './view-set.ts';
 
 const clicks = defineSchema(
@@ -50,6 +51,30 @@ const project = defineProject({
   live: [liveClicks],
 });
 const config = (await loadConfig({ env: { OXBOW_SPEED_LIVE_WINDOW_MS: '4000' }, noFile: true })).config;
+
+describe('memory-derived caps', () => {
+  it('scale with the heap limit, with overrides', () => {
+    const small = deriveSpeedMemory(512 * 2 ** 20);
+    const large = deriveSpeedMemory(8 * 2 ** 30);
+    expect(large.batchRecordsPerPartition).toBe(16 * small.batchRecordsPerPartition);
+    expect(large.cellBytes).toBe(2 * 2 ** 30);
+    expect(deriveSpeedMemory(8 * 2 ** 30, { cellBytes: 1 }).cellBytes).toBe(1);
+    expect(deriveSpeedMemory(1).batchRecordsPerPartition).toBe(1_000);
+  });
+
+  it('replace the shipped default rate cap, and keep a configured one', async () => {
+    const memory = deriveSpeedMemory(4 * 2 ** 30);
+    expect(maxRateOf(20_000, 1000, memory)).toBe(memory.batchRecordsPerPartition);
+    expect(maxRateOf(20_000, 500, memory)).toBe(2 * memory.batchRecordsPerPartition);
+    expect(maxRateOf(5_000, 1000, memory)).toBe(5_000);
+    const set = (await loadConfig({ env: { OXBOW_SPEED_MAX_RATE_PER_PARTITION: '700' }, noFile: true }))
+      .config;
+    expect(resolveSpeedSettings(set, project).maxRatePerPartition).toBe(700);
+    expect(
+      resolveSpeedSettings(config, project, { memory: { batchRecordsPerPartition: 3 } }).maxRatePerPartition,
+    ).toBe(Math.floor((3 * 1000) / config.speedBatchMs));
+  });
+});
 
 describe('resolveSpeedSettings', () => {
   it('consumes every project topic and maintains every view and live view by default', () => {

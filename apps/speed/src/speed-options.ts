@@ -4,7 +4,7 @@
  * programmatic overrides (topics, the dead-letter topic, a subset of the views, consumer timing) that tests and
  * embedders pass to `startSpeed`.
  */
-import type { OxbowConfig } from '@oxbow/config';
+import { type OxbowConfig, SETTINGS } from '@oxbow/config';
 import type { KafkaConsumerTuning, OpenFileSystemOptions } from '@oxbow/connectors';
 import {
   bindTopics,
@@ -16,6 +16,9 @@ import {
 } from '@oxbow/views';
 import { SpeedError } from './errors.ts';
 import type { AnyView } from './increments.ts';
+import { type CheckpointCadence, DEFAULT_CHECKPOINT_CADENCE } from './live-cadence.ts';
+import { DEFAULT_PARSE_THREADS } from './parse-pool.ts';
+import { deriveSpeedMemory, type SpeedMemory, type SpeedMemoryOverrides } from './speed-memory.ts';
 import { viewFingerprintsOf, viewSetFingerprint } from './view-set.ts';
 
 /** Overrides of `startSpeed` beyond the configuration. */
@@ -45,6 +48,15 @@ export interface SpeedOptions {
   readonly consumer?: KafkaConsumerTuning;
   /** Wait before restarting after a failed batch (ms). Default 1000. */
   readonly restartDelayMs?: number;
+  /** Memory bounds (batch, fetch buffers, cached cells). Default: derived from the heap limit. */
+  readonly memory?: SpeedMemoryOverrides;
+  /** How often streaming checkpoints are persisted. Default {@link DEFAULT_CHECKPOINT_CADENCE}. */
+  readonly checkpointCadence?: CheckpointCadence;
+  /**
+   * Worker threads that parse and validate records (0: the main thread does, as it cuts each batch). Default
+   * {@link DEFAULT_PARSE_THREADS}: more pay only where a batch's partitions can be parsed on idle cores.
+   */
+  readonly parseThreads?: number;
   /** Where progress lines go. Default: stderr. */
   readonly log?: (line: string) => void;
 }
@@ -59,7 +71,15 @@ export interface SpeedSettings {
   readonly batchMs: number;
   readonly brokers: readonly string[];
   readonly groupId: string;
+  /**
+   * Records per second and partition at most (× the batch interval per batch): `OXBOW_SPEED_MAX_RATE_PER_PARTITION`
+   * when set to anything but its default, else derived from memory ({@link SpeedMemory}).
+   */
   readonly maxRatePerPartition: number;
+  readonly memory: SpeedMemory;
+  readonly checkpointCadence: CheckpointCadence;
+  /** Worker threads that parse records (0: the main thread does). */
+  readonly parseThreads: number;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly manifestPollMs: number;
@@ -116,6 +136,22 @@ export function liveViewSettings(config: OxbowConfig, overrides: LiveViewSetting
     batchMs: config.speedBatchMs,
     ...overrides,
   };
+}
+
+/**
+ * The per-partition rate cap: the configured one when it was changed from the setting's default, else the
+ * memory-derived batch size over the batch interval (the shipped default of 20 000/s was a fixed low number that
+ * capped catching up far below what the process can do).
+ *
+ * @example
+ * ```ts
+ * maxRateOf(20_000, 1000, memory); // memory.batchRecordsPerPartition
+ * maxRateOf(5_000, 1000, memory); // 5000
+ * ```
+ */
+export function maxRateOf(configured: number, batchMs: number, memory: SpeedMemory): number {
+  const derived = Math.max(1, Math.floor((memory.batchRecordsPerPartition * 1000) / batchMs));
+  return configured === SETTINGS.speedMaxRatePerPartition.default ? derived : configured;
 }
 
 /** The bindings of the topics setting, as `OXBOW_SPEED_BAD_OPTIONS` errors. */
@@ -179,6 +215,14 @@ export function resolveSpeedSettings(
     throw new SpeedError('OXBOW_SPEED_BAD_OPTIONS', `health port must be 0–65535, got ${healthPort}`);
   }
   const batchMs = config.speedBatchMs;
+  const memory = deriveSpeedMemory(undefined, options.memory);
+  const parseThreads = options.parseThreads ?? DEFAULT_PARSE_THREADS;
+  if (!Number.isInteger(parseThreads) || parseThreads < 0) {
+    throw new SpeedError(
+      'OXBOW_SPEED_BAD_OPTIONS',
+      `parseThreads must be a non-negative integer, got ${parseThreads}`,
+    );
+  }
   return {
     project,
     lake: config.lake,
@@ -195,7 +239,10 @@ export function resolveSpeedSettings(
     batchMs,
     brokers: config.kafkaBrokers,
     groupId: config.speedGroupId,
-    maxRatePerPartition: config.speedMaxRatePerPartition,
+    maxRatePerPartition: maxRateOf(config.speedMaxRatePerPartition, batchMs, memory),
+    memory,
+    checkpointCadence: options.checkpointCadence ?? DEFAULT_CHECKPOINT_CADENCE,
+    parseThreads,
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     manifestPollMs: config.manifestPollMs,

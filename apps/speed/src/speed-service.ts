@@ -6,12 +6,12 @@
  * context from the new starting offsets). `startSpeed(config)` is what `oxbow speed` runs.
  */
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { OxbowConfig } from '@oxbow/config';
 import {
   type FileSystem,
   fileSystemCheckpointStores,
   type KafkaRecord,
-  type OffsetRange,
   offsetRangesOf,
   openFileSystem,
 } from '@oxbow/connectors';
@@ -20,14 +20,18 @@ import { DataflowContext, DataflowError, type DStream, type RDD, StreamingContex
 import { type AnyEvent, loadProject, resolveProjectPath } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { CellStore, type FoldView } from './cell-store.ts';
 import { announceCommit } from './commit-announcement.ts';
-import { type CommitRange, commitBatch } from './commit-script.ts';
+import { type CommitRange, type CommitRequest, commitBatch } from './commit-script.ts';
 import { expireEpochs } from './epoch-expiry.ts';
 import { SpeedError } from './errors.ts';
+import { foldPartition, foldViews } from './fused-fold.ts';
 import { ensureGeneration, type PartitionOffsets, readGeneration } from './generation.ts';
-import { type AnyView, computeIncrements, type Increment } from './increments.ts';
+import type { AnyView } from './increments.ts';
+import { type CadencedCheckpointStore, cadencedCheckpointStores, PresentCadence } from './live-cadence.ts';
 import { ManifestWatcher } from './manifest-watcher.ts';
-import { mergeIncrements } from './merge-increments.ts';
+import { compareDecimalOffsets, firstAtOrAfter } from './offset-order.ts';
+import { ParsePool } from './parse-pool.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
 import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';
@@ -106,6 +110,14 @@ class SpeedService implements SpeedHandle {
   private admin: Admin | undefined;
   private readonly state: SpeedStatus = initialStatus();
   private readonly viewsByName = new Map<string, AnyView>();
+  /** The maintained views as the fused fold runs them (slots in settings order). */
+  private readonly plans: readonly FoldView[];
+  /** The cached cell states of the running context (a new store for every context started). */
+  private cells: CellStore;
+  /** The checkpoint store of the running context, which persists on a cadence. */
+  private checkpointStore: CadencedCheckpointStore | undefined;
+  /** The threads that parse records, when there are any. */
+  private parsePool: ParsePool | undefined;
   /** Partitions positioned from a base (manifest end offset or earliest) in this generation: `topic:partition`. */
   private readonly basePositioned = new Set<string>();
   /**
@@ -138,6 +150,8 @@ class SpeedService implements SpeedHandle {
       logLevel: logLevel.NOTHING,
     });
     for (const view of settings.views) this.viewsByName.set(view.name, view);
+    this.plans = foldViews(settings.views);
+    this.cells = new CellStore(this.layout, settings.memory.cellBytes);
     this.state.viewFingerprints = { ...settings.viewFingerprints };
     this.watcher = new ManifestWatcher(this.lake, {
       pollMs: settings.manifestPollMs,
@@ -163,6 +177,7 @@ class SpeedService implements SpeedHandle {
    */
   async start(): Promise<void> {
     try {
+      const parsing = this.startParsePool();
       await this.checkTopics();
       await this.redis.connect();
       await this.redis.ping();
@@ -177,6 +192,7 @@ class SpeedService implements SpeedHandle {
       }
       await this.watcher.refresh();
       await this.onManifest(this.watcher.current);
+      this.parsePool = await parsing;
     } catch (error) {
       await this.stop();
       throw error;
@@ -208,6 +224,7 @@ class SpeedService implements SpeedHandle {
       await this.admin?.disconnect().catch(() => undefined);
       this.redis.disconnect();
       await this.lake.close();
+      await this.parsePool?.close();
       for (const waiter of this.batchWaiters.splice(0)) waiter();
       this.resolveStopped();
     }
@@ -215,6 +232,21 @@ class SpeedService implements SpeedHandle {
   }
 
   // ------------------------------------------------------------------ start checks
+
+  /**
+   * The parse threads (each loads the project module), or none: when `parseThreads` is 0, when the project was
+   * given inline (no module a thread could load), or when a thread cannot load it (the main thread parses then).
+   */
+  private async startParsePool(): Promise<ParsePool | undefined> {
+    const { parseThreads, project } = this.settings;
+    if (parseThreads === 0 || !project.source.startsWith('file:')) return undefined;
+    try {
+      return await ParsePool.start(fileURLToPath(project.source), parseThreads);
+    } catch (error) {
+      this.log(`speed: parsing on the main thread: ${describeError(error)}`);
+      return undefined;
+    }
+  }
 
   private async adminClient(): Promise<Admin> {
     if (!this.admin) {
@@ -323,9 +355,11 @@ class SpeedService implements SpeedHandle {
         ]);
         if (!this.stopping && this.rebuildPending) this.state.state = 'rebuilding';
         await ssc.stop({ stopGracefully: true });
+        await this.flushCheckpoint();
         if (ended !== undefined) throw ended.error;
       } catch (error) {
         await ssc?.stop().catch(() => undefined);
+        await this.flushCheckpoint();
         this.state.lastError = describeError(error);
         this.log(`speed: ${this.state.lastError}`);
         if (first) {
@@ -374,6 +408,13 @@ class SpeedService implements SpeedHandle {
       throw error;
     }
     return fresh;
+  }
+
+  /** Persists the newest checkpoint the cadence held back (it reflects a completed batch). */
+  private async flushCheckpoint(): Promise<void> {
+    await this.checkpointStore?.flush().catch((error: unknown) => {
+      this.log(`speed: could not write the last checkpoint: ${describeError(error)}`);
+    });
   }
 
   private requestRebuild(reason: string): void {
@@ -434,12 +475,21 @@ class SpeedService implements SpeedHandle {
 
   private buildContext(): StreamingContext {
     const ctx = new DataflowContext({ parallelism: 1 });
+    this.cells = new CellStore(this.layout, this.settings.memory.cellBytes);
+    this.checkpointStore = undefined;
     const ssc = new StreamingContext(ctx, this.settings.batchMs, {
-      checkpointStore: fileSystemCheckpointStores(this.settings.storage),
+      checkpointStore: cadencedCheckpointStores(
+        fileSystemCheckpointStores(this.settings.storage),
+        this.settings.checkpointCadence,
+        (store) => {
+          this.checkpointStore = store;
+        },
+      ),
     });
     const topics: TopicStream[] = [];
     for (const binding of this.settings.bindings) {
       const views = this.settings.views.filter((view) => view.topic === binding.topic);
+      const plans = this.plans.filter((plan) => views.some((view) => view.name === plan.name));
       const liveViews = this.settings.liveViews.filter((live) => live.topic === binding.topic);
       const topic: TopicStream = createTopicStream(
         ssc,
@@ -449,11 +499,14 @@ class SpeedService implements SpeedHandle {
           groupId: this.settings.groupId,
           deadLetterTopic: this.settings.deadLetterTopic,
           maxRatePerPartition: this.settings.maxRatePerPartition,
+          maxBufferedPerPartition: this.settings.memory.bufferedRecordsPerPartition,
           consumer: this.settings.consumer,
           startingOffsets: (t, p) => this.startingOffset(t, p, topic.stream),
+          ...(this.parsePool === undefined ? {} : { parsePool: this.parsePool }),
           log: (entry) => this.log(`speed: ${entry.message}`),
         },
         views,
+        plans,
         liveViews,
       );
       topics.push(topic);
@@ -464,19 +517,43 @@ class SpeedService implements SpeedHandle {
     return ssc;
   }
 
-  /** The events of a batch the live views have not seen: none of a refused batch, none below the checkpoint. */
+  /**
+   * The events of a batch the live views have not seen: none of a refused batch, none below what they absorbed
+   * (decided per partition range; only a range that straddles that offset compares its records' offsets).
+   */
   private liveEvents(topic: TopicStream): DStream<AnyEvent> {
     const stream = topic.stream;
     return stream.transform((rdd, time): RDD<AnyEvent> => {
       if (topic.refusedTimes.has(time)) return rdd.filter(() => false).map((record) => record.value);
-      const isNew = stream.newRecordFilter();
-      const fresh = isNew === undefined ? rdd : rdd.filter(isNew);
-      stream.markAbsorbed(offsetRangesOf(rdd) ?? []);
-      return fresh.map((record) => record.value);
+      const ranges = offsetRangesOf(rdd) ?? [];
+      /** Per partition fed only in part: the first offset the live views have not absorbed ('' for none). */
+      const partial = new Map<number, string>();
+      for (const range of ranges) {
+        const absorbed = stream.absorbedOffset(range.topic, range.partition);
+        if (absorbed === undefined || absorbed <= BigInt(range.fromOffset)) continue;
+        partial.set(range.partition, absorbed >= BigInt(range.untilOffset) ? '' : absorbed.toString());
+      }
+      stream.markAbsorbed(ranges);
+      if (partial.size === 0) return rdd.map((record) => record.value);
+      return rdd.mapPartitions((records): AnyEvent[] => {
+        const events: AnyEvent[] = [];
+        for (let next = records.next(); next.done !== true; next = records.next()) {
+          const record = next.value;
+          const from = partial.get(record.partition);
+          if (from === undefined || (from !== '' && compareDecimalOffsets(record.offset, from) >= 0)) {
+            events.push(record.value);
+          }
+        }
+        return events;
+      });
     });
   }
 
-  /** Builds each live view of the topic on its events and writes `present(rows)` of every batch to Redis. */
+  /**
+   * Builds each live view of the topic on its events and writes `present(rows)` to Redis: every batch while that
+   * is cheap, else as often as keeps presenting within a tenth of the time ({@link PresentCadence}). The live
+   * views' state is updated every batch either way.
+   */
   private wireLiveViews(topic: TopicStream): void {
     const events = this.liveEvents(topic);
     for (const live of topic.liveViews) {
@@ -490,8 +567,12 @@ class SpeedService implements SpeedHandle {
           { cause: error },
         );
       }
+      const cadence = new PresentCadence(Math.max(30_000, 10 * this.settings.batchMs));
       output.foreachRDD(async (rdd, time) => {
+        if (!cadence.due()) return;
+        const started = Date.now();
         await this.writeLive(live.name, time, live.present(await rdd.collect()));
+        cadence.spent(Date.now() - started);
       });
     }
   }
@@ -524,6 +605,7 @@ class SpeedService implements SpeedHandle {
       this.basePositioned.delete(key);
       if (absorbed !== undefined && absorbed < BigInt(stored)) {
         this.replayThrough.set(key, BigInt(stored));
+        this.cells.reset(topic, partition, false);
         return absorbed.toString();
       }
       this.replayThrough.delete(key);
@@ -535,7 +617,13 @@ class SpeedService implements SpeedHandle {
         (await this.earliestOffset(topic, partition));
       this.basePositioned.add(key);
     }
-    if (absorbed === undefined) stream.markAbsorbed([{ topic, partition, untilOffset: start }]);
+    // Its cells start over: read from Redis as they are touched, unless Redis holds none (positioned from a base).
+    this.cells.reset(topic, partition, stored === null);
+    if (absorbed === undefined) {
+      stream.markAbsorbed([{ topic, partition, untilOffset: start }]);
+      // Persist the next checkpoint, so a crash soon after does not lose where the live views started it.
+      this.checkpointStore?.persistNext();
+    }
     return start;
   }
 
@@ -546,6 +634,12 @@ class SpeedService implements SpeedHandle {
 
   // ------------------------------------------------------------------ one batch
 
+  /**
+   * One batch of a topic: every record past what Redis holds is folded into the cached cells of every view of the
+   * topic (one pass per partition), the changed cells' new states are committed with the next offsets in one
+   * atomic script, and the status is updated. A refused commit forgets the batch's partitions' cells (they were
+   * changed in place) and hands the batch back to the source.
+   */
   private async processBatch(
     topic: TopicStream,
     rdd: RDD<KafkaRecord<AnyEvent>>,
@@ -565,92 +659,126 @@ class SpeedService implements SpeedHandle {
       );
       return;
     }
-    // Ranges (or their beginnings) below what Redis already holds were committed before a crash: skip them.
-    const replay = new Map<string, bigint>();
-    const ranges: OffsetRange[] = [];
-    for (const range of offsetRangesOf(rdd) ?? []) {
+    const ranges = offsetRangesOf(rdd) ?? [];
+    // The direct stream's RDD has one partition per range, in the same order.
+    const partitions = ranges.length === 0 ? [] : await rdd.glom().collect();
+    const cells = this.cells;
+    const batch = cells.beginBatch();
+    const afterEpoch = this.watcher.watermarkEpoch;
+    const commitRanges: CommitRange[] = [];
+    let count = 0;
+    let maxAppendTime = 0;
+    ranges.forEach((range, index) => {
       const key = `${range.topic}:${range.partition}`;
+      const records = partitions[index] ?? [];
+      // A range (or its beginning) below what Redis already holds was committed before a crash: skip it.
       const through = this.replayThrough.get(key);
-      if (through === undefined) ranges.push(range);
-      else if (BigInt(range.untilOffset) <= through) {
-        if (BigInt(range.untilOffset) === through) this.replayThrough.delete(key);
-      } else {
-        replay.set(range.partition.toString(), through);
-        ranges.push({ ...range, fromOffset: through.toString() });
-      }
-    }
-    const fresh =
-      replay.size === 0 && ranges.length === (offsetRangesOf(rdd) ?? []).length
-        ? rdd
-        : rdd.filter((record) => {
-            if (!ranges.some((r) => r.partition === record.partition)) return false;
-            const through = replay.get(record.partition.toString());
-            return through === undefined || BigInt(record.offset) >= through;
-          });
-    if (ranges.length > 0) {
-      const [count, maxAppendTime] = (
-        await fresh
-          .mapPartitions((records): Array<[number, number]> => {
-            let n = 0;
-            let max = 0;
-            for (let next = records.next(); next.done !== true; next = records.next()) {
-              n++;
-              if (next.value.timestamp > max) max = next.value.timestamp;
-            }
-            return [[n, max]];
-          })
-          .collect()
-      ).reduce(([n, m], [n2, m2]) => [n + n2, Math.max(m, m2)], [0, 0]);
-      const increments: Array<Increment<unknown>> = [];
-      const afterEpoch = this.watcher.watermarkEpoch;
-      for (const view of topic.views) {
-        for (const increment of await computeIncrements(view, fresh, this.settings.epochMs, afterEpoch)) {
-          increments.push(increment);
+      let fromOffset = range.fromOffset;
+      let first = 0;
+      if (through !== undefined) {
+        const until = BigInt(range.untilOffset);
+        if (until <= through) {
+          if (until === through) this.replayThrough.delete(key);
+          return;
+        }
+        if (through > BigInt(range.fromOffset)) {
+          fromOffset = through.toString();
+          first = firstAtOrAfter(records, fromOffset);
         }
       }
-      const writes = await mergeIncrements(this.redis, this.layout, this.viewsByName, increments);
-      const commitRanges: CommitRange[] = ranges.map((range) => ({
+      commitRanges.push({
         topic: range.topic,
         partition: range.partition,
-        fromOffset: range.fromOffset,
+        fromOffset,
         untilOffset: range.untilOffset,
-        absentOk: this.basePositioned.has(`${range.topic}:${range.partition}`),
-      }));
+        absentOk: this.basePositioned.has(key),
+      });
+      const folded = foldPartition(
+        cells.partition(range.topic, range.partition),
+        topic.plans,
+        records,
+        first,
+        this.settings.epochMs,
+        afterEpoch,
+        batch,
+      );
+      count += folded.records;
+      if (folded.maxAppendTime > maxAppendTime) maxAppendTime = folded.maxAppendTime;
+    });
+    if (commitRanges.length > 0) {
+      await cells.loadBases(this.redis, batch);
+      // Epochs the manifest covered while the batch ran are served by the batch views: not written (expiry may
+      // already have deleted them). Every epoch written goes to the epoch set again, so an expiry racing this
+      // commit is redone at the next manifest poll.
+      const watermark = this.watcher.watermarkEpoch;
+      const encoded: number[] = [];
+      const hashWrites: Array<CommitRequest['hashWrites'][number]> = [];
+      const setAdds = new Map<object, { key: string; member: string }>();
+      const zAdds = new Map<string, { key: string; score: number; member: string }>();
+      for (const cell of batch.changed) {
+        const { row } = cell;
+        const { group } = row;
+        if (group.epoch <= watermark) {
+          encoded.push(0);
+          continue;
+        }
+        const value = group.view.aggregator.codec.serialize(cell.state);
+        encoded.push(value.byteLength);
+        hashWrites.push({ key: row.redisKey, field: String(cell.bucket), value });
+        if (row.indexPending && !setAdds.has(row)) {
+          setAdds.set(row, { key: this.layout.keyIndex(group.view.name, group.epoch), member: row.key });
+        }
+        const epochs = this.layout.epochs(group.view.name);
+        zAdds.set(`${epochs}\u0000${group.epoch}`, {
+          key: epochs,
+          score: group.epoch,
+          member: String(group.epoch),
+        });
+      }
       const statusKey = this.layout.status();
       const result = await commitBatch(this.redis, this.layout, {
         generation: this.generation,
         ranges: commitRanges,
-        ...writes,
+        hashWrites,
+        setAdds: [...setAdds.values()],
+        zAdds: [...zAdds.values()],
         counters: [
           { key: statusKey, field: `records:${topic.kafkaTopic}`, by: count },
           { key: statusKey, field: `deadLettered:${topic.kafkaTopic}`, by: deadLettered },
           { key: statusKey, field: 'deadLettered', by: deadLettered },
         ],
       });
-      if (result.kind === 'generation-changed') {
+      if (result.kind !== 'committed') {
+        // The batch's cells were changed in place and none of it was written: forget them.
+        for (const range of commitRanges) cells.reset(range.topic, range.partition, false);
         await this.refuse(topic, time);
-        this.requestRebuild('the generation marker changed under a commit');
+        if (result.kind === 'generation-changed') {
+          this.requestRebuild('the generation marker changed under a commit');
+        } else {
+          this.log(
+            `speed: batch ${time} of ${result.topic}:${result.partition} refused (stored offset ${result.stored ?? 'absent'}); re-reading from Redis`,
+          );
+        }
         return;
       }
-      if (result.kind === 'offsets-moved') {
-        await this.refuse(topic, time);
-        this.log(
-          `speed: batch ${time} of ${result.topic}:${result.partition} refused (stored offset ${result.stored ?? 'absent'}); re-reading from Redis`,
-        );
-        return;
-      }
+      cells.committed(batch, encoded);
       // Tell readers that mirror the increments (the serving layer) what this commit changed.
-      const announced = { generation: this.generation, ranges, hashWrites: writes.hashWrites };
+      const announced = { generation: this.generation, ranges: commitRanges, hashWrites };
       await announceCommit(this.redis, this.layout, announced, (line) => this.log(line));
-      for (const range of ranges) {
+      for (const range of commitRanges) {
         this.basePositioned.delete(`${range.topic}:${range.partition}`);
         this.replayThrough.delete(`${range.topic}:${range.partition}`);
       }
+      cells.expire(this.watcher.watermarkEpoch);
+      cells.evictIfOverBudget();
       this.state.records += count;
       this.state.realtimeThrough = Math.max(this.state.realtimeThrough, maxAppendTime);
     }
     let lagRecords = 0;
     for (const lag of Object.values(stream.metrics().lagPerPartition)) lagRecords += Number(lag);
+    const held = cells.stats();
+    this.state.cachedCells = held.cells;
+    this.state.cachedCellBytes = held.estimatedBytes;
     this.state.batches++;
     this.state.lastBatchTime = time;
     this.state.lastBatchMs = Date.now() - started;
@@ -679,6 +807,7 @@ class SpeedService implements SpeedHandle {
       );
     }
     this.state.watermarkEpoch = manifest.watermarkEpoch;
+    this.cells.expire(manifest.watermarkEpoch);
     const expired = await expireEpochs(
       this.redis,
       this.layout,

@@ -42,6 +42,10 @@ export interface SpeedStatus {
    * incomplete until then. Redis hash field: `true`/`false`.
    */
   rebuilding: boolean;
+  /** Cells (view, epoch, partition, key, bucket) whose states the process holds in memory. */
+  cachedCells: number;
+  /** Estimated bytes of those states. */
+  cachedCellBytes: number;
   lastError: string;
   updatedAt: number;
   pid: number;
@@ -64,6 +68,8 @@ export function initialStatus(): SpeedStatus {
     rebuilds: 0,
     viewFingerprints: {},
     rebuilding: false,
+    cachedCells: 0,
+    cachedCellBytes: 0,
     lastError: '',
     updatedAt: Date.now(),
     pid: process.pid,

@@ -21,18 +21,43 @@ const VALUE_NUMBER = 2;
 const VALUE_STRING = 3;
 const VALUE_BIGINT = 4;
 
-/** Appends bytes to a buffer that grows as needed. */
+/** Buffers of finished writers, reused by later ones (codecs nest a writer per field, so a few at a time). */
+const spareBuffers: Uint8Array[] = [];
+const MAX_SPARE_BUFFERS = 8;
+const MAX_SPARE_BUFFER_BYTES = 1 << 20;
+const NO_BYTES = new Uint8Array(0);
+/** Where doubles are laid out little-endian before they are copied in. */
+const scratchView = new DataView(new ArrayBuffer(8));
+const scratchBytes = new Uint8Array(scratchView.buffer);
+
+/**
+ * Appends bytes to a buffer that grows as needed. Its buffer comes from (and, once {@link ByteWriter.finish}
+ * copied the bytes out, goes back to) a small pool, so encoding many small states allocates little besides
+ * their results.
+ */
 export class ByteWriter {
   #buffer: Uint8Array;
-  #view: DataView;
   #length = 0;
+  /** The copy `finish` returned, while the buffer went back to the pool (writing again starts from it). */
+  #finished: Uint8Array | undefined;
 
   constructor(initialCapacity = 64) {
-    this.#buffer = new Uint8Array(initialCapacity);
-    this.#view = new DataView(this.#buffer.buffer);
+    const spare = spareBuffers.pop();
+    if (spare !== undefined && spare.length >= initialCapacity) {
+      this.#buffer = spare;
+    } else {
+      if (spare !== undefined) spareBuffers.push(spare);
+      this.#buffer = new Uint8Array(Math.max(16, initialCapacity));
+    }
   }
 
   #reserve(extra: number): void {
+    if (this.#finished !== undefined) {
+      const finished = this.#finished;
+      this.#finished = undefined;
+      this.#buffer = new Uint8Array(Math.max(64, finished.length * 2));
+      this.#buffer.set(finished);
+    }
     const needed = this.#length + extra;
     if (needed <= this.#buffer.length) return;
     let capacity = this.#buffer.length * 2;
@@ -40,7 +65,6 @@ export class ByteWriter {
     const grown = new Uint8Array(capacity);
     grown.set(this.#buffer.subarray(0, this.#length));
     this.#buffer = grown;
-    this.#view = new DataView(grown.buffer);
   }
 
   /** One byte (0–255). */
@@ -66,7 +90,8 @@ export class ByteWriter {
   /** An IEEE 754 double, little-endian. */
   float64(value: number): this {
     this.#reserve(8);
-    this.#view.setFloat64(this.#length, value, true);
+    scratchView.setFloat64(0, value, true);
+    this.#buffer.set(scratchBytes, this.#length);
     this.#length += 8;
     return this;
   }
@@ -100,7 +125,18 @@ export class ByteWriter {
 
   /** A UTF-8 string with a varint length prefix. */
   string(value: string): this {
-    return this.bytes(utf8Encoder.encode(value));
+    const length = value.length;
+    for (let index = 0; index < length; index++) {
+      if (value.charCodeAt(index) > 0x7f) return this.bytes(utf8Encoder.encode(value));
+    }
+    // ASCII: its UTF-8 bytes are its char codes.
+    this.varuint(length);
+    this.#reserve(length);
+    const buffer = this.#buffer;
+    let at = this.#length;
+    for (let index = 0; index < length; index++) buffer[at++] = value.charCodeAt(index);
+    this.#length = at;
+    return this;
   }
 
   /** A hashable value with a type tag (`-0` is written as `0`). */
@@ -117,9 +153,16 @@ export class ByteWriter {
     }
   }
 
-  /** The bytes written so far (a copy that owns its memory). */
+  /** The bytes written so far (a copy that owns its memory); the writer may go on writing after it. */
   finish(): Uint8Array {
-    return this.#buffer.slice(0, this.#length);
+    if (this.#finished !== undefined) return this.#finished.slice();
+    const bytes = this.#buffer.slice(0, this.#length);
+    if (spareBuffers.length < MAX_SPARE_BUFFERS && this.#buffer.length <= MAX_SPARE_BUFFER_BYTES) {
+      spareBuffers.push(this.#buffer);
+    }
+    this.#buffer = NO_BYTES;
+    this.#finished = bytes;
+    return bytes;
   }
 }
 
