@@ -5,27 +5,33 @@
  * invalidation. The speed layer's position (`freshness`) moves with every micro-batch, so the body and its ETag
  * are completed per position: one small hash, and the bytes of the last position are kept.
  *
- * The ETag is a hash of the data's hash and the freshness: equal bodies get equal ETags on every replica, as
- * when the whole body was hashed, without hashing it per request.
+ * The ETag is weak (`W/"<hash of the data>"`): it names the data — the batch version and the realtime state the
+ * answer was merged from — not the speed layer's position in `freshness`, so a client revalidating gets a 304 for
+ * as long as its answer's numbers hold, and equal data gets equal ETags on every replica, without hashing per
+ * request.
  */
 import { createHash } from 'node:crypto';
 
-/** A rendered answer: the body and its strong ETag. */
+/** A rendered answer: the body and its (weak) ETag. */
 export interface RenderedAnswer {
   readonly body: Buffer;
   readonly etag: string;
 }
 
+/** `}`. */
+const CLOSE = 0x7d;
+
 interface Entry {
   readonly stamp: string;
-  /** The body up to (and with) `"freshness":`. */
-  readonly data: Buffer;
-  readonly dataHash: string;
+  /** True while the cache holds it (its bytes count in the budget). */
+  cached: boolean;
+  /** The body; its first `dataLength` bytes are the answer up to (and with) `"freshness":`. */
+  body: Buffer;
+  readonly dataLength: number;
+  readonly etag: string;
+  /** The freshness the body ends with. */
   freshness: string | undefined;
-  answer: RenderedAnswer | undefined;
 }
-
-const CLOSE = Buffer.from('}');
 
 /** Counters of an {@link AnswerCache}, for /metrics. */
 export interface AnswerCacheStats {
@@ -70,42 +76,50 @@ export class AnswerCache {
   store(key: string, stamp: string, freshness: string, data: Buffer): RenderedAnswer {
     const entry: Entry = {
       stamp,
-      data,
-      dataHash: createHash('sha1').update(data).digest('base64url'),
+      body: data,
+      dataLength: data.length,
+      etag: `W/"${createHash('sha1').update(data).digest('base64url').slice(0, 27)}"`,
       freshness: undefined,
-      answer: undefined,
+      cached: false,
     };
     this.#store(key, entry);
     return this.#complete(entry, freshness);
   }
 
+  /** The entry's body ending with `freshness` (a new body when the speed layer's position moved). */
   #complete(entry: Entry, freshness: string): RenderedAnswer {
-    if (entry.freshness !== freshness || entry.answer === undefined) {
-      const etag = `"${createHash('sha1').update(entry.dataHash).update(freshness).digest('base64url')}"`;
+    if (entry.freshness !== freshness) {
+      const previous = entry.body;
+      const body = Buffer.allocUnsafeSlow(entry.dataLength + Buffer.byteLength(freshness) + 1);
+      previous.copy(body, 0, 0, entry.dataLength);
+      const end = entry.dataLength + body.write(freshness, entry.dataLength, 'utf8');
+      body[end] = CLOSE;
+      if (entry.cached) this.stats.bytes += body.length - previous.length;
+      entry.body = body;
       entry.freshness = freshness;
-      entry.answer = { body: Buffer.concat([entry.data, Buffer.from(freshness), CLOSE]), etag };
     }
-    return entry.answer;
+    return { body: entry.body, etag: entry.etag };
   }
 
   #store(key: string, entry: Entry): void {
     const previous = this.#entries.get(key);
     if (previous !== undefined) {
       this.#entries.delete(key);
-      this.stats.bytes -= 2 * previous.data.length;
+      previous.cached = false;
+      this.stats.bytes -= previous.body.length;
     }
-    // Data and the completed body are both kept.
-    const size = 2 * entry.data.length;
-    if (size > this.#budget) {
+    if (entry.body.length > this.#budget) {
       this.stats.entries = this.#entries.size;
       return;
     }
     this.#entries.set(key, entry);
-    this.stats.bytes += size;
+    entry.cached = true;
+    this.stats.bytes += entry.body.length;
     for (const [oldest, old] of this.#entries) {
       if (this.stats.bytes <= this.#budget) break;
       this.#entries.delete(oldest);
-      this.stats.bytes -= 2 * old.data.length;
+      old.cached = false;
+      this.stats.bytes -= old.body.length;
     }
     this.stats.entries = this.#entries.size;
   }

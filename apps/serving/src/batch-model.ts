@@ -52,6 +52,8 @@ export class BatchViewModel {
   readonly #totals: Entries;
   readonly #ranks: readonly Float64Array[];
   readonly #orders: Uint32Array[];
+  /** Each key's position in JS string order (ties of `/top` are broken by it). */
+  readonly keyRank: Uint32Array;
   readonly #pool: BytePool;
 
   /** Use {@link loadBatchModel}. */
@@ -66,6 +68,7 @@ export class BatchViewModel {
     totals: Entries;
     ranks: readonly Float64Array[];
     orders: Uint32Array[];
+    keyRank: Uint32Array;
     pool: BytePool;
     loadMs: number;
   }) {
@@ -79,6 +82,7 @@ export class BatchViewModel {
     this.#totals = parts.totals;
     this.#ranks = parts.ranks;
     this.#orders = parts.orders;
+    this.keyRank = parts.keyRank;
     this.#pool = parts.pool;
     let keyBytes = 0;
     for (const key of parts.keys) keyBytes += 2 * key.length + 64;
@@ -89,6 +93,7 @@ export class BatchViewModel {
       ...Object.values(parts.totals),
       ...parts.ranks,
       ...parts.orders,
+      parts.keyRank,
     ] as ArrayBufferView[];
     this.stats = {
       keys: parts.keys.length,
@@ -193,19 +198,37 @@ export class BatchViewModel {
 }
 
 /**
- * Sorts key indexes by `values` descending, ties by key (JS string order), keys without a value (NaN) last: the
- * order `/top` answers in.
+ * Sorts key indexes by `values` descending, ties by key (JS string order, given as each key's position in it:
+ * `keyRank`), keys without a value (NaN) last: the order `/top` answers in. Compares numbers only.
  */
-export function rankOrder(
-  values: Float64Array,
-  keyAt: (index: number) => string,
-  indexes?: Uint32Array,
-): Uint32Array {
-  const order = indexes ?? Uint32Array.from({ length: values.length }, (_, index) => index);
-  const sorted = Array.from(order).sort((a, b) =>
-    compareRanked(values[a] as number, keyAt(a), values[b] as number, keyAt(b)),
-  );
-  return Uint32Array.from(sorted);
+export function rankOrder(values: Float64Array, keyRank: Uint32Array, indexes?: Uint32Array): Uint32Array {
+  const order =
+    indexes === undefined
+      ? Uint32Array.from({ length: values.length }, (_, index) => index)
+      : indexes.slice();
+  return order.sort((a, b) => {
+    const valueA = values[a] as number;
+    const valueB = values[b] as number;
+    const missingA = Number.isNaN(valueA);
+    const missingB = Number.isNaN(valueB);
+    if (missingA !== missingB) return missingA ? 1 : -1;
+    if (!missingA && valueA !== valueB) return valueB - valueA;
+    return (keyRank[a] as number) - (keyRank[b] as number);
+  });
+}
+
+/** Each key's position in JS string order (`keys[i] < keys[j]` ⇔ `rank[i] < rank[j]`). */
+export function keyRanks(keys: readonly string[]): Uint32Array {
+  const sorted = Array.from({ length: keys.length }, (_, index) => index).sort((a, b) => {
+    const keyA = keys[a] as string;
+    const keyB = keys[b] as string;
+    return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+  });
+  const ranks = new Uint32Array(keys.length);
+  sorted.forEach((key, position) => {
+    ranks[key] = position;
+  });
+  return ranks;
 }
 
 /** The `/top` comparison: larger value first, then smaller key; a missing value (NaN) after every value. */
@@ -381,10 +404,12 @@ export async function loadBatchModel(
     if (pacer.due()) await pacer.yield();
   }
   pool.seal();
+  await pacer.yield();
+  const keyRank = keyRanks(keys);
   const orders: Uint32Array[] = [];
   for (const values of ranks) {
     await pacer.yield();
-    orders.push(rankOrder(values, (key) => keys[key] as string));
+    orders.push(rankOrder(values, keyRank));
   }
   return new BatchViewModel({
     view,
@@ -397,6 +422,7 @@ export async function loadBatchModel(
     totals,
     ranks,
     orders,
+    keyRank,
     pool,
     loadMs: performance.now() - started,
   });

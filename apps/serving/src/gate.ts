@@ -71,9 +71,40 @@ export class Gate {
   }
 }
 
+/** A request's time limit, checked by one shared timer. */
+interface Limit {
+  readonly deadline: number;
+  readonly controller: AbortController | undefined;
+  readonly reject: (error: unknown) => void;
+  readonly what: string;
+  readonly ms: number;
+}
+
+/** Requests under a time limit; one timer (every 25 ms while any) checks them all, instead of a timer each. */
+const limits = new Set<Limit>();
+let ticker: NodeJS.Timeout | undefined;
+
+function checkLimits(): void {
+  const now = performance.now();
+  for (const limit of limits) {
+    if (now < limit.deadline) continue;
+    limits.delete(limit);
+    const timeout = new ServingError(
+      'OXBOW_TIMEOUT',
+      `${limit.what} took longer than the ${limit.ms} ms limit`,
+    );
+    limit.controller?.abort(timeout);
+    limit.reject(timeout);
+  }
+  if (limits.size === 0 && ticker !== undefined) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
 /**
- * Runs `work` with a time limit: after `ms` its signal is aborted and the returned promise rejects with
- * `OXBOW_TIMEOUT` (`what took longer than the … ms limit`), whether or not the work notices.
+ * Runs `work` with a time limit: after `ms` (within 25 ms) its signal is aborted and the returned promise rejects
+ * with `OXBOW_TIMEOUT` (`what took longer than the … ms limit`), whether or not the work notices.
  *
  * @example
  * await withTimeLimit((signal) => queries.top('page_views_hourly', 'hits', 10, range, { signal }), 10_000, 'the ranking');
@@ -83,18 +114,38 @@ export async function withTimeLimit<T>(
   ms: number,
   what: string,
 ): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const timeout = new ServingError('OXBOW_TIMEOUT', `${what} took longer than the ${ms} ms limit`);
-      controller.abort(timeout);
-      reject(timeout);
-    }, ms);
+  return raceTimeLimit(work, ms, what, new AbortController());
+}
+
+/**
+ * {@link withTimeLimit} for work that has nothing to stop (it waits, then computes synchronously): no signal is
+ * made; the returned promise still rejects with `OXBOW_TIMEOUT` once `ms` are over.
+ *
+ * @example
+ * await withWaitLimit(queries.answerBytes('page_views_hourly', '/cart', range), 10_000, 'the query');
+ */
+export function withWaitLimit<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return raceTimeLimit(() => work, ms, what, undefined);
+}
+
+async function raceTimeLimit<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  what: string,
+  controller: AbortController | undefined,
+): Promise<T> {
+  let limit: Limit | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    limit = { deadline: performance.now() + ms, controller, reject, what, ms };
   });
+  limits.add(limit as Limit);
+  if (ticker === undefined) {
+    ticker = setInterval(checkLimits, 25);
+    ticker.unref();
+  }
   try {
-    return await Promise.race([work(controller.signal), limit]);
+    return await Promise.race([work(controller?.signal as AbortSignal), timedOut]);
   } finally {
-    clearTimeout(timer);
+    limits.delete(limit as Limit);
   }
 }

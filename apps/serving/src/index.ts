@@ -14,7 +14,7 @@ export { type BatchRunRecord, BatchRuns, type TriggerBatchRun } from './batch-ru
 export { BatchSnapshot, type BucketRange, type StoredState } from './batch-snapshot.ts';
 export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './batch-store.ts';
 export { httpStatusOf, SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
-export { Gate, withTimeLimit } from './gate.ts';
+export { Gate, withTimeLimit, withWaitLimit } from './gate.ts';
 export { type ReadManifestOptions, readCurrentManifest } from './manifest.ts';
 export {
   type MirrorStats,

@@ -36,6 +36,8 @@ function escapeLabel(value: string): string {
  */
 export class ServingMetrics {
   readonly #requests = new Map<string, RouteSeries>();
+  /** The series of each (method, status, route), found without escaping the labels again. */
+  readonly #series = new Map<string, RouteSeries>();
   readonly #latency = new Map<string, Histogram>();
   readonly #gauges: Gauge[] = [];
 
@@ -46,18 +48,24 @@ export class ServingMetrics {
 
   /** Records one finished request. */
   observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`;
-    const series = this.#requests.get(labels) ?? { labels, count: 0 };
+    const id = `${method} ${status} ${route}`;
+    let series = this.#series.get(id);
+    if (series === undefined) {
+      const labels = `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`;
+      series = this.#requests.get(labels) ?? { labels, count: 0 };
+      this.#requests.set(labels, series);
+      this.#series.set(id, series);
+    }
     series.count++;
-    this.#requests.set(labels, series);
     let histogram = this.#latency.get(route);
     if (!histogram) {
       histogram = { counts: LATENCY_BUCKETS_S.map(() => 0), sum: 0, count: 0 };
       this.#latency.set(route, histogram);
     }
-    LATENCY_BUCKETS_S.forEach((bound, index) => {
-      if (seconds <= bound && histogram) histogram.counts[index] = (histogram.counts[index] ?? 0) + 1;
-    });
+    const counts = histogram.counts;
+    for (let index = 0; index < LATENCY_BUCKETS_S.length; index++) {
+      if (seconds <= (LATENCY_BUCKETS_S[index] as number)) counts[index] = (counts[index] ?? 0) + 1;
+    }
     histogram.sum += seconds;
     histogram.count++;
   }

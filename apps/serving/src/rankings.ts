@@ -19,6 +19,8 @@ export interface BucketBounds {
   readonly toMs: number | undefined;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** The most keys `/top` returns. */
 export const MAX_TOP_LIMIT = 1000;
 
@@ -163,13 +165,13 @@ export class RangeRanking implements RankingBase {
         accumulator.reset();
         for (let cell = first; cell < end; cell++) accumulator.addBytes(model.cellState(cell));
         const presented = accumulator.present();
-        const state = end - first === 1 ? model.cellState(first) : accumulator.bytes();
-        const stored = pool.appendPair(state, ops.render(presented, false));
+        // Only the total's JSON is kept; a key realtime touches is merged again from its cells (addBatch).
+        const stored = pool.appendPair(NO_BYTES, ops.render(presented, false));
         slot[key] = members.length;
         members.push(key);
         at.chunk.push(stored.chunk);
         at.offset.push(stored.offset);
-        at.stateLength.push(state.length);
+        at.stateLength.push(0);
         at.jsonLength.push(stored.textBytes);
         for (let rankable = 0; rankable < values.length; rankable++) {
           values[rankable]?.push(ops.rankOf(presented, rankable));
@@ -186,7 +188,7 @@ export class RangeRanking implements RankingBase {
       column.forEach((value, index) => {
         byKey[memberArray[index] as number] = value;
       });
-      orders.push(rankOrder(byKey, (key) => model.keyAt(key), memberArray));
+      orders.push(rankOrder(byKey, model.keyRank, memberArray));
     }
     return new RangeRanking(model, bounds, {
       slot,
@@ -225,15 +227,6 @@ export class RangeRanking implements RankingBase {
     return slot < 0 ? Number.NaN : ((this.#values[rankable] as Float64Array)[slot] as number);
   }
 
-  #state(index: number): Uint8Array {
-    const slot = this.#slot[index] as number;
-    return this.#pool.view(
-      this.#at.chunk[slot] as number,
-      this.#at.offset[slot] as number,
-      this.#at.stateLength[slot] as number,
-    );
-  }
-
   totalJson(index: number, raw: boolean): Uint8Array | string {
     const slot = this.#slot[index] as number;
     if (!raw) {
@@ -245,12 +238,19 @@ export class RangeRanking implements RankingBase {
     }
     const accumulator = this.ops.scratch;
     accumulator.reset();
-    accumulator.addBytes(this.#state(index));
+    this.addBatch(index, accumulator);
     return this.ops.render(accumulator.present(), true);
   }
 
   addBatch(index: number, accumulator: ViewAccumulator): void {
-    accumulator.addBytes(this.#state(index));
+    const model = this.#model;
+    const first =
+      this.bounds.fromMs === undefined
+        ? model.cellStart(index)
+        : model.cellAtOrAfter(index, this.bounds.fromMs);
+    const end =
+      this.bounds.toMs === undefined ? model.cellEnd(index) : model.cellAtOrAfter(index, this.bounds.toMs);
+    for (let cell = first; cell < end; cell++) accumulator.addBytes(model.cellState(cell));
   }
 }
 
@@ -344,6 +344,11 @@ export class RankingOverlay {
     }
     this.#cursor = end;
     this.version++;
+    // The fields asked for before are sorted here, in this update's slices, not by the next request.
+    for (const rankable of this.#sorted.keys()) {
+      await pacer.yield();
+      this.#sortedBy(rankable);
+    }
   }
 
   #refresh(view: RealtimeView, key: string): void {
@@ -373,12 +378,13 @@ export class RankingOverlay {
     return this.#touched.has(key);
   }
 
+  /** The best {@link MAX_TOP_LIMIT} touched keys by rankable `rankable` (kept per version). */
   #sortedBy(rankable: number): Touched[] {
     const cached = this.#sorted.get(rankable);
     if (cached !== undefined && cached.version === this.version) return cached.rows;
-    const rows = [...this.#touched.values()]
-      .sort((a, b) => compareRanked(a.ranks[rankable] as number, a.key, b.ranks[rankable] as number, b.key))
-      .slice(0, MAX_TOP_LIMIT);
+    const rows = selectBest(this.#touched.values(), MAX_TOP_LIMIT, (a, b) =>
+      compareRanked(a.ranks[rankable] as number, a.key, b.ranks[rankable] as number, b.key),
+    );
     this.#sorted.set(rankable, { version: this.version, rows });
     return rows;
   }
@@ -426,4 +432,43 @@ export class RankingOverlay {
     }
     return rows;
   }
+}
+
+/**
+ * The `k` best of `items` by `compare` (negative: better), best first, with a bounded heap: O(n log k) instead of
+ * sorting everything.
+ */
+export function selectBest<T>(items: Iterable<T>, k: number, compare: (a: T, b: T) => number): T[] {
+  // A max-heap of the kept items by `compare`: its root is the worst kept.
+  const heap: T[] = [];
+  const worse = (i: number, j: number) => compare(heap[i] as T, heap[j] as T) > 0;
+  const swap = (i: number, j: number) => {
+    const item = heap[i] as T;
+    heap[i] = heap[j] as T;
+    heap[j] = item;
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      for (let child = heap.length - 1; child > 0; ) {
+        const parent = (child - 1) >> 1;
+        if (!worse(child, parent)) break;
+        swap(child, parent);
+        child = parent;
+      }
+    } else if (k > 0 && compare(item, heap[0] as T) < 0) {
+      heap[0] = item;
+      for (let parent = 0; ; ) {
+        const left = 2 * parent + 1;
+        const right = left + 1;
+        let largest = parent;
+        if (left < heap.length && worse(left, largest)) largest = left;
+        if (right < heap.length && worse(right, largest)) largest = right;
+        if (largest === parent) break;
+        swap(parent, largest);
+        parent = largest;
+      }
+    }
+  }
+  return heap.sort(compare);
 }

@@ -9,9 +9,9 @@
  *   `<prefix>rtcommits` (`RedisLayout.commits`): its generation, the offsets it moved to and the hashes, grouped.
  *   The mirror re-reads exactly those hashes (pipelined `HGETALL`s), once per commit, and then counts the commit's
  *   offsets as applied.
- * - **Read barrier.** A request first waits for a *probe* issued after it arrived — one round trip of `GET
- *   generation`, `HGETALL speed:status` and `HGETALL offsets:<topic>` shared by every request that arrived
- *   meanwhile — so an answer reflects every commit that finished before the request came, as when every request
+ * - **Read barrier.** A request first waits for a *probe* issued after it arrived — one script (`EVALSHA`) reading
+ *   the generation marker, the status fields and every `offsets:<topic>` hash, shared by every request that
+ *   arrived meanwhile — so an answer reflects every commit that finished before the request came, as when every request
  *   read Redis. When the probed offsets are beyond what the mirror applied: if announcements covering them arrived,
  *   only requests for keys those announcements name wait for their re-read; if none arrived within
  *   `announceWaitMs` (a lost announcement, a speed layer that does not announce, increments written by something
@@ -24,6 +24,7 @@
  *   ({@link RealtimeMirror.prune}); until then an answer on an older version still finds them, even after the
  *   speed layer expired them in Redis.
  */
+import { createHash } from 'node:crypto';
 import { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { ServingError } from './errors.ts';
@@ -179,6 +180,12 @@ export interface RealtimeMirrorOptions {
   readonly views: ReadonlyArray<{ readonly name: string; readonly kafkaTopics: readonly string[] }>;
   /** How long a request waits for announcements of offsets it probed before the mirror reloads (default 250). */
   readonly announceWaitMs?: number;
+  /**
+   * Least time between the starts of two probes (default 2; 0: one per turn of the event loop). Under load a
+   * probe then serves the requests of that many milliseconds (each costs a round trip of Redis's CPU and ours);
+   * a request waits for it at most that much longer.
+   */
+  readonly probeGapMs?: number;
   /** Told about background failures (a re-read that failed makes the next request reload). */
   readonly onError?: (error: unknown) => void;
 }
@@ -207,6 +214,28 @@ interface Probe {
 }
 
 const HGETALL_PER_PIPELINE = 1000;
+
+/**
+ * One probe, one command: the generation marker, the status fields (ARGV) and each offsets hash (KEYS[3…]), read
+ * at one point in time.
+ */
+const PROBE_LUA = `
+local out = { redis.call('GET', KEYS[1]) or false, redis.call('HMGET', KEYS[2], unpack(ARGV)) }
+for i = 3, #KEYS do out[#out + 1] = redis.call('HGETALL', KEYS[i]) end
+return out
+`;
+const PROBE_SHA = createHash('sha1').update(PROBE_LUA).digest('hex');
+
+/** The fields of `<prefix>speed:status` a probe reads (what `rebuilding` and `freshness` need). */
+const STATUS_FIELDS = [
+  'state',
+  'updatedAt',
+  'generation',
+  'viewFingerprints',
+  'rebuilding',
+  'realtimeThrough',
+  'lagMs',
+] as const;
 
 function unavailable(error: unknown): ServingError {
   if (error instanceof ServingError) return error;
@@ -250,6 +279,7 @@ export class RealtimeMirror {
   readonly #viewTopics: ReadonlyMap<string, readonly string[]>;
   readonly #kafkaTopics: readonly string[];
   readonly #announceWaitMs: number;
+  readonly #probeGapMs: number;
   readonly #onError: (error: unknown) => void;
   #views = new Map<string, RealtimeView>();
   #sequence = 0;
@@ -272,6 +302,7 @@ export class RealtimeMirror {
   #pruneWatermark: number | undefined;
   #changed = Promise.withResolvers<void>();
   #probeWaiters: Array<PromiseWithResolvers<Probe>> = [];
+  #lastStatus: { text: string; report: SpeedReport } | undefined;
   #probing = false;
   #closed = false;
 
@@ -284,6 +315,7 @@ export class RealtimeMirror {
     this.#viewTopics = new Map(options.views.map((view) => [view.name, view.kafkaTopics]));
     this.#kafkaTopics = [...new Set(options.views.flatMap((view) => view.kafkaTopics))].sort();
     this.#announceWaitMs = options.announceWaitMs ?? 250;
+    this.#probeGapMs = options.probeGapMs ?? 2;
     this.#onError = options.onError ?? (() => {});
   }
 
@@ -411,9 +443,12 @@ export class RealtimeMirror {
   async #runProbes(): Promise<void> {
     this.#probing = true;
     try {
+      // Each probe waits for the requests read in the same turn of the event loop, so one serves them all.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.#probeWaiters.length > 0) {
         const waiters = this.#probeWaiters;
         this.#probeWaiters = [];
+        const started = performance.now();
         try {
           const probe = await this.#readProbe();
           for (const waiter of waiters) waiter.resolve(probe);
@@ -421,6 +456,9 @@ export class RealtimeMirror {
           const failure = unavailable(error);
           for (const waiter of waiters) waiter.reject(failure);
         }
+        const gap = this.#probeGapMs - (performance.now() - started);
+        if (gap > 0) await new Promise<void>((resolve) => setTimeout(resolve, gap));
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.#probing = false;
@@ -429,25 +467,40 @@ export class RealtimeMirror {
 
   async #readProbe(): Promise<Probe> {
     this.stats.probes++;
-    const pipeline = this.#redis.pipeline().get(this.#layout.generation()).hgetall(this.#layout.status());
-    for (const topic of this.#kafkaTopics) pipeline.hgetall(this.#layout.offsets(topic));
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
-    const marker = (replies[0]?.[1] as string | null | undefined) ?? '';
-    const status = (replies[1]?.[1] as Record<string, string> | undefined) ?? {};
+    const keys = [
+      this.#layout.generation(),
+      this.#layout.status(),
+      ...this.#kafkaTopics.map((topic) => this.#layout.offsets(topic)),
+    ];
+    let reply: unknown;
+    try {
+      reply = await this.#redis.evalsha(PROBE_SHA, keys.length, ...keys, ...STATUS_FIELDS);
+    } catch (error) {
+      if (!String(error).includes('NOSCRIPT')) throw error;
+      reply = await this.#redis.eval(PROBE_LUA, keys.length, ...keys, ...STATUS_FIELDS);
+    }
+    const replies = reply as [string | null, Array<string | null>, ...string[][]];
+    const marker = replies[0] ?? '';
+    const values = replies[1] ?? [];
+    const status: Record<string, string> = {};
+    STATUS_FIELDS.forEach((field, index) => {
+      const value = values[index];
+      if (typeof value === 'string') status[field] = value;
+    });
     const offsets = new Map<string, bigint>();
     this.#kafkaTopics.forEach((topic, index) => {
-      const hash = (replies[index + 2]?.[1] as Record<string, string> | undefined) ?? {};
-      for (const [partition, offset] of Object.entries(hash)) {
-        if (/^\d+$/.test(offset)) offsets.set(`${topic}:${partition}`, BigInt(offset));
+      const flat = replies[index + 2] ?? [];
+      for (let field = 0; field + 1 < flat.length; field += 2) {
+        const offset = flat[field + 1] as string;
+        if (/^\d+$/.test(offset)) offsets.set(`${topic}:${flat[field]}`, BigInt(offset));
       }
     });
-    return {
-      identity: `${marker}\n${status.generation ?? ''}\n${status.viewFingerprints ?? ''}`,
-      marker,
-      offsets,
-      report: parseSpeedReport(status),
-    };
+    const identity = `${marker}\n${status.generation ?? ''}\n${status.viewFingerprints ?? ''}`;
+    // A status that did not change gives the same report (requests compare it, and parse nothing again).
+    const statusText = JSON.stringify(status);
+    if (this.#lastStatus?.text !== statusText)
+      this.#lastStatus = { text: statusText, report: parseSpeedReport(status) };
+    return { identity, marker, offsets, report: this.#lastStatus.report };
   }
 
   // ------------------------------------------------------------------ announcements

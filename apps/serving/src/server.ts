@@ -19,6 +19,7 @@ import { BatchViewStore } from './batch-store.ts';
 import { httpStatusOf } from './errors.ts';
 import { Gate } from './gate.ts';
 import { ServingMetrics } from './metrics.ts';
+import { RateCounter } from './rate-limit.ts';
 import { RealtimeMirror } from './realtime-mirror.ts';
 import { RealtimeStore } from './realtime-store.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
@@ -35,6 +36,11 @@ declare module 'fastify' {
     etag?: boolean;
     /** The `route` label of the route's metrics, when not its URL (each view's routes share one). */
     metricsRoute?: string;
+    /**
+     * The route is rate-limited by the server's synchronous hook (on the plugin's counters) instead of the
+     * plugin's own hook; it sets `rateLimit: false` for the plugin.
+     */
+    leanRateLimit?: boolean;
   }
 }
 
@@ -375,40 +381,56 @@ export async function buildServer(
     const key = presentedKey(headers);
     return key !== undefined && apiKeys.has(key) ? `key:${key}` : `ip:${ip}`;
   };
+  const rateCounter = new RateCounter(config.apiRateLimit, 60_000);
   await app.register(rateLimit, {
     global: true,
     max: config.apiRateLimit,
     timeWindow: 60_000,
+    store: rateCounter.pluginStore(),
     keyGenerator: (request) => rateKey(request.headers, request.ip),
   });
 
-  app.addHook('onRequest', async (request) => {
-    const scope = request.routeOptions.config.scope;
-    if (scope) authorize(apiKeys, presentedKey(request.headers), scope);
+  // Callback-style hooks: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    const routeConfig = request.routeOptions.config;
+    try {
+      if (routeConfig.scope && apiKeys.size > 0)
+        authorize(apiKeys, presentedKey(request.headers), routeConfig.scope);
+      if (routeConfig.leanRateLimit) {
+        rateCounter.check(rateKey(request.headers, request.ip), (name, value) => reply.header(name, value));
+      }
+      done();
+    } catch (error) {
+      done(error as FastifyError);
+    }
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     // Query answers come with their ETag (and their 304) from the handler.
     if (
       !request.routeOptions.config.etag ||
       reply.statusCode !== 200 ||
       typeof payload !== 'string' ||
       reply.hasHeader('etag')
-    )
-      return payload;
+    ) {
+      done(null, payload);
+      return;
+    }
     const etag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
     reply.header('etag', etag);
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
       reply.code(304);
-      return '';
+      done(null, '');
+      return;
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.config.metricsRoute ?? request.routeOptions.url ?? 'unmatched';
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   registerViewRoutes(app, {

@@ -1,10 +1,14 @@
 import {
   type Aggregator,
   addToHyperLogLog,
+  andThenPresent,
   count,
   emptyHyperLogLog,
   estimateCardinality,
   hyperLogLog,
+  max,
+  mean,
+  min,
   quantiles,
   sum,
 } from '@oxbow/dataflow';
@@ -114,6 +118,58 @@ describe('state ops', () => {
       bytes: 0,
       users: 0,
       latency: { p50: null, p95: null, p99: null },
+    });
+  });
+
+  it('merges every kind of field as its aggregator does: extremes, means, collapsed and negative quantiles, a wrapped presentation', () => {
+    const odd = defineProject({
+      topics: { http_logs: httpLogs },
+      views: [
+        defineView({
+          name: 'odd',
+          topic: 'http_logs',
+          bucket: '1h',
+          key: 'path',
+          fields: {
+            low: min((e) => e.latencyMs),
+            high: max((e) => e.bytes),
+            average: mean((e) => e.latencyMs),
+            spread: quantiles((e) => e.bytes - 2500, { maxBuckets: 16, relativeAccuracy: 0.05 }),
+            users: andThenPresent(
+              hyperLogLog((e) => e.userId, { precision: 6 }),
+              (n) => Math.floor(n) + 0.5,
+            ),
+          },
+        }),
+      ],
+    }).view('odd');
+    const oddAggregator = odd.aggregator as Aggregator<AnyEvent, unknown, Record<string, unknown>>;
+    const oddOps = new ViewStateOps(odd);
+    const all = events(2000, 300, 3).map((e, i) => ({
+      ...e,
+      bytes: i % 7 === 0 ? 0 : (e.bytes as number) * (i % 3),
+    }));
+    const foldOdd = (items: readonly AnyEvent[]) => {
+      let state = oddAggregator.zero;
+      for (const item of items) state = oddAggregator.append(state, item);
+      return state;
+    };
+    const accumulator = oddOps.accumulator();
+    for (const part of [all.slice(0, 10), all.slice(10, 900), all.slice(900)]) {
+      accumulator.addBytes(oddAggregator.codec.serialize(foldOdd(part)));
+    }
+    const expected = oddAggregator.present(foldOdd(all));
+    expect(accumulator.present()).toEqual(expected);
+    expect(oddAggregator.codec.serialize(accumulator.state())).toEqual(
+      oddAggregator.codec.serialize(foldOdd(all)),
+    );
+    accumulator.reset();
+    expect(accumulator.present()).toEqual({
+      low: null,
+      high: null,
+      average: null,
+      spread: { p50: null, p95: null, p99: null },
+      users: 0.5,
     });
   });
 

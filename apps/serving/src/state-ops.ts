@@ -3,19 +3,30 @@
  * states (the view's `product` codec bytes, as the batch tables and Redis hold them) field by field into state it
  * owns and reuses. Fields whose codec it knows get a kernel — a HyperLogLog is folded straight from its sparse or
  * dense bytes into one register array (no validation loop over 4 096 registers, no array per state), and its
- * estimate is computed from the registers' histogram, over the set registers only while few are set — and every
- * other field (counts, sums, quantile sketches, a user's own aggregator) goes through its own codec and `plus`,
- * so the answer is the same as the aggregator's for any state.
+ * estimate is computed from the registers' histogram, over the set registers only while few are set; a quantile
+ * sketch's bucket counts are added into one map per sign and its three quantiles read in one pass; a number
+ * (count, sum, min, max) is read without a reader object — and every other field (a mean, a top-K, a user's own
+ * aggregator) goes through its own codec and `plus`. A kernel is used only when it gives the aggregator's own
+ * answer: its codec is the library's (or, for numbers, reads back what the codec writes) and its presentation
+ * equals the aggregator's `present` on sample states (an aggregator wrapped by `andThenPresent` is presented by
+ * its own `present`). So the answer is the same as the aggregator's for any state.
  *
  * Values are rendered as JSON in field order, with distinct counts (HyperLogLog fields) rounded to integers unless
  * the raw estimate is asked for.
  */
 import {
   type Aggregator,
+  addToHyperLogLog,
+  addToQuantileSketch,
+  type BucketStore,
   type ErrorBound,
+  emptyHyperLogLog,
+  emptyQuantileSketch,
   estimateCardinality,
   type HyperLogLogState,
   hyperLogLogCodec,
+  type QuantileSketch,
+  quantileSketchCodec,
 } from '@oxbow/dataflow';
 import type { AnyEvent, ViewDefinition } from '@oxbow/views';
 
@@ -38,8 +49,8 @@ const HLL_TAG = 0x07;
 /** One field's running merge. */
 interface FieldAccumulator {
   reset(): void;
-  /** Merges the field's codec bytes. */
-  addBytes(bytes: Uint8Array): void;
+  /** Merges the field's codec bytes, `bytes[start, end)`. */
+  addBytes(bytes: Uint8Array, start: number, end: number): void;
   /** Merges a decoded state of the field (not kept: the accumulator never aliases it for writing). */
   addState(state: unknown): void;
   /** The merged state (the field's `zero` when nothing was added); the caller may keep it. */
@@ -63,8 +74,8 @@ class GenericField implements FieldAccumulator {
     this.#has = false;
   }
 
-  addBytes(bytes: Uint8Array): void {
-    this.addState(this.#aggregator.codec.deserialize(bytes));
+  addBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.addState(this.#aggregator.codec.deserialize(bytes.subarray(start, end)));
   }
 
   addState(state: unknown): void {
@@ -151,6 +162,8 @@ class HyperLogLogField implements FieldAccumulator {
   #setCount = 0;
   #sparse = true;
   readonly #fallback: AnyAggregator;
+  /** True when the aggregator presents the plain estimate (not wrapped by `andThenPresent`). */
+  readonly #plainEstimate: boolean;
 
   constructor(precision: number, aggregator: AnyAggregator) {
     this.#precision = precision;
@@ -158,6 +171,11 @@ class HyperLogLogField implements FieldAccumulator {
     this.#histogram = new Float64Array(64 - precision + 2);
     this.#set = new Uint32Array(this.#registers.length >>> 3);
     this.#fallback = aggregator;
+    this.#plainEstimate = [0, 3, 1000].every((values) => {
+      let state = emptyHyperLogLog(precision);
+      for (let value = 0; value < values; value++) state = addToHyperLogLog(state, `v${value}`);
+      return aggregator.present(state) === estimateCardinality(state);
+    });
   }
 
   reset(): void {
@@ -181,45 +199,48 @@ class HyperLogLogField implements FieldAccumulator {
     }
   }
 
-  addBytes(bytes: Uint8Array): void {
+  addBytes(bytes: Uint8Array, start: number, end: number): void {
     const m = this.#registers.length;
-    if (bytes[0] !== HLL_TAG || bytes[1] !== 1 || bytes[2] !== this.#precision || bytes.length < 4) {
+    if (
+      bytes[start] !== HLL_TAG ||
+      bytes[start + 1] !== 1 ||
+      bytes[start + 2] !== this.#precision ||
+      end - start < 4
+    ) {
       // Another version or precision: the codec decides (and fails on a precision it cannot merge).
-      this.addState(hyperLogLogCodec.deserialize(bytes));
+      this.addState(hyperLogLogCodec.deserialize(bytes.subarray(start, end)));
       return;
     }
     const maxRank = 65 - this.#precision;
-    if (bytes[3] === 0) {
-      if (bytes.length !== 4 + m) throw new RangeError('HyperLogLog state: wrong dense length');
+    const encoding = bytes[start + 3];
+    if (encoding === 0) {
+      if (end - start !== 4 + m) throw new RangeError('HyperLogLog state: wrong dense length');
+      // A dense state sets most registers: the accumulator is dense from here on.
+      this.#sparse = false;
       const registers = this.#registers;
-      if (this.#sparse) {
-        for (let index = 0; index < m; index++) {
-          const rank = bytes[4 + index] as number;
-          if (rank > (registers[index] as number)) this.#raise(index, rank);
-        }
-      } else {
-        for (let index = 0; index < m; index++) {
-          const rank = bytes[4 + index] as number;
-          if (rank > (registers[index] as number)) registers[index] = rank;
-        }
+      const first = start + 4;
+      for (let index = 0; index < m; index++) {
+        const rank = bytes[first + index] as number;
+        if (rank > (registers[index] as number)) registers[index] = rank;
       }
       return;
     }
-    if (bytes[3] !== 1) {
-      this.addState(hyperLogLogCodec.deserialize(bytes));
+    if (encoding !== 1) {
+      this.addState(hyperLogLogCodec.deserialize(bytes.subarray(start, end)));
       return;
     }
-    const cursor = { offset: 4 };
+    const cursor = { offset: start + 4 };
     const entries = readVarUint(bytes, cursor);
     let index = 0;
     for (let entry = 0; entry < entries; entry++) {
       index += readVarUint(bytes, cursor);
       const rank = bytes[cursor.offset++];
-      if (rank === undefined || index >= m || rank > maxRank)
+      if (rank === undefined || index >= m || rank > maxRank) {
         throw new RangeError('HyperLogLog state: bad register');
+      }
       this.#raise(index, rank);
     }
-    if (cursor.offset !== bytes.length) throw new RangeError('HyperLogLog state: trailing bytes');
+    if (cursor.offset !== end) throw new RangeError('HyperLogLog state: trailing bytes');
   }
 
   addState(state: unknown): void {
@@ -246,37 +267,427 @@ class HyperLogLogField implements FieldAccumulator {
       }
       return;
     }
-    this.addBytes(hyperLogLogCodec.serialize(state as HyperLogLogState));
+    const bytes = hyperLogLogCodec.serialize(state as HyperLogLogState);
+    this.addBytes(bytes, 0, bytes.length);
   }
 
   state(): HyperLogLogState {
     return { precision: this.#precision, registers: this.#registers.slice() } as HyperLogLogState;
   }
 
-  present(): number {
+  present(): unknown {
+    if (!this.#plainEstimate) return this.#fallback.present(this.state());
     const m = this.#registers.length;
-    if (!this.#sparse) {
-      return estimateCardinality({
-        precision: this.#precision,
-        registers: this.#registers,
-      } as HyperLogLogState);
-    }
     const histogram = this.#histogram;
     histogram.fill(0);
-    histogram[0] = m - this.#setCount;
-    for (let index = 0; index < this.#setCount; index++) {
-      const rank = this.#registers[this.#set[index] as number] as number;
-      histogram[rank] = (histogram[rank] ?? 0) + 1;
+    const registers = this.#registers;
+    if (this.#sparse) {
+      histogram[0] = m - this.#setCount;
+      for (let index = 0; index < this.#setCount; index++) {
+        const rank = registers[this.#set[index] as number] as number;
+        histogram[rank] = (histogram[rank] as number) + 1;
+      }
+    } else {
+      for (let index = 0; index < m; index++) {
+        const rank = registers[index] as number;
+        histogram[rank] = (histogram[rank] as number) + 1;
+      }
     }
     return estimateFromHistogram(histogram, m, 64 - this.#precision);
   }
 }
 
+/**
+ * A number state under a format tag (`[tag, 1, number]`, the library's count/sum/min/max codecs), merged with the
+ * aggregator's own `plus`; only used for a codec that reads back as this on sample values.
+ */
+class ScalarField implements FieldAccumulator {
+  readonly #aggregator: AnyAggregator;
+  readonly #plus: (left: number, right: number) => number;
+  readonly #view = new DataView(new ArrayBuffer(8));
+  #state = 0;
+  #has = false;
+
+  constructor(aggregator: AnyAggregator) {
+    this.#aggregator = aggregator;
+    this.#plus = aggregator.plus as unknown as (left: number, right: number) => number;
+  }
+
+  /** The number in `bytes` as the library's number codecs write it, or undefined when they are not such bytes. */
+  parse(bytes: Uint8Array, start = 0, end = bytes.length): number | undefined {
+    if (end - start < 4 || bytes[start + 1] !== 1) return undefined;
+    const encoding = bytes[start + 2];
+    if (encoding === 2) {
+      if (end - start !== 11) return undefined;
+      for (let index = 0; index < 8; index++) this.#view.setUint8(index, bytes[start + 3 + index] as number);
+      return this.#view.getFloat64(0, true);
+    }
+    if (encoding !== 0 && encoding !== 1) return undefined;
+    let value = 0;
+    let scale = 1;
+    let offset = start + 3;
+    for (;;) {
+      const next = bytes[offset++];
+      if (next === undefined || offset > start + 12) return undefined;
+      value += (next & 0x7f) * scale;
+      if ((next & 0x80) === 0) break;
+      scale *= 0x80;
+    }
+    if (offset !== end) return undefined;
+    return encoding === 0 ? value : -value;
+  }
+
+  /** True when this field's codec writes what {@link ScalarField.parse} reads, on sample values. */
+  static fits(aggregator: AnyAggregator): boolean {
+    if (typeof aggregator.zero !== 'number') return false;
+    const probe = new ScalarField(aggregator);
+    try {
+      return [0, 1, 7, 300, -42, 12.5, 2 ** 40 + 3, -0.25].every(
+        (value) => probe.parse(aggregator.codec.serialize(value)) === value,
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  reset(): void {
+    this.#has = false;
+  }
+
+  addBytes(bytes: Uint8Array, start: number, end: number): void {
+    const value = this.parse(bytes, start, end);
+    this.addState(
+      value === undefined ? this.#aggregator.codec.deserialize(bytes.subarray(start, end)) : value,
+    );
+  }
+
+  addState(state: unknown): void {
+    this.#state = this.#has ? this.#plus(this.#state, state as number) : (state as number);
+    this.#has = true;
+  }
+
+  state(): unknown {
+    return this.#has ? this.#state : this.#aggregator.zero;
+  }
+
+  present(): unknown {
+    return this.#aggregator.present(this.state());
+  }
+}
+
+/**
+ * The bucket counts of one sign of a quantile sketch in a dense window of keys, added as the library's
+ * `addToStore` adds them: a key above the highest moves the lowest kept key to `highest − maxBuckets + 1`, and
+ * everything below collapses into it; a key below it counts there. So the kept span never exceeds `maxBuckets`
+ * and the window (twice as long) only moves when the keys drift.
+ */
+class QuantileSide {
+  readonly #maxBuckets: number;
+  #counts: Float64Array;
+  /** The key at index 0 of the window. */
+  #base = 0;
+  /** Lowest and highest key with a count (lo > hi: empty). */
+  lo = 0;
+  hi = -1;
+
+  constructor(maxBuckets: number) {
+    this.#maxBuckets = maxBuckets;
+    this.#counts = new Float64Array(2 * maxBuckets + 16);
+  }
+
+  get empty(): boolean {
+    return this.lo > this.hi;
+  }
+
+  reset(): void {
+    if (this.empty) return;
+    this.#counts.fill(0, this.lo - this.#base, this.hi - this.#base + 1);
+    this.lo = 0;
+    this.hi = -1;
+  }
+
+  count(key: number): number {
+    return this.#counts[key - this.#base] ?? 0;
+  }
+
+  /** Makes the window hold keys [from, to] (at most its length apart), keeping the counts of [lo, hi]. */
+  #hold(from: number, to: number): void {
+    const capacity = this.#counts.length;
+    if (from >= this.#base && to < this.#base + capacity) return;
+    const base = from - Math.floor((capacity - (to - from + 1)) / 2);
+    const moved = new Float64Array(capacity);
+    const keepFrom = Math.max(this.lo, from);
+    const keepTo = Math.min(this.hi, to);
+    for (let key = keepFrom; key <= keepTo; key++)
+      moved[key - base] = this.#counts[key - this.#base] as number;
+    this.#counts = moved;
+    this.#base = base;
+  }
+
+  add(key: number, weight: number): void {
+    if (this.empty) {
+      this.#hold(key, key);
+      this.lo = key;
+      this.hi = key;
+      this.#counts[key - this.#base] = weight;
+      return;
+    }
+    if (key > this.hi) {
+      const lowestKept = key - this.#maxBuckets + 1;
+      let lo = this.lo;
+      let collapsed = 0;
+      if (lo < lowestKept) {
+        const counts = this.#counts;
+        const end = Math.min(this.hi, lowestKept - 1);
+        for (let k = lo; k <= end; k++) {
+          collapsed += counts[k - this.#base] as number;
+          counts[k - this.#base] = 0;
+        }
+        lo = lowestKept;
+      }
+      this.#hold(lo, key);
+      this.lo = lo;
+      this.hi = key;
+      const counts = this.#counts;
+      if (collapsed !== 0)
+        counts[lowestKept - this.#base] = (counts[lowestKept - this.#base] as number) + collapsed;
+      counts[key - this.#base] = (counts[key - this.#base] as number) + weight;
+      return;
+    }
+    const target = Math.max(key, this.hi - this.#maxBuckets + 1);
+    if (target < this.lo) {
+      this.#hold(target, this.hi);
+      this.lo = target;
+    }
+    const counts = this.#counts;
+    counts[target - this.#base] = (counts[target - this.#base] as number) + weight;
+  }
+}
+
+/**
+ * A quantile sketch (the library's DDSketch) folded into one dense window of bucket counts per sign (see
+ * {@link QuantileSide}); its three quantiles are read in one ascending pass.
+ */
+class QuantileField implements FieldAccumulator {
+  readonly #aggregator: AnyAggregator;
+  readonly #relativeAccuracy: number;
+  readonly #maxBuckets: number;
+  readonly #exactPresent: boolean;
+  readonly #view = new DataView(new ArrayBuffer(8));
+  #bytes: Uint8Array = new Uint8Array(0);
+  #offset = 0;
+  readonly #positive: QuantileSide;
+  readonly #negative: QuantileSide;
+  #zeroCount = 0;
+  #count = 0;
+  #min = Number.POSITIVE_INFINITY;
+  #max = Number.NEGATIVE_INFINITY;
+
+  constructor(aggregator: AnyAggregator, relativeAccuracy: number, maxBuckets: number, check = true) {
+    this.#aggregator = aggregator;
+    this.#relativeAccuracy = relativeAccuracy;
+    this.#maxBuckets = maxBuckets;
+    this.#positive = new QuantileSide(maxBuckets);
+    this.#negative = new QuantileSide(maxBuckets);
+    this.#exactPresent =
+      !check || QuantileField.#presentsLikeLibrary(aggregator, relativeAccuracy, maxBuckets);
+  }
+
+  /** True when the aggregator presents `{ p50, p95, p99 }` as {@link QuantileField.present} computes them. */
+  static #presentsLikeLibrary(
+    aggregator: AnyAggregator,
+    relativeAccuracy: number,
+    maxBuckets: number,
+  ): boolean {
+    const probe = new QuantileField(aggregator, relativeAccuracy, maxBuckets, false);
+    const samples: number[][] = [[], [0], [3.5, -2, 0, 17, 17, 250, 0.001], [-5, -1, -100]];
+    return samples.every((values) => {
+      let sketch = emptyQuantileSketch({ relativeAccuracy, maxBuckets });
+      for (const value of values) sketch = addToQuantileSketch(sketch, value);
+      probe.reset();
+      probe.addState(sketch);
+      return JSON.stringify(probe.present()) === JSON.stringify(aggregator.present(sketch));
+    });
+  }
+
+  reset(): void {
+    this.#positive.reset();
+    this.#negative.reset();
+    this.#zeroCount = 0;
+    this.#count = 0;
+    this.#min = Number.POSITIVE_INFINITY;
+    this.#max = Number.NEGATIVE_INFINITY;
+  }
+
+  #varuint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let index = 0; index < 8; index++) {
+      const next = this.#bytes[this.#offset++];
+      if (next === undefined) throw new RangeError('quantile sketch: truncated');
+      value += (next & 0x7f) * scale;
+      if ((next & 0x80) === 0) return value;
+      scale *= 0x80;
+    }
+    throw new RangeError('quantile sketch: varint too long');
+  }
+
+  #float64(): number {
+    const bytes = this.#bytes;
+    const offset = this.#offset;
+    if (offset + 8 > bytes.length) throw new RangeError('quantile sketch: truncated');
+    const view = this.#view;
+    for (let index = 0; index < 8; index++) view.setUint8(index, bytes[offset + index] as number);
+    this.#offset = offset + 8;
+    return view.getFloat64(0, true);
+  }
+
+  #number(): number {
+    const encoding = this.#bytes[this.#offset++];
+    if (encoding === 0) return this.#varuint();
+    if (encoding === 1) return -this.#varuint();
+    if (encoding === 2) return this.#float64();
+    throw new RangeError('quantile sketch: bad number');
+  }
+
+  #readSide(side: QuantileSide): void {
+    const size = this.#varuint();
+    let key = 0;
+    for (let index = 0; index < size; index++) {
+      key = index === 0 ? this.#number() : key + this.#varuint();
+      const weight = this.#number();
+      this.#count += weight;
+      side.add(key, weight);
+    }
+  }
+
+  addBytes(bytes: Uint8Array, start: number, end: number): void {
+    if (bytes[start] !== 0x08 || bytes[start + 1] !== 1) {
+      this.addState(quantileSketchCodec.deserialize(bytes.subarray(start, end)));
+      return;
+    }
+    this.#bytes = bytes;
+    this.#offset = start + 2;
+    const relativeAccuracy = this.#float64();
+    const maxBuckets = this.#varuint();
+    if (relativeAccuracy !== this.#relativeAccuracy || maxBuckets !== this.#maxBuckets) {
+      // Let the aggregator raise its own error for sketches it cannot merge.
+      this.#aggregator.plus(
+        this.#aggregator.zero,
+        quantileSketchCodec.deserialize(bytes.subarray(start, end)),
+      );
+      return;
+    }
+    const zeroCount = this.#number();
+    const min = this.#float64();
+    const max = this.#float64();
+    this.#zeroCount += zeroCount;
+    this.#count += zeroCount;
+    if (min < this.#min) this.#min = min;
+    if (max > this.#max) this.#max = max;
+    this.#readSide(this.#positive);
+    this.#readSide(this.#negative);
+    if (this.#offset !== end) throw new RangeError('quantile sketch: trailing bytes');
+  }
+
+  addState(state: unknown): void {
+    const sketch = state as QuantileSketch;
+    if (sketch.relativeAccuracy !== this.#relativeAccuracy || sketch.maxBuckets !== this.#maxBuckets) {
+      this.#aggregator.plus(this.#aggregator.zero, sketch);
+      return;
+    }
+    this.#zeroCount += sketch.zeroCount;
+    this.#count += sketch.zeroCount;
+    if (sketch.min < this.#min) this.#min = sketch.min;
+    if (sketch.max > this.#max) this.#max = sketch.max;
+    for (const [side, store] of [
+      [this.#positive, sketch.positive],
+      [this.#negative, sketch.negative],
+    ] as const) {
+      // Ascending, as a sketch's own merge adds them (the collapse depends only on the largest key anyway).
+      for (const key of [...store.buckets.keys()].sort((a, b) => a - b)) {
+        const weight = store.buckets.get(key) ?? 0;
+        this.#count += weight;
+        side.add(key, weight);
+      }
+    }
+  }
+
+  state(): QuantileSketch {
+    const store = (side: QuantileSide): BucketStore => {
+      const buckets = new Map<number, number>();
+      let minKey = Number.POSITIVE_INFINITY;
+      let maxKey = Number.NEGATIVE_INFINITY;
+      for (let key = side.lo; key <= side.hi; key++) {
+        const weight = side.count(key);
+        if (weight === 0) continue;
+        buckets.set(key, weight);
+        if (key < minKey) minKey = key;
+        maxKey = key;
+      }
+      return { buckets, minKey, maxKey };
+    };
+    return {
+      relativeAccuracy: this.#relativeAccuracy,
+      maxBuckets: this.#maxBuckets,
+      count: this.#count,
+      zeroCount: this.#zeroCount,
+      min: this.#min,
+      max: this.#max,
+      positive: store(this.#positive),
+      negative: store(this.#negative),
+    };
+  }
+
+  /** `{ p50, p95, p99 }` in one pass, as the library's `quantile` computes each. */
+  present(): unknown {
+    if (!this.#exactPresent) return this.#aggregator.present(this.state());
+    const count = this.#count;
+    if (count === 0) return { p50: undefined, p95: undefined, p99: undefined };
+    const gamma = (1 + this.#relativeAccuracy) / (1 - this.#relativeAccuracy);
+    const max = this.#max;
+    const min = this.#min;
+    const at = (key: number) => Math.min(max, Math.max(min, (2 * gamma ** key) / (gamma + 1)));
+    const ranks = [0.5 * (count - 1), 0.95 * (count - 1), 0.99 * (count - 1)];
+    const out: Array<number | undefined> = [undefined, undefined, undefined];
+    let next = 0;
+    let seen = 0;
+    const negative = this.#negative;
+    for (let key = negative.lo; key <= negative.hi && next < 3; key++) {
+      const weight = negative.count(key);
+      if (weight === 0) continue;
+      seen += weight;
+      while (next < 3 && seen > (ranks[next] as number)) {
+        out[next++] = Math.min(max, Math.max(min, -((2 * gamma ** -key) / (gamma + 1))));
+      }
+    }
+    seen += this.#zeroCount;
+    while (next < 3 && seen > (ranks[next] as number)) out[next++] = 0;
+    const positive = this.#positive;
+    for (let key = positive.lo; key <= positive.hi && next < 3; key++) {
+      const weight = positive.count(key);
+      if (weight === 0) continue;
+      seen += weight;
+      while (next < 3 && seen > (ranks[next] as number)) out[next++] = at(key);
+    }
+    while (next < 3) out[next++] = max;
+    return { p50: out[0], p95: out[1], p99: out[2] };
+  }
+}
+
 function fieldAccumulator(aggregator: AnyAggregator): FieldAccumulator {
-  const precision = aggregator.parameters?.precision;
+  const { precision, relativeAccuracy, maxBuckets } = aggregator.parameters ?? {};
   if (aggregator.codec === hyperLogLogCodec && typeof precision === 'number' && Number.isInteger(precision)) {
     return new HyperLogLogField(precision, aggregator);
   }
+  if (
+    aggregator.codec === quantileSketchCodec &&
+    typeof relativeAccuracy === 'number' &&
+    typeof maxBuckets === 'number'
+  ) {
+    return new QuantileField(aggregator, relativeAccuracy, maxBuckets);
+  }
+  if (ScalarField.fits(aggregator)) return new ScalarField(aggregator);
   return new GenericField(aggregator);
 }
 
@@ -338,7 +749,7 @@ export class ViewAccumulator {
       for (let field = 0; field < names.length; field++) {
         const name = names[field] as Uint8Array;
         if (name.length === nameLength && sameBytes(bytes, nameOffset, name)) {
-          (this.#fields[field] as FieldAccumulator).addBytes(bytes.subarray(start, start + length));
+          (this.#fields[field] as FieldAccumulator).addBytes(bytes, start, start + length);
           break;
         }
       }
@@ -436,6 +847,8 @@ export class ViewStateOps {
   readonly rankable: readonly RankableField[];
   /** The approximate fields' error bounds (empty when every field is exact). */
   readonly accuracy: Accuracy;
+  /** `,"accuracy":{…}` as answers carry it, or `''` when every field is exact. */
+  readonly accuracyJson: string;
   /** `"name":` of each field, in order. */
   readonly #jsonNames: readonly string[];
   /** True for the fields presented as rounded integers (distinct counts) unless raw values are asked for. */
@@ -458,6 +871,7 @@ export class ViewStateOps {
       if (field.aggregator.approximate) accuracy[field.name] = field.aggregator.errorBound;
     }
     this.accuracy = accuracy;
+    this.accuracyJson = Object.keys(accuracy).length > 0 ? `,"accuracy":${JSON.stringify(accuracy)}` : '';
     this.#scratch = this.accumulator();
   }
 

@@ -147,6 +147,22 @@ interface VersionRankings {
   readonly overlays: Map<string, RankingOverlay>;
 }
 
+/**
+ * `{"bucket":"<ISO-8601>","value":` of bucket starts, as bytes (a view has few distinct buckets, each rendered in
+ * many answers).
+ */
+const bucketHeads = new Map<number, Buffer>();
+
+function bucketHead(ms: number): Buffer {
+  let head = bucketHeads.get(ms);
+  if (head === undefined) {
+    if (bucketHeads.size >= 100_000) bucketHeads.clear();
+    head = Buffer.from(`{"bucket":"${new Date(ms).toISOString()}","value":`);
+    bucketHeads.set(ms, head);
+  }
+  return head;
+}
+
 function freshnessOf(manifest: BatchManifest | undefined, report: SpeedReport): Freshness {
   return {
     batchRunId: manifest?.runId ?? null,
@@ -170,6 +186,8 @@ export class ViewQueries {
   readonly #rankings = new WeakMap<object, VersionRankings>();
   /** Stands for "no batch version" in {@link ViewQueries.#rankings}. */
   readonly #noVersion = {};
+  /** The last freshness rendered, for the (status, version) it was rendered for. */
+  #freshness: { report: SpeedReport; manifest: BatchManifest | undefined; json: string } | undefined;
 
   constructor(options: ViewQueriesOptions) {
     this.project = options.project;
@@ -196,6 +214,15 @@ export class ViewQueries {
   /** The view named `name`, or a 404 naming the views. */
   view(name: string): AnyView {
     return lookupView(this.project, name);
+  }
+
+  /** The JSON of `freshness` (one per probe and version, shared by the requests answered from them). */
+  #freshnessJson(manifest: BatchManifest | undefined, report: SpeedReport): string {
+    const last = this.#freshness;
+    if (last !== undefined && last.report === report && last.manifest === manifest) return last.json;
+    const json = JSON.stringify(freshnessOf(manifest, report));
+    this.#freshness = { report, manifest, json };
+    return json;
   }
 
   #consumed(view: AnyView): boolean {
@@ -260,7 +287,7 @@ export class ViewQueries {
       const raw = options.raw === true;
       const cacheKey = `a\u0000${view.name}\u0000${raw ? 1 : 0}\u0000${range.fromMs ?? ''}\u0000${range.toMs ?? ''}\u0000${key}`;
       const stamp = `${snapshot?.sequence ?? 0}:${realtimeKey?.version ?? 0}:${watermark ?? ''}`;
-      const freshness = JSON.stringify(freshnessOf(manifest, report));
+      const freshness = this.#freshnessJson(manifest, report);
       const answer =
         this.#cache.lookup(cacheKey, stamp, freshness) ??
         this.#cache.store(
@@ -313,13 +340,14 @@ export class ViewQueries {
     const bucketAccumulator = ops.scratch;
     let cell = first;
     let next = 0;
-    let separator = '';
+    let separator = false;
     while (cell < end || next < extra.length) {
       const batchBucket = cell < end ? (model as BatchViewModel).bucket(cell) : Number.POSITIVE_INFINITY;
       const realtimeBucket = extra[next] ?? Number.POSITIVE_INFINITY;
       const bucket = Math.min(batchBucket, realtimeBucket);
-      out.text(`${separator}{"bucket":"${new Date(bucket).toISOString()}","value":`);
-      separator = ',';
+      if (separator) out.text(',');
+      out.bytes(bucketHead(bucket));
+      separator = true;
       if (realtimeBucket === bucket || raw) {
         bucketAccumulator.reset();
         if (batchBucket === bucket) bucketAccumulator.addBytes((model as BatchViewModel).cellState(cell));
@@ -351,7 +379,7 @@ export class ViewQueries {
   }
 
   #accuracy(out: JsonBytes, ops: ViewStateOps): void {
-    if (Object.keys(ops.accuracy).length > 0) out.text(`,"accuracy":${JSON.stringify(ops.accuracy)}`);
+    if (ops.accuracyJson !== '') out.text(ops.accuracyJson);
   }
 
   /**
@@ -401,7 +429,7 @@ export class ViewQueries {
       const raw = options.raw === true;
       const cacheKey = `t\u0000${view.name}\u0000${by}\u0000${limit}\u0000${raw ? 1 : 0}\u0000${range.fromMs ?? ''}\u0000${range.toMs ?? ''}`;
       const stamp = `${snapshot?.sequence ?? 0}:${realtime?.version ?? 0}:${watermark ?? ''}`;
-      const freshness = JSON.stringify(freshnessOf(manifest, report));
+      const freshness = this.#freshnessJson(manifest, report);
       const realtimeEpochs = realtime?.epochsAfter(watermark).length ?? 0;
       const cached = this.#cache.lookup(cacheKey, stamp, freshness);
       if (cached !== undefined) return { ...cached, realtimeEpochs };

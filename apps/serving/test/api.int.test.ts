@@ -141,7 +141,7 @@ describe('serving API', () => {
       speedLagMs: 250,
     });
     const etag = first.headers.etag;
-    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(etag).toMatch(/^W\/"[\w-]+"$/);
     expect(first.headers['cache-control']).toBe('public, max-age=1, must-revalidate');
     const again = await open.app.inject({
       url: '/v1/views/page_views_hourly',

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeys, authorize, presentedKey } from '../api-keys.ts';
 import { ServingError } from '../errors.ts';
-import { withTimeLimit } from '../gate.ts';
+import { withTimeLimit, withWaitLimit } from '../gate.ts';
 import type { RealtimeStore } from '../realtime-store.ts';
 import { parseTimeRange } from '../time-range.ts';
 import { type AnswerBytes, type AnyView, rankableFields, type ViewQueries } from '../view-query.ts';
@@ -40,15 +40,16 @@ export interface ViewRoutesOptions {
 }
 
 /** Races `work` against the query time limit. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return withTimeLimit(() => work, ms, what);
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return withWaitLimit(work, ms, what);
 }
 
 /** True when an `If-None-Match` header names `etag` (weak comparison, as for GET). */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (ifNoneMatch === undefined) return false;
-  if (ifNoneMatch === etag) return true;
-  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+  if (ifNoneMatch === etag || ifNoneMatch === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
 }
 
 /** The query string of `GET /v1/views/<view>`. */
@@ -172,8 +173,8 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     const query = request.query;
     const range = parseTimeRange(query.from, query.to, options.maxRangeMs);
     const raw = query.raw === true;
-    const result = await withTimeLimit(
-      (signal) => queries.answerBytes(view.name, query.key, range, { raw, signal }),
+    const result = await withWaitLimit(
+      queries.answerBytes(view.name, query.key, range, { raw }),
       options.queryTimeoutMs,
       'the query',
     );
@@ -321,7 +322,13 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     app.get<{ Querystring: AnswerQuery }>(
       `/v1/views/${view.name}`,
       {
-        config: { scope: 'read', etag: true, metricsRoute: ANSWER_ROUTE },
+        config: {
+          scope: 'read',
+          etag: true,
+          metricsRoute: ANSWER_ROUTE,
+          rateLimit: false,
+          leanRateLimit: true,
+        },
         schema: {
           summary: `${view.name}: one key's buckets (batch ⊕ realtime) and their total`,
           description: `${view.description}. Topic ${view.topic}, ${view.bucketMs} ms buckets, fingerprint ${view.fingerprint}.`,
@@ -335,7 +342,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     app.get<{ Querystring: TopQuery }>(
       `/v1/views/${view.name}/top`,
       {
-        config: { scope: 'read', etag: true, metricsRoute: TOP_ROUTE },
+        config: { scope: 'read', etag: true, metricsRoute: TOP_ROUTE, rateLimit: false, leanRateLimit: true },
         schema: {
           summary: `${view.name}: the keys ranked by one field over a range`,
           description: view.description,
