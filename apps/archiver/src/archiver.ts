@@ -18,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type FileSystem,
+  failpoint,
   type KafkaBatch,
   type KafkaConsumerTuning,
   KafkaDirectSource,
@@ -388,6 +389,8 @@ export class Archiver {
       numRecords += slice.records.length;
       log.endRange(parseOffset(range.untilOffset));
       log.openFile?.body.flush();
+      // Fault tests: records of the batch are in open files, none of them published.
+      if (numRecords > 0) failpoint('mid-batch');
     }
     this.stats.deadLettered += batch.deadLettered;
     if (batch.offsetRanges.length > 0) {
@@ -572,6 +575,8 @@ export class Archiver {
       bytes: summary.bytes,
       ms: this.clock.now() - started,
     });
+    // Fault tests: the file is in the lake, the group offsets of its batch are not committed.
+    failpoint('after-sink-before-offset');
   }
 
   /**
@@ -605,9 +610,12 @@ export class Archiver {
         schedulingDelayMs: 0,
       },
     );
-    const tracked = commit.finally(() => {
-      if (this.committing === tracked) this.committing = undefined;
-    });
+    // Fault tests: the group offsets of published batches are committed.
+    const tracked = commit
+      .then(() => failpoint('after-offset'))
+      .finally(() => {
+        if (this.committing === tracked) this.committing = undefined;
+      });
     this.committing = tracked;
     if (final) await tracked;
   }

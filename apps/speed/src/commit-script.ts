@@ -11,6 +11,7 @@
  * is visible before that final script, and no command or JavaScript call grows with the batch.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { failpoint } from '@oxbow/connectors';
 import type { RedisLayout } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
@@ -510,9 +511,13 @@ export async function commitBatch(
   const resolved = resolveLimits(limits);
   const size = measureCommit(request);
   if (size.entries <= resolved.maxInlineEntries && size.bytes <= resolved.maxInlineBytes) {
+    // Fault tests: the batch is folded, nothing of it is written.
+    failpoint('mid-batch');
     return commitInline(redis, layout, request);
   }
   const staged = await stageCommit(redis, layout, request, resolved);
+  // Fault tests: the staging lists hold the batch, nothing of it is visible.
+  failpoint('mid-batch');
   return finishStagedCommit(redis, layout, request, staged, resolved);
 }
 

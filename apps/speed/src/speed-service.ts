@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { OxbowConfig } from '@oxbow/config';
 import {
   type FileSystem,
+  failpoint,
   fileSystemCheckpointStores,
   type KafkaRecord,
   offsetRangesOf,
@@ -762,6 +763,8 @@ class SpeedService implements SpeedHandle {
         return;
       }
       cells.committed(batch, encoded);
+      // Fault tests: increments and Redis offsets committed, the checkpoint (live views' offsets) not yet.
+      failpoint('after-sink-before-offset');
       // Tell readers that mirror the increments (the serving layer) what this commit changed.
       const announced = { generation: this.generation, ranges: commitRanges, hashWrites };
       await announceCommit(this.redis, this.layout, announced, (line) => this.log(line));
@@ -788,6 +791,8 @@ class SpeedService implements SpeedHandle {
     this.state.watermarkEpoch = this.watcher.current?.watermarkEpoch ?? -1;
     if (this.rebuildTargets.size > 0) await this.refreshRebuilding();
     await this.redis.hset(this.layout.status(), statusFields(this.state));
+    // Fault tests: the batch, its offsets and the status are written (the checkpoint follows on its cadence).
+    if (count > 0) failpoint('after-offset');
     for (const waiter of this.batchWaiters.splice(0)) waiter();
   }
 

@@ -8,6 +8,7 @@ export {
   type ConnectorErrorCode,
   type ConnectorErrorOptions,
 } from './errors.ts';
+export { FAILPOINT_NAMES, type FailpointName, failpoint } from './failpoint.ts';
 export * from './kafka/index.ts';
 export { PARQUET_CODEC_NAMES, type ParquetCodec } from './parquet/codecs.ts';
 export * from './parquet/columnar.ts';

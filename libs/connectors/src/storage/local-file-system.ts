@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { ConnectorError } from '../errors.ts';
+import { failpoint } from '../failpoint.ts';
 import { readableOf, writableInto } from './byte-source.ts';
 import { deletePrefixHierarchical } from './delete-prefix.ts';
 import type { ByteSource, CommitStrategy, FileInfo, FileSystem } from './file-system.ts';
@@ -159,6 +160,7 @@ export class LocalFileSystem implements FileSystem {
       } finally {
         await handle.close();
       }
+      failpoint('mid-file-publish');
       await this.commit(temporary, path);
     } catch (error) {
       await rm(target, { force: true });
