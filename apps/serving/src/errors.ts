@@ -3,6 +3,7 @@
  * retry may succeed, and the cause (an {@link OxbowError}). The API answers any Oxbow error by its code
  * ({@link httpStatusOf}), whichever package raised it.
  */
+import type { SqlErrorCode } from '@oxbow/connectors';
 import { OxbowError } from '@oxbow/contracts';
 import type { DataflowErrorCode } from '@oxbow/dataflow';
 import type { ViewsErrorCode } from '@oxbow/views';
@@ -43,12 +44,18 @@ export class ServingError extends OxbowError<ServingErrorCode> {
 const FOREIGN_STATUS: Readonly<Record<string, number>> = {
   OXBOW_INVALID_ARGUMENT: 400,
   OXBOW_UNKNOWN_VIEW: 404,
-} satisfies Partial<Record<ViewsErrorCode | DataflowErrorCode, number>>;
+  // POST /v1/sql: a query that is not one SELECT or does not bind is the caller's; so is one that fails running.
+  OXBOW_SQL_INVALID: 400,
+  OXBOW_SQL_TABLE: 400,
+  OXBOW_SQL_TIMEOUT: 408,
+  OXBOW_SQL_FAILED: 422,
+  OXBOW_SQL_CANCELLED: 499,
+} satisfies Partial<Record<ViewsErrorCode | DataflowErrorCode | SqlErrorCode, number>>;
 
 /**
  * The HTTP status an Oxbow error of any package answers with: a serving code by {@link SERVING_ERROR_STATUS}
- * (which also covers `OXBOW_MANIFEST_INVALID` from `@oxbow/contracts`), a bad argument 400, an unknown view 404;
- * any other code 503 when it is retriable, else 500.
+ * (which also covers `OXBOW_MANIFEST_INVALID` from `@oxbow/contracts`), a bad argument 400, an unknown view 404,
+ * a SQL query's errors by their meaning (invalid 400, time limit 408, failed while running 422); any other code 503 when it is retriable, else 500.
  *
  * @example
  * httpStatusOf(new ServingError('OXBOW_NOT_FOUND', 'no view "x"')); // 404

@@ -24,6 +24,7 @@ import { RealtimeMirror } from './realtime-mirror.ts';
 import { RealtimeStore } from './realtime-store.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { keyLimitsOf } from './routes/schemas.ts';
+import { registerSqlRoutes } from './routes/sql-routes.ts';
 import { registerViewRoutes } from './routes/view-routes.ts';
 import { DEFAULT_ANSWER_CACHE_BYTES, type QueryHooks, ViewQueries } from './view-query.ts';
 import { ViewRebuildingError } from './view-status.ts';
@@ -63,6 +64,7 @@ export type ServingConfig = Pick<
   | 'manifestPollMs'
   | 'servingCacheDir'
   | 'speedTopics'
+  | 'archiverTopics'
   | 'project'
 >;
 
@@ -129,9 +131,11 @@ function reasonPhrase(status: number): string {
     401: 'Unauthorized',
     403: 'Forbidden',
     404: 'Not Found',
+    408: 'Request Timeout',
     409: 'Conflict',
     413: 'Payload Too Large',
     415: 'Unsupported Media Type',
+    422: 'Unprocessable Entity',
     429: 'Too Many Requests',
     500: 'Internal Server Error',
     501: 'Not Implemented',
@@ -443,6 +447,7 @@ export async function buildServer(
     cacheVisibility: apiKeys.size > 0 ? 'private' : 'public',
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
+  registerSqlRoutes(app, { config, project, bindings: bindTopics(project, config.archiverTopics) });
 
   await mirror.start();
   await batch.start();
