@@ -64,7 +64,7 @@ describe('serving API', () => {
     await env?.cleanup();
   });
 
-  it.each([
+  it.each<[string, string, number, RegExp]>([
     ['unknown view', '/v1/views/nope?key=x', 404, /unknown view "nope" \(views: page_views_hourly, /],
     ['unknown live view', '/v1/live/page_views_hourly', 404, /unknown live view "page_views_hourly"/],
     ['unknown route', '/v2/anything', 404, /no route GET \/v2\/anything/],
@@ -98,6 +98,39 @@ describe('serving API', () => {
     ['missing by', '/v1/views/page_views_hourly/top', 400, /querystring parameter "by" is required/],
     ['limit too large', '/v1/views/page_views_hourly/top?by=hits&limit=5000', 400, /limit must be <= 1000/],
     ['limit not a number', '/v1/views/page_views_hourly/top?by=hits&limit=ten', 400, /limit must be integer/],
+    ...['Infinity', '-Infinity', '1e400', '-1e400', '0', '1.5', '1e3000', 'NaN'].map(
+      (limit) =>
+        [
+          `limit=${limit}`,
+          `/v1/views/page_views_hourly/top?by=hits&limit=${limit}`,
+          400,
+          /limit must be/,
+        ] as [string, string, number, RegExp],
+    ),
+    [
+      'impossible calendar date',
+      '/v1/views/page_views_hourly?key=/&from=2026-02-30&to=2026-03-02',
+      400,
+      /from "2026-02-30" is not an ISO-8601 time: no such date/,
+    ],
+    [
+      'time without a zone',
+      '/v1/views/page_views_hourly?key=/&from=2026-11-24T10:00:00&to=2026-11-24T12:00:00Z',
+      400,
+      /from "2026-11-24T10:00:00" is not an ISO-8601 time with a zone: add Z or an offset/,
+    ],
+    [
+      'one bound over the cap',
+      '/v1/views/page_views_hourly/top?by=hits&from=2020-01-01T00:00:00Z',
+      400,
+      /range 2020-01-01T00:00:00Z \.\. now is longer than the maximum of 30 days/,
+    ],
+    [
+      'to without from',
+      '/v1/views/page_views_hourly?key=/&to=2026-11-24T00:00:00Z',
+      400,
+      /without from spans all earlier time/,
+    ],
     ['unknown view in top', '/v1/views/nope/top?by=hits', 404, /unknown view "nope"/],
     [
       'key longer than the key field',

@@ -69,6 +69,9 @@ interface TopQuery {
   raw?: boolean;
 }
 
+/** The most keys `/top` answers with. */
+const MAX_TOP_LIMIT = 1000;
+
 /** The metrics label of the per-view routes: one per route shape, not per view. */
 const ANSWER_ROUTE = '/v1/views/:view';
 const TOP_ROUTE = '/v1/views/:view/top';
@@ -135,7 +138,7 @@ function topQuerystring(description: string) {
     required: ['by'],
     properties: {
       by: { type: 'string', minLength: 1, maxLength: 200, description },
-      limit: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+      limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_LIMIT, default: 10 },
       ...rangeQuerystring,
       raw: rawQuerystring,
     },
@@ -187,6 +190,10 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
     reply: FastifyReply,
   ) => {
     const query = request.query;
+    // The schema's coercion lets non-finite numbers (Infinity, 1e400) past its bounds: checked here.
+    if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > MAX_TOP_LIMIT) {
+      throw new ServingError('OXBOW_BAD_REQUEST', `limit must be an integer from 1 to ${MAX_TOP_LIMIT}`);
+    }
     const range = parseTimeRange(query.from, query.to, options.maxRangeMs);
     const raw = query.raw === true;
     const result = await withTimeLimit(
