@@ -23,6 +23,17 @@ export {
   type LiveViewSpec,
 } from './project/define-live-view.ts';
 export {
+  bindModel,
+  defineModel,
+  type KMeansModelParams,
+  type LinearRegressionModelParams,
+  MODEL_KINDS,
+  type ModelDeclaration,
+  type ModelDefinition,
+  type ModelKind,
+  type ModelSpec,
+} from './project/define-model.ts';
+export {
   defineProject,
   type EventGenerator,
   type Project,

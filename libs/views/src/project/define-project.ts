@@ -1,5 +1,5 @@
 /**
- * `defineProject`: a user's schemas, views and live views — what every layer (archiver, speed, batch, serving,
+ * `defineProject`: a user's schemas, views, live views and models — what every layer (archiver, speed, batch, serving,
  * `oxbow produce`, `oxbow start`) runs. Defining checks everything and fails fast with the view and the reason.
  */
 import { ViewsError } from '../errors.ts';
@@ -7,6 +7,7 @@ import type { GeneratorOptions } from '../generator/arrivals.ts';
 import type { Schema } from '../schema/define-schema.ts';
 import type { ViewDefinition } from '../views/view-definition.ts';
 import type { LiveViewDefinition } from './define-live-view.ts';
+import { bindModel, type ModelDeclaration, type ModelDefinition } from './define-model.ts';
 import { type AnyEvent, bindView, type ViewDeclaration } from './define-view.ts';
 
 /** Makes records (as produced to Kafka) for one topic, deterministically from `options.seed`. */
@@ -21,6 +22,8 @@ export interface ProjectSpec<T extends Readonly<Record<string, Schema<AnyEvent>>
   /** The speed-only views. */
   // biome-ignore lint/suspicious/noExplicitAny: live views' stream and value types are their own.
   readonly live?: readonly LiveViewDefinition<any, any, any>[];
+  /** Machine-learning models over a topic's events (`defineModel`): trained by batch, updated by speed. */
+  readonly models?: readonly ModelDeclaration[];
   /**
    * Hand-tuned event generators per topic for `oxbow produce` (topics without one get events generated from
    * their schema's field types and constraints).
@@ -43,6 +46,10 @@ export interface Project {
   readonly liveViews: readonly LiveViewDefinition[];
   /** Hand-tuned generators by topic. */
   readonly generators: ReadonlyMap<string, EventGenerator>;
+  /** The models, bound to their schemas, in declaration order. */
+  readonly models: readonly ModelDefinition[];
+  /** The model named `name`, or `undefined`. */
+  model(name: string): ModelDefinition | undefined;
   /** The view named `name`; throws `OXBOW_UNKNOWN_VIEW` naming the known views otherwise. */
   view(name: string): ViewDefinition<AnyEvent>;
   /** True when the project defines a view (not a live view) named `name`. */
@@ -60,9 +67,9 @@ export interface Project {
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /**
- * Defines a project: binds every view to its topic's schema and checks the whole (unknown topic, a key field
- * not in the schema, duplicate names, an unserialisable aggregator, a bucket that does not divide a day), each
- * failure an `OXBOW_INVALID_PROJECT` error naming the view and the reason.
+ * Defines a project: binds every view and model to its topic's schema and checks the whole (unknown topic, a
+ * key field not in the schema, duplicate names, an unserialisable aggregator, a bucket that does not divide a
+ * day, a model's missing label or unknown parameter), each failure an `OXBOW_INVALID_PROJECT` error naming the view and the reason.
  *
  * @example
  * ```ts
@@ -140,6 +147,18 @@ export function defineProject<const T extends Readonly<Record<string, Schema<Any
     topicOf('live view', live.name, live.topic);
     liveViews.push(live as LiveViewDefinition);
   }
+  const models: ModelDefinition[] = [];
+  for (const declaration of spec.models ?? []) {
+    if (declaration?.kind !== 'model' || typeof declaration.spec !== 'object' || declaration.spec === null) {
+      throw new ViewsError(
+        'OXBOW_INVALID_PROJECT',
+        `${where}: models holds something that is not a defineModel(…)`,
+      );
+    }
+    const name = String(declaration.spec.name);
+    claim('model', name);
+    models.push(bindModel(declaration, topicOf('model', name, declaration.spec.topic), where));
+  }
   const generators = new Map<string, EventGenerator>();
   for (const [topic, generator] of Object.entries(spec.generators ?? {})) {
     if (!topics.has(topic)) {
@@ -152,6 +171,7 @@ export function defineProject<const T extends Readonly<Record<string, Schema<Any
   }
   const byName = new Map(views.map((view) => [view.name, view]));
   const liveByName = new Map(liveViews.map((view) => [view.name, view]));
+  const modelByName = new Map(models.map((model) => [model.name, model]));
   return {
     source,
     description: spec.description ?? '',
@@ -159,6 +179,8 @@ export function defineProject<const T extends Readonly<Record<string, Schema<Any
     views,
     liveViews,
     generators,
+    models,
+    model: (name) => modelByName.get(name),
     view(name) {
       const view = byName.get(name);
       if (view === undefined) {
