@@ -151,6 +151,8 @@ export interface BatchRunSummary {
   readonly deletedVersions: readonly string[];
   /** Tasks the RDD engine ran on worker threads. */
   readonly tasksInWorkers: number;
+  /** Shuffle bytes (and blocks) the RDD engine spilled to disk past the memory budget. */
+  readonly shuffle: { readonly bytesSpilled: number; readonly blocksSpilled: number };
   readonly parallelism: number;
 }
 
@@ -483,6 +485,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     views: [],
     scans: [],
     removedViews: [],
+    shuffle: { bytesSpilled: 0, blocksSpilled: 0 },
   };
   let lock: LakeLock | undefined;
   let scratch: string | undefined;
@@ -627,6 +630,10 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       );
     }
     const tasksInWorkers = ctx?.schedulerStats.tasksInWorkers ?? 0;
+    const shuffle = {
+      bytesSpilled: ctx?.shuffleStats.bytesSpilled ?? 0,
+      blocksSpilled: ctx?.shuffleStats.blocksSpilled ?? 0,
+    };
     await ctx?.stop();
     ctx = undefined;
     // Incremental views: merge the new epochs' cells with the previous version's states.
@@ -741,6 +748,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       durationsMs: manifest.durationsMs,
       deletedVersions,
       tasksInWorkers,
+      shuffle,
     };
   } finally {
     await ctx?.stop();
