@@ -35,6 +35,7 @@ export {
   encodeManifest,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
+  type ManifestModel,
   type ManifestView,
   type ViewCoverage,
 } from './manifest/batch-manifest.ts';
@@ -44,4 +45,10 @@ export {
   type IncrementsKeyParts,
   RedisLayout,
 } from './redis/redis-layout.ts';
+export {
+  decodeSpeedModel,
+  encodeSpeedModel,
+  SPEED_MODEL_FORMAT,
+  type SpeedModelRecord,
+} from './redis/speed-model.ts';
 export { formatTopicBindings, parseTopicBindings, type TopicBinding } from './topics/topic-bindings.ts';

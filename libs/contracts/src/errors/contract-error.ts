@@ -11,6 +11,8 @@ export const CONTRACT_ERROR_CODES = [
   'OXBOW_LAKE_LAYOUT',
   /** A topic binding setting (`TOPIC` or `TOPIC:SCHEMA`, comma-separated) does not parse. */
   'OXBOW_TOPIC_BINDING',
+  /** The speed layer's record of a model in Redis (`RedisLayout.model`) does not decode. */
+  'OXBOW_SPEED_MODEL_INVALID',
 ] as const;
 
 /** A code from {@link CONTRACT_ERROR_CODES}. */

@@ -55,19 +55,48 @@ const views = fc.array(
   ),
   { maxLength: 5 },
 );
-const manifests: fc.Arbitrary<BatchManifest> = fc.record({
-  format: fc.constant('oxbow-batch-manifest' as const),
-  version: fc.constant(1 as const),
-  runId,
-  epochMs: fc.integer({ min: 1, max: 2 ** 40 }),
-  watermarkEpoch: fc.nat(),
-  endOffsets: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/), offsets),
-  views,
-  duckdb: lakePath,
-  startedAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-  finishedAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-  durationsMs: fc.record({ read: fc.nat(), compute: fc.nat(), write: fc.nat() }),
-});
+const models = fc.array(
+  fc.record({
+    name,
+    kind: fc.constantFrom('kmeans', 'linear-regression'),
+    topic: name,
+    path: lakePath,
+    examples: fc.nat(),
+    fingerprint: fc.stringMatching(/^[0-9a-f]{16}$/),
+  }),
+  { maxLength: 3 },
+);
+const manifests: fc.Arbitrary<BatchManifest> = fc.record(
+  {
+    format: fc.constant('oxbow-batch-manifest' as const),
+    version: fc.constant(1 as const),
+    runId,
+    epochMs: fc.integer({ min: 1, max: 2 ** 40 }),
+    watermarkEpoch: fc.nat(),
+    endOffsets: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/), offsets),
+    views,
+    duckdb: lakePath,
+    startedAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+    finishedAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+    durationsMs: fc.record({ read: fc.nat(), compute: fc.nat(), write: fc.nat() }),
+    models,
+  },
+  {
+    requiredKeys: [
+      'format',
+      'version',
+      'runId',
+      'epochMs',
+      'watermarkEpoch',
+      'endOffsets',
+      'views',
+      'duckdb',
+      'startedAt',
+      'finishedAt',
+      'durationsMs',
+    ],
+  },
+);
 
 const text = (value: unknown) => JSON.stringify(value);
 const without = (key: keyof BatchManifest) => {
@@ -99,6 +128,21 @@ describe('batch manifest', () => {
     );
     expect(decoded.endOffsets).toEqual({ http_logs: { '0': '1200' } });
     expect(decoded).not.toHaveProperty('note');
+  });
+
+  it('reads manifests written before models (no models field) and the models of newer ones', () => {
+    const old = decodeManifest(text(manifest), 'm.json');
+    expect(old).not.toHaveProperty('models');
+    expect(old).toEqual(manifest);
+    const model = {
+      name: 'sensor_clusters',
+      kind: 'kmeans',
+      topic: 'sensor_readings',
+      path: 'views/v=20261124T130000000Z-0a1b2c3d/models/sensor_clusters.json',
+      examples: 4000,
+      fingerprint: '0123456789abcdef',
+    };
+    expect(decodeManifest(text({ ...manifest, models: [model] }), 'm.json').models).toEqual([model]);
   });
 
   it('rejects a torn read as retriable, naming the path', () => {
@@ -136,6 +180,30 @@ describe('batch manifest', () => {
       [without('finishedAt'), /finishedAt/],
       [without('durationsMs'), /durationsMs is not an object/],
       [text({ ...manifest, durationsMs: { read: 1, compute: -1, write: 1 } }), /durationsMs.compute/],
+      [text({ ...manifest, models: {} }), /models is not an array/],
+      [
+        text({
+          ...manifest,
+          models: [
+            { name: 'm', kind: 'kmeans', topic: 't', path: '../m.json', examples: 1, fingerprint: 'f' },
+          ],
+        }),
+        /models\[0\].path/,
+      ],
+      [
+        text({
+          ...manifest,
+          models: [{ name: 'm', kind: 'kmeans', topic: 't', path: 'm.json', examples: -1, fingerprint: 'f' }],
+        }),
+        /models\[0\].examples/,
+      ],
+      [
+        text({
+          ...manifest,
+          models: [{ kind: 'kmeans', topic: 't', path: 'm.json', examples: 1, fingerprint: 'f' }],
+        }),
+        /models\[0\].name/,
+      ],
     ];
     for (const [input, problem] of cases) {
       let thrown: unknown;

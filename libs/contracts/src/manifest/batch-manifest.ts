@@ -59,6 +59,25 @@ export interface ViewCoverage {
   readonly filesDigest: string;
 }
 
+/**
+ * One machine-learning model of a published version: trained by the batch layer on the sealed epochs ≤ the
+ * manifest's `watermarkEpoch` of its topic, saved as `@oxbow/ml`'s versioned JSON beside the view tables.
+ */
+export interface ManifestModel {
+  /** The model's name in the project (`defineModel`). */
+  readonly name: string;
+  /** `kmeans` or `linear-regression`. */
+  readonly kind: string;
+  /** The project topic it learnt from. */
+  readonly topic: string;
+  /** The saved model (JSON), relative to the lake root: `views/v=<runId>/models/<name>.json`. */
+  readonly path: string;
+  /** Examples (events that passed the model's filter) it was trained on. */
+  readonly examples: number;
+  /** The model definition's fingerprint (`ModelDefinition.fingerprint` of `@oxbow/views`). */
+  readonly fingerprint: string;
+}
+
 /** The manifest of one successful batch run. */
 export interface BatchManifest {
   readonly format: typeof MANIFEST_FORMAT;
@@ -76,6 +95,11 @@ export interface BatchManifest {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationsMs: { readonly read: number; readonly compute: number; readonly write: number };
+  /**
+   * The project's models trained by this run. Absent in manifests written before models (and omitted when the
+   * project declares none): read that as "no models".
+   */
+  readonly models?: readonly ManifestModel[];
 }
 
 /**
@@ -91,7 +115,8 @@ export function encodeManifest(manifest: BatchManifest): Uint8Array {
 /**
  * Parses and checks a manifest read from `path` (for messages); throws `OXBOW_MANIFEST_INVALID` naming the first
  * problem. Bytes that are not JSON (a torn read while the manifest is being replaced) give a retriable error.
- * Fields outside the contract are dropped, except the view entries' optional ones.
+ * Fields outside the contract are dropped, except the view entries' optional ones; `models` is optional (older
+ * manifests have none).
  *
  * @example
  * const manifest = decodeManifest(await lake.read(MANIFEST_PATH), MANIFEST_PATH);
@@ -123,6 +148,10 @@ export function decodeManifest(input: Uint8Array | string, path: string): BatchM
     decodeView(objectField(entry, `views[${index}]`, fail), `views[${index}]`, fail),
   );
   const durations = objectField(manifest.durationsMs, 'durationsMs', fail);
+  if (manifest.models !== undefined && !Array.isArray(manifest.models)) fail('models is not an array');
+  const models = (manifest.models as readonly unknown[] | undefined)?.map((entry, index) =>
+    decodeModel(objectField(entry, `models[${index}]`, fail), `models[${index}]`, fail),
+  );
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -139,6 +168,18 @@ export function decodeManifest(input: Uint8Array | string, path: string): BatchM
       compute: durationField(durations.compute, 'durationsMs.compute', fail),
       write: durationField(durations.write, 'durationsMs.write', fail),
     },
+    ...(models === undefined ? {} : { models }),
+  };
+}
+
+function decodeModel(entry: Readonly<Record<string, unknown>>, field: string, fail: Fail): ManifestModel {
+  return {
+    name: stringField(entry.name, `${field}.name`, fail),
+    kind: stringField(entry.kind, `${field}.kind`, fail),
+    topic: stringField(entry.topic, `${field}.topic`, fail),
+    path: relativePath(entry.path, `${field}.path`, fail),
+    examples: integerField(entry.examples, `${field}.examples`, fail, 0),
+    fingerprint: stringField(entry.fingerprint, `${field}.fingerprint`, fail),
   };
 }
 

@@ -14,6 +14,7 @@
  * | `<prefix>speed:status` | hash | `lagMs`, `lastBatchTime`, `realtimeThrough`, counters |
  * | `<prefix>staging:<token>:<section>` | list | a large commit's staged writes (speed layer only) |
  * | `<prefix>rtcommits` | pub/sub channel | after each successful commit, what it changed (see {@link RedisLayout.commits}) |
+ * | `<prefix>model:<name>` | string | the speed layer's latest version of a project model (`SpeedModelRecord` JSON) |
  */
 
 /** The prefix of every key when `OXBOW_REDIS_PREFIX` is not set. */
@@ -114,6 +115,14 @@ export class RedisLayout {
    */
   commits(): string {
     return `${this.prefix}rtcommits`;
+  }
+
+  /**
+   * JSON of the speed layer's latest version of a project model (`defineModel`): the batch model it started from,
+   * updated with every micro-batch since (`encodeSpeedModel` / `decodeSpeedModel`).
+   */
+  model(name: string): string {
+    return `${this.prefix}model:${name}`;
   }
 
   /** Hash of the speed layer's health and lag. */
