@@ -45,7 +45,7 @@ export const PARSE_CHUNK_RECORDS = 4_096;
  * Parse threads by default: none. A parse thread takes the parsing off the main thread, but the main thread then
  * receives each event as a structured clone, which costs it about what parsing the record did, and the cut
  * waits for the threads (batches are not pipelined), so on the 2-core development machine the main thread ended
- * up busier (docs/design/0008-speed-layer-throughput.md). It pays where a batch's partitions can be parsed on
+ * up busier (docs/design/0009-speed-layer-throughput.md). It pays where a batch's partitions can be parsed on
  * several idle cores at once: set `parseThreads` there.
  */
 export const DEFAULT_PARSE_THREADS = 0;
