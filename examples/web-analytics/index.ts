@@ -10,6 +10,7 @@ export const WEB_ANALYTICS_PROJECT = fileURLToPath(new URL('./oxbow.project.ts',
 
 export { generateHttpLogs, HTTP_PATHS, type HttpLog } from './src/http-log-generator.ts';
 export * from './src/live-views.ts';
+export { latencyPredictor, sensorClusters } from './src/models.ts';
 export {
   type HttpLogEvent,
   httpLogs,

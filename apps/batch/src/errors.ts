@@ -10,6 +10,8 @@ export const BATCH_ERROR_CODES = [
   'OXBOW_BATCH_LOCK_LOST',
   /** The DuckDB engine was asked for a view it has no SQL plan for. */
   'OXBOW_BATCH_NO_SQL_PLAN',
+  /** A project model cannot be trained: its features or label of an event are not finite numbers of one length. */
+  'OXBOW_BATCH_MODEL',
 ] as const;
 
 /** One of {@link BATCH_ERROR_CODES}. */

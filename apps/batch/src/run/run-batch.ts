@@ -47,6 +47,7 @@ import {
 } from '../lake/lake-listing.ts';
 import { lakeTopicsOf } from '../lake/lake-topics.ts';
 import { type BatchConfig, storageOptionsOf } from '../lake/storage-options.ts';
+import { type TrainedModel, trainModels } from '../models/train-models.ts';
 import { readCurrentManifest } from '../publish/manifest.ts';
 import { collectGarbage } from '../publish/retention.ts';
 import { DUCKDB_FILE, type TableCell, type ViewTable, writeViewTables } from '../publish/view-tables.ts';
@@ -142,6 +143,8 @@ export interface BatchRunSummary {
   readonly views: readonly ViewRunSummary[];
   /** The passes over the lake. */
   readonly scans: readonly ScanSummary[];
+  /** The project's models trained and published (a run of chosen `views` trains none). */
+  readonly models?: readonly { readonly name: string; readonly examples: number; readonly seconds: number }[];
   /** Views of the previous manifest no longer in the project: not published (GC removes their old tables). */
   readonly removedViews: readonly string[];
   readonly startedAtMs: number;
@@ -450,6 +453,8 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
   const { path: projectPath, project } = await projectOf(config);
   const views = selectViews(project, options.views);
   const viewNames = views.map((view) => view.name);
+  // A run of chosen views leaves the models out, as it leaves the other views out.
+  const models = options.views !== undefined && options.views.length > 0 ? [] : project.models;
   const plans = new Map<string, PlanResult>(
     views.map((view) => [
       view.name,
@@ -533,8 +538,8 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     // Read: list the lake directories of the views' topics, find E and its end offsets.
     let phase = Date.now();
     const projectTopicOf = new Map<string, string>();
-    for (const view of views) {
-      for (const directory of lakeTopics.get(view.topic) ?? []) projectTopicOf.set(directory, view.topic);
+    for (const topic of [...views.map((view) => view.topic), ...models.map((model) => model.topic)]) {
+      for (const directory of lakeTopics.get(topic) ?? []) projectTopicOf.set(directory, topic);
     }
     const topics = [...projectTopicOf.keys()];
     progress.stage('list', topics.length);
@@ -629,6 +634,23 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
           : `${scan.topic}: ${integer.format(scan.rows)} rows, ${scan.files} files scanned (${scan.engine}, ${scan.mode})`,
       );
     }
+    // Models: trained on the same sealed files, published beside the views.
+    const trainedModels: TrainedModel[] = [];
+    if (models.length > 0) {
+      const { trained, skipped } = await trainModels({
+        fs,
+        ctx: contextOf,
+        models,
+        filesOf: (topic) => (filesOf.get(topic) ?? []).map((file) => file.path),
+        partitions: parallelism,
+      });
+      for (const { model, reason } of skipped)
+        progress.log('model-skipped', { runId, model: model.name, reason });
+      for (const { model, examples, seconds } of trained) {
+        progress.log('model-trained', { runId, model: model.name, kind: model.kind, examples, seconds });
+      }
+      trainedModels.push(...trained);
+    }
     const tasksInWorkers = ctx?.schedulerStats.tasksInWorkers ?? 0;
     const shuffle = {
       bytesSpilled: ctx?.shuffleStats.bytesSpilled ?? 0,
@@ -672,6 +694,9 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     for (const upload of uploads) {
       await fs.writeAtomic(upload.to, createReadStream(upload.from));
       progress.advance(++uploaded, upload.to);
+    }
+    for (const trained of trainedModels) {
+      await fs.putAtomic(`${dir}/models/${trained.model.name}.json`, new TextEncoder().encode(trained.json));
     }
     await options.afterDataWritten?.(runId);
     await lock.assertHeld();
@@ -726,6 +751,18 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       startedAt: new Date(startedAtMs).toISOString(),
       finishedAt: new Date(finishedAtMs).toISOString(),
       durationsMs: { read: durations.read, compute: Math.round(durations.compute), write: durations.write },
+      ...(trainedModels.length === 0
+        ? {}
+        : {
+            models: trainedModels.map(({ model, examples }) => ({
+              name: model.name,
+              kind: model.kind,
+              topic: model.topic,
+              path: `${dir}/models/${model.name}.json`,
+              examples,
+              fingerprint: model.fingerprint,
+            })),
+          }),
     };
     const bytes = encodeManifest(manifest);
     await fs.putAtomic(historyManifestPath(runId), bytes);
@@ -744,6 +781,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       views: summaries,
       scans: computer.scans,
       removedViews,
+      models: trainedModels.map(({ model, examples, seconds }) => ({ name: model.name, examples, seconds })),
       finishedAtMs,
       durationsMs: manifest.durationsMs,
       deletedVersions,
