@@ -764,7 +764,7 @@ class SpeedService implements SpeedHandle {
       }
       cells.committed(batch, encoded);
       // Fault tests: increments and Redis offsets committed, the checkpoint (live views' offsets) not yet.
-      failpoint('after-sink-before-offset');
+      if (count > 0) failpoint('after-sink-before-offset');
       // Tell readers that mirror the increments (the serving layer) what this commit changed.
       const announced = { generation: this.generation, ranges: commitRanges, hashWrites };
       await announceCommit(this.redis, this.layout, announced, (line) => this.log(line));

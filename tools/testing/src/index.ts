@@ -1,1 +1,10 @@
 export { default as ClosingLineReporter } from './closing-line-reporter.ts';
+export {
+  type DeliveredSide,
+  type DeliveryCheck,
+  type DeliveryDifference,
+  type DeliveryReport,
+  type DeliveryVerdict,
+  deliveryVerdict,
+  recordKeySql,
+} from './delivery-verdict.ts';

@@ -1,6 +1,6 @@
 /**
- * Streaming checkpoints on any {@link FileSystem}: the `CheckpointStore` of `@oxbow/dataflow` for `s3://` and
- * `hdfs://` checkpoint directories (the engine has built-in stores for local paths and `memory://` only).
+ * Streaming checkpoints on any {@link FileSystem}: the `CheckpointStore` of `@oxbow/dataflow` for `file://`,
+ * `s3://` and `hdfs://` checkpoint directories (the engine's built-in stores cover plain paths and `memory://`).
  */
 import type { CheckpointStore, CheckpointStoreFactory } from '@oxbow/dataflow';
 import { ConnectorError } from '../errors.ts';
@@ -45,12 +45,14 @@ export function fileSystemCheckpointStore(fs: FileSystem): CheckpointStore {
 }
 
 /**
- * A `CheckpointStoreFactory` for `StreamingContextOptions.checkpointStore`: `s3://` and `hdfs://` locations get
- * a {@link fileSystemCheckpointStore} (opened with `options`); other schemes are left to the built-in stores.
+ * A `CheckpointStoreFactory` for `StreamingContextOptions.checkpointStore`: `file://`, `s3://` and `hdfs://`
+ * locations get a {@link fileSystemCheckpointStore} (opened with `options`), so checkpoints are published like
+ * every other file of the lake (and a `mid-file-publish` failpoint reaches them); other locations (`memory://`,
+ * plain paths) are left to the built-in stores.
  */
 export function fileSystemCheckpointStores(options: OpenFileSystemOptions = {}): CheckpointStoreFactory {
   return (location) =>
-    /^(s3|hdfs):\/\//i.test(location)
+    /^(file|s3|hdfs):\/\//i.test(location)
       ? fileSystemCheckpointStore(openFileSystem(location.replace(/\/+$/, ''), options))
       : undefined;
 }
