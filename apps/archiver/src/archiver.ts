@@ -22,6 +22,7 @@ import {
   type KafkaBatch,
   type KafkaConsumerTuning,
   KafkaDirectSource,
+  type KafkaSourceMetrics,
   type ParquetCodec,
   ParquetEncoder,
   parseOffset,
@@ -217,6 +218,11 @@ export class Archiver {
         ? { decoder: { module: DECODER_MODULE, init: { ...options.validateInEncoder } } }
         : {}),
     });
+  }
+
+  /** The Kafka source's counters (records in, dead letters, lag per partition), once the run started. */
+  sourceMetrics(): KafkaSourceMetrics | undefined {
+    return this.source?.metrics();
   }
 
   /**

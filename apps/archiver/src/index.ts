@@ -3,6 +3,7 @@
  */
 export { type ArchiverLogEvent, type ArchiverLogger, jsonLineLogger } from './archive-log.ts';
 export { Archiver, type ArchiverOptions, type ArchiverStats } from './archiver.ts';
+export { ArchiverMetrics, type ArchiverReadings } from './archiver-metrics.ts';
 export { ARCHIVER_ERROR_CODES, ArchiverError, type ArchiverErrorCode } from './errors.ts';
 export {
   archiverTopicsOf,

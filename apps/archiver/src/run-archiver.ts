@@ -4,10 +4,11 @@
  */
 import { availableParallelism } from 'node:os';
 import type { OxbowConfig } from '@oxbow/config';
-import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import { type FileSystem, type OperationsServer, openFileSystem, serveOperations } from '@oxbow/connectors';
 import { loadProject, resolveProjectPath } from '@oxbow/views';
 import { type ArchiverLogger, jsonLineLogger } from './archive-log.ts';
 import { Archiver, type ArchiverOptions, type ArchiverStats } from './archiver.ts';
+import { ArchiverMetrics } from './archiver-metrics.ts';
 import { ArchiverError } from './errors.ts';
 import { archiverTopicsOf } from './event-schemas.ts';
 
@@ -27,7 +28,9 @@ export type ArchiverConfig = Pick<
   | 'archiverRollRows'
   | 'archiverRollBytes'
   | 'archiverRollMs'
->;
+> &
+  /** `archiverHealthPort`: `/healthz` and `/metrics` on 127.0.0.1 (absent or 0: none). */
+  Partial<Pick<OxbowConfig, 'archiverHealthPort'>>;
 
 /** Extra knobs for {@link runArchiver} beyond the configuration (tests, embedding). */
 export type ArchiverOverrides = Partial<Omit<ArchiverOptions, 'lake' | 'brokers' | 'topics' | 'groupId'>>;
@@ -67,8 +70,41 @@ export function validationIn(
 }
 
 /**
+ * Serves the archiver's `/healthz` and `/metrics` on `port` of 127.0.0.1; a port that cannot be bound (another
+ * process has it) is logged as `archiver.health-unavailable` and the archiver runs on without it.
+ */
+async function serveArchiverOperations(
+  port: number,
+  metrics: ArchiverMetrics,
+  archiver: Archiver,
+  log: ArchiverLogger,
+): Promise<OperationsServer | undefined> {
+  try {
+    const server = await serveOperations({
+      port,
+      registry: metrics.registry,
+      health: () => ({
+        healthy: metrics.state === 'running',
+        body: { state: metrics.state, ...archiver.stats },
+      }),
+    });
+    log({
+      level: 'info',
+      event: 'archiver.health',
+      url: `${server.url}/healthz`,
+      metrics: `${server.url}/metrics`,
+    });
+    return server;
+  } catch (error) {
+    log({ level: 'warn', event: 'archiver.health-unavailable', port, error: String(error) });
+    return undefined;
+  }
+}
+
+/**
  * Archives the configured topics into the configured lake until `signal` aborts; resolves with the run's counters
- * after a graceful stop.
+ * after a graceful stop. With `archiverHealthPort`, `GET /healthz` (200 while running) and `GET /metrics`
+ * (Prometheus) are served on that port of 127.0.0.1 meanwhile.
  *
  * @example
  * const controller = new AbortController();
@@ -84,6 +120,9 @@ export async function runArchiver(
   const project = await loadProject(projectPath);
   const topics = archiverTopicsOf(project, config.archiverTopics);
   const lake = openLake(config);
+  const metrics = new ArchiverMetrics();
+  const log = overrides.log ?? jsonLineLogger();
+  let operations: OperationsServer | undefined;
   try {
     const archiver = new Archiver({
       lake,
@@ -100,11 +139,21 @@ export async function runArchiver(
       ...(validationIn() === 'encoder'
         ? { validateInEncoder: { project: projectPath, topics: config.archiverTopics } }
         : {}),
-      log: jsonLineLogger(),
       ...overrides,
+      log: (event) => {
+        metrics.observe(event);
+        log(event);
+      },
     });
-    return await archiver.run(signal);
+    metrics.watch({ stats: () => archiver.stats, source: () => archiver.sourceMetrics() });
+    const port = config.archiverHealthPort ?? 0;
+    if (port > 0) operations = await serveArchiverOperations(port, metrics, archiver, log);
+    return await archiver.run(signal).catch((error: unknown) => {
+      metrics.state = 'failed';
+      throw error;
+    });
   } finally {
+    await operations?.close();
     await lake.close();
   }
 }

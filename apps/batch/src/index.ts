@@ -49,6 +49,7 @@ export {
   type ViewTable,
   writeViewTables,
 } from './publish/view-tables.ts';
+export { BatchMetrics, type BatchRunOutcome } from './run/batch-metrics.ts';
 export { coverageOf, mergeWithPrevious, modeOf, type ViewMode } from './run/incremental.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';
 export {

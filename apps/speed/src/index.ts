@@ -23,6 +23,7 @@ export {
   readGeneration,
 } from './generation.ts';
 export { computeIncrements, type Increment, incrementView } from './increments.ts';
+export { SpeedMetrics, type SpeedReadings } from './speed-metrics.ts';
 export {
   defaultCheckpointDir,
   liveViewSettings,

@@ -34,6 +34,7 @@ import { ManifestWatcher } from './manifest-watcher.ts';
 import { compareDecimalOffsets, firstAtOrAfter } from './offset-order.ts';
 import { ParsePool } from './parse-pool.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
+import { SpeedMetrics } from './speed-metrics.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
 import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';
 import { createTopicStream, type TopicStream } from './topic-stream.ts';
@@ -46,6 +47,8 @@ export interface SpeedHandle {
   readonly healthUrl: string | undefined;
   /** The Redis key layout in use (prefix included). */
   readonly layout: RedisLayout;
+  /** The Prometheus metrics (served at `GET /metrics` of the health endpoint). */
+  readonly metrics: SpeedMetrics;
   /** Resolves after the next batch committed (or was found empty) following this call. */
   nextBatch(): Promise<void>;
   /** Finishes the batch in progress (committing it), stops consuming, and releases every connection. */
@@ -101,6 +104,7 @@ function targetsOf(offsets: PartitionOffsets): OffsetTargets {
 
 class SpeedService implements SpeedHandle {
   readonly layout: RedisLayout;
+  readonly metrics: SpeedMetrics;
   healthUrl: string | undefined;
   readonly stopped: Promise<void>;
   private readonly settings: SpeedSettings;
@@ -119,6 +123,8 @@ class SpeedService implements SpeedHandle {
   private checkpointStore: CadencedCheckpointStore | undefined;
   /** The threads that parse records, when there are any. */
   private parsePool: ParsePool | undefined;
+  /** The consumed topics of the running context (for the consumer lag metrics). */
+  private topics: readonly TopicStream[] = [];
   /** Partitions positioned from a base (manifest end offset or earliest) in this generation: `topic:partition`. */
   private readonly basePositioned = new Set<string>();
   /**
@@ -154,6 +160,12 @@ class SpeedService implements SpeedHandle {
     this.plans = foldViews(settings.views);
     this.cells = new CellStore(this.layout, settings.memory.cellBytes);
     this.state.viewFingerprints = { ...settings.viewFingerprints };
+    this.metrics = new SpeedMetrics(settings.batchMs);
+    this.metrics.watch({
+      status: () => this.state,
+      lagPerPartition: () =>
+        Object.assign({}, ...this.topics.map((topic) => topic.stream.metrics().lagPerPartition)),
+    });
     this.watcher = new ManifestWatcher(this.lake, {
       pollMs: settings.manifestPollMs,
       onPoll: (manifest) => this.onManifest(manifest),
@@ -184,10 +196,12 @@ class SpeedService implements SpeedHandle {
       await this.redis.ping();
       await this.deleteRemovedLiveViews();
       if (this.settings.healthPort > 0) {
-        const { server, url } = await serveHealth(this.settings.healthPort, this.settings.healthHost, () => ({
-          status: this.status(),
-          healthy: isHealthy(this.state, this.settings.batchMs),
-        }));
+        const { server, url } = await serveHealth(
+          this.settings.healthPort,
+          this.settings.healthHost,
+          () => ({ status: this.status(), healthy: isHealthy(this.state, this.settings.batchMs) }),
+          this.metrics.registry,
+        );
         this.health = server;
         this.healthUrl = url;
       }
@@ -480,7 +494,7 @@ class SpeedService implements SpeedHandle {
     this.checkpointStore = undefined;
     const ssc = new StreamingContext(ctx, this.settings.batchMs, {
       checkpointStore: cadencedCheckpointStores(
-        fileSystemCheckpointStores(this.settings.storage),
+        this.metrics.timedCheckpointStores(fileSystemCheckpointStores(this.settings.storage)),
         this.settings.checkpointCadence,
         (store) => {
           this.checkpointStore = store;
@@ -515,6 +529,8 @@ class SpeedService implements SpeedHandle {
     }
     // Live views after every topic's stream, so the checkpoint's stream order only depends on the topics.
     for (const topic of topics) if (topic.liveViews.length > 0) this.wireLiveViews(topic);
+    this.topics = topics;
+    ssc.addStreamingListener({ onBatchCompleted: (info) => this.metrics.batchCompleted(info) });
     return ssc;
   }
 
@@ -737,6 +753,7 @@ class SpeedService implements SpeedHandle {
         });
       }
       const statusKey = this.layout.status();
+      const commitStarted = performance.now();
       const result = await commitBatch(this.redis, this.layout, {
         generation: this.generation,
         ranges: commitRanges,
@@ -749,6 +766,7 @@ class SpeedService implements SpeedHandle {
           { key: statusKey, field: 'deadLettered', by: deadLettered },
         ],
       });
+      this.metrics.commitTook((performance.now() - commitStarted) / 1000);
       if (result.kind !== 'committed') {
         // The batch's cells were changed in place and none of it was written: forget them.
         for (const range of commitRanges) cells.reset(range.topic, range.partition, false);
@@ -775,6 +793,7 @@ class SpeedService implements SpeedHandle {
       cells.expire(this.watcher.watermarkEpoch);
       cells.evictIfOverBudget();
       this.state.records += count;
+      this.metrics.batchOfTopic(topic.kafkaTopic, count, deadLettered);
       this.state.realtimeThrough = Math.max(this.state.realtimeThrough, maxAppendTime);
     }
     let lagRecords = 0;

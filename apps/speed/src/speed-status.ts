@@ -1,9 +1,12 @@
 /**
  * Health and lag of the speed layer: kept in memory, written to the `<prefix>speed:status` hash after every
- * committed batch, and served as JSON by a tiny HTTP endpoint (`GET /health`).
+ * committed batch, and served as JSON by a tiny HTTP endpoint (`GET /health`), which also serves the metrics
+ * (`GET /metrics`).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exposition, PROMETHEUS_CONTENT_TYPE } from '@oxbow/connectors';
+import type { Registry } from 'prom-client';
 
 /** What the speed layer is doing. */
 export type SpeedState = 'starting' | 'running' | 'rebuilding' | 'restarting' | 'stopping' | 'stopped';
@@ -93,7 +96,8 @@ export function isHealthy(status: SpeedStatus, batchMs: number, now = Date.now()
 }
 
 /**
- * Serves `GET /health` (200 when healthy, else 503) with the status as JSON.
+ * Serves `GET /health` (200 when healthy, else 503) with the status as JSON, and, given a registry, `GET /metrics`
+ * (its metrics and the process metrics in the Prometheus text format).
  *
  * @example
  * ```ts
@@ -104,8 +108,22 @@ export async function serveHealth(
   port: number,
   host: string,
   probe: () => { status: SpeedStatus; healthy: boolean },
+  metrics?: Registry,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
+    if (metrics !== undefined && request.method === 'GET' && request.url === '/metrics') {
+      exposition(metrics).then(
+        (text) => {
+          response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
+          response.end(text);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          response.end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        },
+      );
+      return;
+    }
     if (request.method !== 'GET' || !['/health', '/status'].includes(request.url ?? '')) {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end('{"error":"not found"}');

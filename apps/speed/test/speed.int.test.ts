@@ -2,9 +2,11 @@
  * The speed app in-process against the local stack: produced events become increments per (view, epoch,
  * partition, key, bucket) whose merge equals the DuckDB oracle on every key and bucket; bad records are
  * dead-lettered with their reasons and counted while the stream goes on; the live views hold sensible values;
- * a published manifest expires the epochs ≤ its watermark; status and health are exposed.
+ * a published manifest expires the epochs ≤ its watermark; status, health and the Prometheus metrics are exposed.
  */
+
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeManifest, MANIFEST_PATH, RedisLayout } from '@oxbow/contracts';
@@ -54,6 +56,24 @@ function running(): SpeedHandle {
   return speed;
 }
 
+/** A TCP port free on 127.0.0.1 right now (the health port setting reads 0 as "none"). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The value of one sample line `name{labels} value` of a Prometheus text exposition (NaN when absent). */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+}
+
 async function processed(topic: string): Promise<number> {
   return Number((await redis.hget(`${names.prefix}speed:status`, `records:${topic}`)) ?? 0);
 }
@@ -66,7 +86,7 @@ beforeAll(async () => {
   project = await loadProject(WEB_ANALYTICS_PROJECT);
   speed = await startSpeed(await testConfig(names), {
     consumer: FAST_CONSUMER,
-    healthPort: 0,
+    healthPort: await freePort(),
     liveViews: { sessionIdleMs: 600_000 },
     log: () => {},
   });
@@ -154,6 +174,31 @@ describe('startSpeed', () => {
     const live = JSON.parse((await redis.get(`${names.prefix}live:live_requests_5m`)) ?? '{}');
     expect(live.value.total).toBeGreaterThanOrEqual(0);
     expect(live.value.total).toBeLessThanOrEqual(httpRecords.length);
+  });
+
+  it('serves its Prometheus metrics at /metrics of the health endpoint', async () => {
+    const url = running().healthUrl?.replace(/\/health$/, '/metrics');
+    expect(url).toBeDefined();
+    const response = await fetch(url as string);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await response.text();
+    expect(sample(text, `oxbow_speed_records_total{topic="${names.http}"}`)).toBe(httpRecords.length);
+    expect(sample(text, `oxbow_speed_records_total{topic="${names.sensors}"}`)).toBe(sensorRecords.length);
+    expect(sample(text, `oxbow_speed_dead_letters_total{topic="${names.http}"}`)).toBe(BAD_HTTP.length);
+    expect(sample(text, `oxbow_speed_dead_letters_total{topic="${names.sensors}"}`)).toBe(BAD_SENSORS.length);
+    expect(sample(text, 'oxbow_speed_batch_interval_seconds')).toBe(0.5); // OXBOW_SPEED_BATCH_MS=500
+    expect(sample(text, 'oxbow_speed_batch_processing_seconds_count')).toBeGreaterThan(0);
+    expect(sample(text, 'oxbow_speed_batch_scheduling_delay_seconds_count')).toBeGreaterThan(0);
+    expect(sample(text, 'oxbow_speed_redis_commit_seconds_count')).toBeGreaterThan(0);
+    expect(sample(text, 'oxbow_speed_checkpoint_write_seconds_count')).toBeGreaterThan(0);
+    expect(sample(text, 'oxbow_speed_cached_cells')).toBe(running().status().cachedCells);
+    for (const partition of [0, 1, 2]) {
+      expect(
+        sample(text, `oxbow_speed_consumer_lag_records{topic="${names.http}",partition="${partition}"}`),
+      ).toBeGreaterThanOrEqual(0);
+    }
+    expect(text).toContain('# TYPE oxbow_speed_records_total counter');
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter');
   });
 
   it('exposes its status in Redis, with the fingerprints of the views it maintains', async () => {

@@ -10,6 +10,7 @@ export {
 } from './errors.ts';
 export { FAILPOINT_NAMES, type FailpointName, failpoint } from './failpoint.ts';
 export * from './kafka/index.ts';
+export * from './metrics/index.ts';
 export { PARQUET_CODEC_NAMES, type ParquetCodec } from './parquet/codecs.ts';
 export * from './parquet/columnar.ts';
 export {

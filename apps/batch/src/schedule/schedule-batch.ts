@@ -6,6 +6,7 @@
 import { Cron } from 'croner';
 import { BatchError } from '../errors.ts';
 import type { BatchConfig } from '../lake/storage-options.ts';
+import type { BatchMetrics } from '../run/batch-metrics.ts';
 import { type BatchRunOptions, type BatchRunSummary, runBatch } from '../run/run-batch.ts';
 
 /** Options of {@link scheduleBatch}. */
@@ -18,6 +19,8 @@ export interface BatchScheduleOptions extends BatchRunOptions {
   readonly onRun?: (summary: BatchRunSummary) => void;
   /** Told about a run that failed; the schedule goes on. */
   readonly onError?: (error: unknown) => void;
+  /** Records every run (its summary, or its failure). */
+  readonly metrics?: BatchMetrics;
 }
 
 /** A running schedule. */
@@ -42,7 +45,9 @@ export function scheduleBatch(config: BatchConfig, options: BatchScheduleOptions
   let job: Cron;
   try {
     job = new Cron(options.cron, { protect: true, timezone: options.timezone ?? 'UTC' }, () => {
-      const run = runBatch(config, options).then(
+      const metrics = options.metrics;
+      const started = metrics ? metrics.measure(() => runBatch(config, options)) : runBatch(config, options);
+      const run = started.then(
         (summary) => options.onRun?.(summary),
         (error: unknown) => options.onError?.(error),
       );

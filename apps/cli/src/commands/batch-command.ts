@@ -3,12 +3,14 @@
  */
 import {
   type BatchEngine,
+  BatchMetrics,
   type BatchRunOptions,
   formatSummaryTable,
   progressFor,
   runBatch,
   scheduleBatch,
 } from '@oxbow/batch';
+import { type OperationsServer, serveOperations, writeMetricsTextfile } from '@oxbow/connectors';
 import type { ParsedArgs } from '../args.ts';
 import { CliError } from '../errors.ts';
 import type { CommandEnvironment } from './stack-command.ts';
@@ -50,11 +52,20 @@ export function batchRunOptionsOf(args: ParsedArgs): BatchRunOptions {
  * Runs `oxbow batch run|schedule`. `run` exits 0 once a version is published (or nothing is sealed yet) and 1
  * when another run holds the lock; `schedule` stays up until SIGINT/SIGTERM (or the abort signal). Bad batch
  * options (`OXBOW_BATCH_USAGE`, `OXBOW_BATCH_NO_SQL_PLAN`) reach `run`, which exits 2 on them.
+ * With `batchMetricsFile`, the metrics are written to that file after every run (node_exporter's textfile
+ * collector); `schedule` also serves `/healthz` and `/metrics` on `batchHealthPort` (0: none).
  */
 export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvironment): Promise<number> {
   const [, sub, extra] = args.command;
   if (extra !== undefined) throw new CliError('OXBOW_USAGE', `unexpected argument "${extra}"`);
   const { config, output } = environment;
+  const metrics = new BatchMetrics();
+  const writeMetrics = async () => {
+    if (config.batchMetricsFile === '') return;
+    await writeMetricsTextfile(config.batchMetricsFile, metrics.registry).catch((error: unknown) =>
+      output.err(`oxbow: could not write the metrics to ${config.batchMetricsFile}: ${String(error)}`),
+    );
+  };
   const progress = progressFor(process.stderr, () => environment.clock.now());
   const options: BatchRunOptions = { ...batchRunOptionsOf(args), progress };
   const report = (summary: Awaited<ReturnType<typeof runBatch>>) =>
@@ -62,7 +73,12 @@ export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvi
   if (sub === 'run') {
     if (args.flags.cron !== undefined)
       throw new CliError('OXBOW_USAGE', '--cron applies to "oxbow batch schedule"');
-    const summary = await runBatch(config, options);
+    let summary: Awaited<ReturnType<typeof runBatch>>;
+    try {
+      summary = await metrics.measure(() => runBatch(config, options));
+    } finally {
+      await writeMetrics();
+    }
     report(summary);
     return summary.status === 'locked' ? 1 : 0;
   }
@@ -73,13 +89,37 @@ export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvi
     const schedule = scheduleBatch(config, {
       ...options,
       cron,
-      onRun: report,
-      onError: (error) =>
-        output.err(`oxbow: batch run failed: ${error instanceof Error ? error.message : String(error)}`),
+      metrics,
+      onRun: (summary) => {
+        report(summary);
+        void writeMetrics();
+      },
+      onError: (error) => {
+        output.err(`oxbow: batch run failed: ${error instanceof Error ? error.message : String(error)}`);
+        void writeMetrics();
+      },
     });
     output.err(
       `oxbow batch schedule: "${cron}" (UTC), next run ${schedule.nextRun()?.toISOString() ?? 'never'}`,
     );
+    let operations: OperationsServer | undefined;
+    if (config.batchHealthPort > 0) {
+      try {
+        operations = await serveOperations({
+          port: config.batchHealthPort,
+          registry: metrics.registry,
+          health: () => ({
+            healthy: true,
+            body: { state: 'scheduled', cron, nextRun: schedule.nextRun()?.toISOString() ?? null },
+          }),
+        });
+        output.err(`oxbow batch schedule: metrics at ${operations.url}/metrics`);
+      } catch (error) {
+        output.err(
+          `oxbow batch schedule: no /healthz nor /metrics on port ${config.batchHealthPort}: ${String(error)}`,
+        );
+      }
+    }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       environment.signal?.addEventListener('abort', stop, { once: true });
@@ -87,6 +127,7 @@ export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvi
       process.once('SIGTERM', stop);
     });
     await schedule.stop();
+    await operations?.close();
     return 0;
   }
   throw new CliError('OXBOW_USAGE', `unknown batch command "${sub ?? ''}" (expected run or schedule)`);
