@@ -22,6 +22,7 @@ import { ServingMetrics } from './metrics.ts';
 import { RateCounter } from './rate-limit.ts';
 import { RealtimeMirror } from './realtime-mirror.ts';
 import { RealtimeStore } from './realtime-store.ts';
+import { registerDashboardRoutes } from './routes/dashboard-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { keyLimitsOf } from './routes/schemas.ts';
 import { registerSqlRoutes } from './routes/sql-routes.ts';
@@ -447,6 +448,7 @@ export async function buildServer(
     cacheVisibility: apiKeys.size > 0 ? 'private' : 'public',
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
+  registerDashboardRoutes(app, { batch, lake, redis, redisPrefix: config.redisPrefix });
   registerSqlRoutes(app, { config, project, bindings: bindTopics(project, config.archiverTopics) });
 
   await mirror.start();
