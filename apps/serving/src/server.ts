@@ -19,10 +19,11 @@ import { BatchViewStore } from './batch-store.ts';
 import { httpStatusOf } from './errors.ts';
 import { Gate } from './gate.ts';
 import { ServingMetrics } from './metrics.ts';
+import { ModelStore } from './model-store.ts';
 import { RateCounter } from './rate-limit.ts';
 import { RealtimeMirror } from './realtime-mirror.ts';
 import { RealtimeStore } from './realtime-store.ts';
-import { registerDashboardRoutes } from './routes/dashboard-routes.ts';
+import { registerModelRoutes } from './routes/model-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { keyLimitsOf } from './routes/schemas.ts';
 import { registerSqlRoutes } from './routes/sql-routes.ts';
@@ -448,8 +449,17 @@ export async function buildServer(
     cacheVisibility: apiKeys.size > 0 ? 'private' : 'public',
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
-  registerDashboardRoutes(app, { batch, lake, redis, redisPrefix: config.redisPrefix });
   registerSqlRoutes(app, { config, project, bindings: bindTopics(project, config.archiverTopics) });
+  registerModelRoutes(
+    app,
+    new ModelStore({
+      models: project.models,
+      lake,
+      redis,
+      prefix: config.redisPrefix,
+      manifest: () => batch.manifest,
+    }),
+  );
 
   await mirror.start();
   await batch.start();
