@@ -23,6 +23,7 @@ import { ModelStore } from './model-store.ts';
 import { RateCounter } from './rate-limit.ts';
 import { RealtimeMirror } from './realtime-mirror.ts';
 import { RealtimeStore } from './realtime-store.ts';
+import { registerDashboardRoutes } from './routes/dashboard-routes.ts';
 import { registerModelRoutes } from './routes/model-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { keyLimitsOf } from './routes/schemas.ts';
@@ -449,6 +450,7 @@ export async function buildServer(
     cacheVisibility: apiKeys.size > 0 ? 'private' : 'public',
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
+  registerDashboardRoutes(app, { batch, lake, redis, redisPrefix: config.redisPrefix });
   registerSqlRoutes(app, { config, project, bindings: bindTopics(project, config.archiverTopics) });
   registerModelRoutes(
     app,
