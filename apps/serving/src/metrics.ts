@@ -1,49 +1,162 @@
 /**
- * The serving layer's Prometheus metrics, kept by hand (counters and a latency histogram) and rendered in the
- * text exposition format.
+ * The serving layer's Prometheus metrics, on `prom-client`: requests by route, method and status, a latency
+ * histogram by route, and the state of the batch store, the realtime mirror, the answer cache and the rankings'
+ * gate, read when scraped. `GET /metrics` renders them with the process and Node.js metrics.
  */
+import { exposition, scrapedCounter, scrapedGauge } from '@oxbow/connectors';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-interface RouteSeries {
-  readonly labels: string;
-  count: number;
-}
-
-interface Histogram {
-  readonly counts: number[];
-  sum: number;
-  count: number;
-}
-
-/** A gauge read when /metrics is scraped. */
+/** A gauge read when /metrics is scraped (a name ending in `_total` is exposed as a counter). */
 export interface Gauge {
   readonly name: string;
   readonly help: string;
   read(): number;
 }
 
-function escapeLabel(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+/** What the server's metrics read when scraped; every reading is 0 until {@link ServingMetrics.watch}. */
+export interface ServingReadings {
+  manifestSwitches(): number;
+  manifestPollFailures(): number;
+  duckdbOpenFiles(): number;
+  /** −1 without a batch version. */
+  batchWatermarkEpoch(): number;
+  batchCells(): number;
+  batchModelBytes(): number;
+  answerCacheHits(): number;
+  answerCacheMisses(): number;
+  answerCacheBytes(): number;
+  realtimeProbes(): number;
+  realtimeAnnouncements(): number;
+  realtimeRereads(): number;
+  realtimeReloads(): number;
+  rankingsRunning(): number;
+  rankingsWaiting(): number;
 }
 
+const UNWATCHED: ServingReadings = {
+  manifestSwitches: () => 0,
+  manifestPollFailures: () => 0,
+  duckdbOpenFiles: () => 0,
+  batchWatermarkEpoch: () => -1,
+  batchCells: () => 0,
+  batchModelBytes: () => 0,
+  answerCacheHits: () => 0,
+  answerCacheMisses: () => 0,
+  answerCacheBytes: () => 0,
+  realtimeProbes: () => 0,
+  realtimeAnnouncements: () => 0,
+  realtimeRereads: () => 0,
+  realtimeReloads: () => 0,
+  rankingsRunning: () => 0,
+  rankingsWaiting: () => 0,
+};
+
+/** The metrics read from {@link ServingReadings}: name, help, and the reading. */
+const READ_METRICS: ReadonlyArray<readonly [string, string, keyof ServingReadings]> = [
+  ['oxbow_serving_manifest_switches_total', 'Batch versions switched to.', 'manifestSwitches'],
+  ['oxbow_serving_manifest_poll_failures_total', 'Manifest polls that failed.', 'manifestPollFailures'],
+  [
+    'oxbow_serving_duckdb_open_files',
+    'DuckDB files open (old ones until their requests finish).',
+    'duckdbOpenFiles',
+  ],
+  [
+    'oxbow_serving_batch_watermark_epoch',
+    'Watermark epoch E of the batch version served (-1: none).',
+    'batchWatermarkEpoch',
+  ],
+  ['oxbow_serving_batch_cells', '(key, bucket) cells of the batch version in memory.', 'batchCells'],
+  [
+    'oxbow_serving_batch_model_bytes',
+    'Bytes of the batch version in memory (states, rendered values, addressing).',
+    'batchModelBytes',
+  ],
+  [
+    'oxbow_serving_answer_cache_hits_total',
+    'Answers served from the cache of rendered answers.',
+    'answerCacheHits',
+  ],
+  [
+    'oxbow_serving_answer_cache_misses_total',
+    'Answers rendered (not in the cache, or out of date).',
+    'answerCacheMisses',
+  ],
+  ['oxbow_serving_answer_cache_bytes', 'Bytes of rendered answers cached.', 'answerCacheBytes'],
+  [
+    'oxbow_serving_realtime_probes_total',
+    'Read-barrier probes of Redis (each shared by the requests that arrived meanwhile).',
+    'realtimeProbes',
+  ],
+  [
+    'oxbow_serving_realtime_announcements_total',
+    'Commit announcements of the speed layer received.',
+    'realtimeAnnouncements',
+  ],
+  [
+    'oxbow_serving_realtime_rereads_total',
+    'Increments hashes re-read after announcements.',
+    'realtimeRereads',
+  ],
+  [
+    'oxbow_serving_realtime_reloads_total',
+    'Times every increment was read again (start, new generation, missed announcements).',
+    'realtimeReloads',
+  ],
+  ['oxbow_serving_rankings_running', 'Rankings being computed (capped).', 'rankingsRunning'],
+  ['oxbow_serving_rankings_waiting', 'Rankings waiting for the cap.', 'rankingsWaiting'],
+];
+
 /**
- * Request counters by route/method/status, a latency histogram by route, and gauges.
+ * The serving API's registry: request counters by method/route/status, a latency histogram by route, and the
+ * server's state read when scraped. Counters (names ending in `_total`) are typed `counter`, the rest `gauge`.
  *
  * @example
+ * const metrics = new ServingMetrics();
+ * metrics.watch({ ...readings });
  * metrics.observe('GET', '/v1/views/:view', 200, 0.004);
- * reply.type('text/plain; version=0.0.4').send(metrics.render());
+ * reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
  */
 export class ServingMetrics {
-  readonly #requests = new Map<string, RouteSeries>();
-  /** The series of each (method, status, route), found without escaping the labels again. */
-  readonly #series = new Map<string, RouteSeries>();
-  readonly #latency = new Map<string, Histogram>();
-  readonly #gauges: Gauge[] = [];
+  /** The app's own metrics (the process metrics are added when rendered). */
+  readonly registry = new Registry();
+  readonly #requests: Counter<'method' | 'route' | 'status'>;
+  readonly #latency: Histogram<'route'>;
+  /** The request counter of each (method, status, route), found without building its labels again. */
+  readonly #series = new Map<string, { inc(): void }>();
+  readonly #latencyOf = new Map<string, { observe(value: number): void }>();
+  #readings: ServingReadings = UNWATCHED;
 
-  /** Adds a gauge to every rendering. */
+  constructor() {
+    this.#requests = new Counter({
+      name: 'oxbow_http_requests_total',
+      help: 'HTTP requests answered, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.#latency = new Histogram({
+      name: 'oxbow_http_request_duration_seconds',
+      help: 'Time to answer a request, by route.',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS_S,
+      registers: [this.registry],
+    });
+    for (const [name, help, reading] of READ_METRICS) {
+      this.addGauge({ name, help, read: () => this.#readings[reading]() });
+    }
+  }
+
+  /** Reads the server's state from `readings` at every scrape. */
+  watch(readings: ServingReadings): void {
+    this.#readings = readings;
+  }
+
+  /** Adds a metric read at every scrape: a counter when its name ends in `_total`, else a gauge. */
   addGauge(gauge: Gauge): void {
-    this.#gauges.push(gauge);
+    const spec = { name: gauge.name, help: gauge.help, registry: this.registry, read: () => gauge.read() };
+    if (gauge.name.endsWith('_total')) scrapedCounter(spec);
+    else scrapedGauge(spec);
   }
 
   /** Records one finished request. */
@@ -51,55 +164,20 @@ export class ServingMetrics {
     const id = `${method} ${status} ${route}`;
     let series = this.#series.get(id);
     if (series === undefined) {
-      const labels = `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`;
-      series = this.#requests.get(labels) ?? { labels, count: 0 };
-      this.#requests.set(labels, series);
+      series = this.#requests.labels({ method, route, status: String(status) });
       this.#series.set(id, series);
     }
-    series.count++;
-    let histogram = this.#latency.get(route);
-    if (!histogram) {
-      histogram = { counts: LATENCY_BUCKETS_S.map(() => 0), sum: 0, count: 0 };
-      this.#latency.set(route, histogram);
+    series.inc();
+    let latency = this.#latencyOf.get(route);
+    if (latency === undefined) {
+      latency = this.#latency.labels({ route });
+      this.#latencyOf.set(route, latency);
     }
-    const counts = histogram.counts;
-    for (let index = 0; index < LATENCY_BUCKETS_S.length; index++) {
-      if (seconds <= (LATENCY_BUCKETS_S[index] as number)) counts[index] = (counts[index] ?? 0) + 1;
-    }
-    histogram.sum += seconds;
-    histogram.count++;
+    latency.observe(seconds);
   }
 
-  /** The metrics in Prometheus text format. */
-  render(): string {
-    const lines = [
-      '# HELP oxbow_http_requests_total HTTP requests answered, by method, route and status.',
-      '# TYPE oxbow_http_requests_total counter',
-    ];
-    for (const { labels, count } of this.#requests.values())
-      lines.push(`oxbow_http_requests_total{${labels}} ${count}`);
-    lines.push(
-      '# HELP oxbow_http_request_duration_seconds Time to answer a request, by route.',
-      '# TYPE oxbow_http_request_duration_seconds histogram',
-    );
-    for (const [route, histogram] of this.#latency) {
-      const label = `route="${escapeLabel(route)}"`;
-      LATENCY_BUCKETS_S.forEach((bound, index) => {
-        lines.push(
-          `oxbow_http_request_duration_seconds_bucket{${label},le="${bound}"} ${histogram.counts[index]}`,
-        );
-      });
-      lines.push(`oxbow_http_request_duration_seconds_bucket{${label},le="+Inf"} ${histogram.count}`);
-      lines.push(`oxbow_http_request_duration_seconds_sum{${label}} ${histogram.sum}`);
-      lines.push(`oxbow_http_request_duration_seconds_count{${label}} ${histogram.count}`);
-    }
-    for (const gauge of this.#gauges) {
-      lines.push(
-        `# HELP ${gauge.name} ${gauge.help}`,
-        `# TYPE ${gauge.name} gauge`,
-        `${gauge.name} ${gauge.read()}`,
-      );
-    }
-    return `${lines.join('\n')}\n`;
+  /** The metrics in the Prometheus text format, with the process and Node.js metrics. */
+  render(): Promise<string> {
+    return exposition(this.registry);
   }
 }

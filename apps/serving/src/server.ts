@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { OxbowConfig } from '@oxbow/config';
 import { type FileSystem, openFileSystem } from '@oxbow/connectors';
 import { OxbowError } from '@oxbow/contracts';
@@ -252,81 +253,23 @@ export async function buildServer(
   });
   const runs = new BatchRuns(deps.triggerBatchRun, () => batch.refresh());
 
-  metrics.addGauge({
-    name: 'oxbow_serving_manifest_switches_total',
-    help: 'Batch versions switched to.',
-    read: () => batch.stats.switches,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_manifest_poll_failures_total',
-    help: 'Manifest polls that failed.',
-    read: () => batch.stats.pollFailures,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_duckdb_open_files',
-    help: 'DuckDB files open (old ones until their requests finish).',
-    read: () => batch.stats.openFiles,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_batch_watermark_epoch',
-    help: 'Watermark epoch E of the batch version served (-1: none).',
-    read: () => batch.manifest?.watermarkEpoch ?? -1,
-  });
   const modelsOf = () => [...(batch.current?.models.values() ?? [])];
-  metrics.addGauge({
-    name: 'oxbow_serving_batch_cells',
-    help: '(key, bucket) cells of the batch version in memory.',
-    read: () => modelsOf().reduce((sum, model) => sum + model.stats.cells, 0),
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_batch_model_bytes',
-    help: 'Bytes of the batch version in memory (states, rendered values, addressing).',
-    read: () => modelsOf().reduce((sum, model) => sum + model.stats.bytes, 0),
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_answer_cache_hits_total',
-    help: 'Answers served from the cache of rendered answers.',
-    read: () => queries.cache.stats.hits,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_answer_cache_misses_total',
-    help: 'Answers rendered (not in the cache, or out of date).',
-    read: () => queries.cache.stats.misses,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_answer_cache_bytes',
-    help: 'Bytes of rendered answers cached.',
-    read: () => queries.cache.stats.bytes,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_realtime_probes_total',
-    help: 'Read-barrier probes of Redis (each shared by the requests that arrived meanwhile).',
-    read: () => mirror.stats.probes,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_realtime_announcements_total',
-    help: 'Commit announcements of the speed layer received.',
-    read: () => mirror.stats.announcements,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_realtime_rereads_total',
-    help: 'Increments hashes re-read after announcements.',
-    read: () => mirror.stats.rereads,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_realtime_reloads_total',
-    help: 'Times every increment was read again (start, new generation, missed announcements).',
-    read: () => mirror.stats.reloads,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_rankings_running',
-    help: 'Rankings being computed (capped).',
-    read: () => queries.gate.running,
-  });
-  metrics.addGauge({
-    name: 'oxbow_serving_rankings_waiting',
-    help: 'Rankings waiting for the cap.',
-    read: () => queries.gate.waiting,
+  metrics.watch({
+    manifestSwitches: () => batch.stats.switches,
+    manifestPollFailures: () => batch.stats.pollFailures,
+    duckdbOpenFiles: () => batch.stats.openFiles,
+    batchWatermarkEpoch: () => batch.manifest?.watermarkEpoch ?? -1,
+    batchCells: () => modelsOf().reduce((sum, model) => sum + model.stats.cells, 0),
+    batchModelBytes: () => modelsOf().reduce((sum, model) => sum + model.stats.bytes, 0),
+    answerCacheHits: () => queries.cache.stats.hits,
+    answerCacheMisses: () => queries.cache.stats.misses,
+    answerCacheBytes: () => queries.cache.stats.bytes,
+    realtimeProbes: () => mirror.stats.probes,
+    realtimeAnnouncements: () => mirror.stats.announcements,
+    realtimeRereads: () => mirror.stats.rereads,
+    realtimeReloads: () => mirror.stats.reloads,
+    rankingsRunning: () => queries.gate.running,
+    rankingsWaiting: () => queries.gate.waiting,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -383,6 +326,8 @@ export async function buildServer(
       ...(apiKeys.size > 0 ? { security: [{ apiKey: [] }] } : {}),
     },
   });
+  // Swagger UI at /docs over the generated document, which stays at /docs/json (and /docs/yaml).
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const rateKey = (headers: Record<string, string | string[] | undefined>, ip: string): string => {
     const key = presentedKey(headers);

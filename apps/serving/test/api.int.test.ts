@@ -307,7 +307,11 @@ describe('serving API', () => {
       /oxbow_http_request_duration_seconds_count\{route="\/v1\/views\/:view"\} \d+/,
     );
     expect(metrics.body).toContain('oxbow_serving_batch_watermark_epoch 5');
-    const docs = await open.app.inject('/docs');
+    const ui = await open.app.inject('/docs');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/^text\/html/);
+    expect(ui.body).toContain('swagger-ui');
+    const docs = await open.app.inject('/docs/json');
     const document = docs.json();
     expect(document.openapi).toBe('3.0.3');
     expect(Object.keys(document.paths)).toEqual(
@@ -326,7 +330,17 @@ describe('serving API', () => {
     expect(
       document.paths['/v1/views/page_views_hourly'].get.parameters.map((p: { name: string }) => p.name),
     ).toEqual(expect.arrayContaining(['key', 'from', 'to']));
-    expect((await open.app.inject('/docs/json')).json()).toEqual(document);
+    // Every documented response of a query route is typed and described per status.
+    const responses = document.paths['/v1/views/page_views_hourly'].get.responses;
+    expect(Object.keys(responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '429', '503']);
+    for (const [status, response] of Object.entries<{ description: string }>(responses)) {
+      expect(response.description, status).not.toBe('Default Response');
+    }
+    expect(responses['429'].content['application/json'].schema.required).toEqual([
+      'statusCode',
+      'error',
+      'message',
+    ]);
   });
 
   it('documents each view with a typed value built from its fields, and its key limits', async () => {

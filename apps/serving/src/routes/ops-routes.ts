@@ -1,7 +1,9 @@
 /**
- * Operations routes: `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /docs` (and `/docs/json`), and the
- * admin routes `POST /v1/batch/runs`, `GET /v1/batch/runs/:id`.
+ * Operations routes: `GET /healthz`, `GET /readyz`, `GET /metrics`, and the admin routes `POST /v1/batch/runs`,
+ * `GET /v1/batch/runs/:id`. Swagger UI (`/docs`) and the OpenAPI document (`/docs/json`) are registered by the
+ * server with `@fastify/swagger-ui`.
  */
+import { PROMETHEUS_CONTENT_TYPE } from '@oxbow/connectors';
 import type { FastifyInstance } from 'fastify';
 import type { BatchRuns } from '../batch-runs.ts';
 import type { BatchViewStore } from '../batch-store.ts';
@@ -104,14 +106,10 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRoutesOption
       schema: { summary: 'Prometheus metrics (text format)', tags: ['operations'], produces: ['text/plain'] },
     },
     async (_request, reply) => {
-      reply.header('cache-control', 'no-store').type('text/plain; version=0.0.4; charset=utf-8');
+      reply.header('cache-control', 'no-store').type(PROMETHEUS_CONTENT_TYPE);
       return options.metrics.render();
     },
   );
-
-  const docs = async () => app.swagger();
-  app.get('/docs', { config: open, schema: { hide: true } }, docs);
-  app.get('/docs/json', { config: open, schema: { hide: true } }, docs);
 
   app.post(
     '/v1/batch/runs',

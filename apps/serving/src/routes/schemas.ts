@@ -190,12 +190,26 @@ export const unavailableSchema = {
   },
 } as const;
 
-/** The error responses of the query routes, for the OpenAPI document. */
+/** An error response documented with what its status means on the route (the OpenAPI response description). */
+export function errorResponse(description: string): typeof errorSchema & { description: string } {
+  return { ...errorSchema, description };
+}
+
+/** `304 Not Modified`: no body; the answer named by `If-None-Match` is still current. */
+export const notModifiedResponse = {
+  type: 'null',
+  description: 'Not Modified: the If-None-Match header named the current ETag (no body)',
+} as const;
+
+/** The responses of the query routes besides their 200, typed per status, for the OpenAPI document. */
 export const queryErrors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  429: errorSchema,
-  503: unavailableSchema,
+  304: notModifiedResponse,
+  400: errorResponse(
+    'Bad Request (OXBOW_BAD_REQUEST): a parameter is missing or invalid, or the range too long',
+  ),
+  401: errorResponse('Unauthorized (OXBOW_UNAUTHORIZED): API keys are configured and none was presented'),
+  403: errorResponse("Forbidden (OXBOW_FORBIDDEN): the key's scope does not allow the route"),
+  404: errorResponse('Not Found (OXBOW_NOT_FOUND): no such view, or no such field to rank by'),
+  429: errorResponse('Too Many Requests (OXBOW_RATE_LIMITED): over the rate limit; see Retry-After'),
+  503: { ...unavailableSchema, description: `Service Unavailable: ${unavailableSchema.description}` },
 };

@@ -13,13 +13,11 @@ import { type AnswerBytes, type AnyView, rankableFields, type ViewQueries } from
 import {
   accuracySchema,
   anyValueSchema,
-  errorSchema,
   freshnessSchema,
   keyLimitsOf,
   queryErrors,
   rangeQuerystring,
   rawQuerystring,
-  unavailableSchema,
   valueSchemaOf,
   viewParams,
 } from './schemas.ts';
@@ -79,6 +77,7 @@ const TOP_ROUTE = '/v1/views/:view/top';
 function answerSchema(value: Record<string, unknown>) {
   return {
     type: 'object',
+    description: "OK: the key's buckets and their total (batch ⊕ realtime), with their ETag",
     properties: {
       view: { type: 'string' },
       key: { type: 'string' },
@@ -104,6 +103,7 @@ function answerSchema(value: Record<string, unknown>) {
 function topSchema(value: Record<string, unknown>) {
   return {
     type: 'object',
+    description: 'OK: the top keys by the field over the range, with their ETag',
     properties: {
       view: { type: 'string' },
       by: { type: 'string' },
@@ -214,6 +214,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
         response: {
           200: {
             type: 'object',
+            description: 'OK: every view and live view of the project',
             properties: {
               views: {
                 type: 'array',
@@ -287,10 +288,11 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
               },
             },
           },
-          401: errorSchema,
-          403: errorSchema,
-          429: errorSchema,
-          503: unavailableSchema,
+          304: queryErrors[304],
+          401: queryErrors[401],
+          403: queryErrors[403],
+          429: queryErrors[429],
+          503: queryErrors[503],
         },
       },
     },
@@ -415,6 +417,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
         response: {
           200: {
             type: 'object',
+            description: "OK: the live view's latest value",
             properties: {
               view: { type: 'string' },
               value: { description: 'The JSON the speed layer stored; null before its first write' },
