@@ -1,0 +1,104 @@
+/**
+ * A private `redis-server` for fault tests (never the shared stack's): its own port and data directory, AOF with
+ * `appendfsync everysec` (the persistence the speed layer's production Redis uses), killable with SIGKILL and
+ * restartable on the same directory and port.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** One private redis-server. */
+export class PrivateRedis {
+  readonly port: number;
+  readonly dir: string;
+  private process: ChildProcess | undefined;
+
+  constructor(port: number, dir: string) {
+    this.port = port;
+    this.dir = dir;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it (loading the AOF of `dir` if there is one) and resolves once it answers PING. */
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
+    args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
+    this.process = spawn('redis-server', args, { stdio: 'ignore' });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const probe = new Redis({
+        port: this.port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        retryStrategy: () => null,
+      });
+      probe.on('error', () => {});
+      const ok = await probe
+        .connect()
+        .then(() => probe.ping())
+        .then(
+          (reply) => reply === 'PONG',
+          () => false,
+        );
+      probe.disconnect();
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      await sleep(100);
+    }
+  }
+
+  /** The AOF file commands are appended to now (Redis 7's multi-part AOF: the manifest's `type i` file). */
+  incrementalAof(): string | undefined {
+    const manifest = join(this.dir, 'appendonlydir', 'appendonly.aof.manifest');
+    if (!existsSync(manifest)) return undefined;
+    const line = readFileSync(manifest, 'utf8')
+      .split('\n')
+      .find((l) => / type i\b/.test(l));
+    const name = line?.match(/^file (\S+) /)?.[1];
+    return name === undefined ? undefined : join(this.dir, 'appendonlydir', name);
+  }
+
+  /** The size of {@link incrementalAof} now (0 when there is none). */
+  aofBytes(): number {
+    const file = this.incrementalAof();
+    return file === undefined || !existsSync(file) ? 0 : statSync(file).size;
+  }
+
+  /**
+   * Cuts the incremental AOF back to `bytes` (the server must be down): what a power loss does to writes not yet
+   * fsynced. Redis loads a log cut inside a command or a MULTI block up to the last complete one
+   * (`aof-load-truncated yes`, the default).
+   */
+  truncateAof(bytes: number): void {
+    const file = this.incrementalAof();
+    if (file === undefined) throw new Error('no incremental AOF to truncate');
+    truncateSync(file, bytes);
+  }
+
+  /** SIGKILL: no shutdown, no final fsync; resolves once the process is gone. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+  }
+}
