@@ -1,9 +1,17 @@
 /**
  * Batch runs triggered through the admin API: the trigger is injected (the CLI passes `@oxbow/batch`'s run
- * function), runs are tracked in memory by id, one at a time.
+ * function), runs are tracked in memory by id, one at a time, the latest {@link KEPT_RUNS} kept. A failed run
+ * reports its error code only (its message may name hosts, buckets or paths): the message goes to the log.
  */
 import { randomBytes } from 'node:crypto';
+import { OxbowError } from '@oxbow/contracts';
 import { ServingError } from './errors.ts';
+
+/** Finished runs remembered at most (the oldest are forgotten first). */
+export const KEPT_RUNS = 100;
+
+/** Told the full error of a failed run (the server logs it). */
+export type BatchRunFailed = (id: string, error: unknown) => void;
 
 /** Starts one batch run and resolves with its summary (e.g. the published manifest's run id). */
 export type TriggerBatchRun = () => Promise<unknown>;
@@ -28,11 +36,17 @@ export interface BatchRunRecord {
 export class BatchRuns {
   readonly #trigger: TriggerBatchRun | undefined;
   readonly #afterRun: () => Promise<unknown>;
+  readonly #onFailure: BatchRunFailed;
   readonly #runs = new Map<string, BatchRunRecord>();
 
-  constructor(trigger: TriggerBatchRun | undefined, afterRun: () => Promise<unknown> = async () => {}) {
+  constructor(
+    trigger: TriggerBatchRun | undefined,
+    afterRun: () => Promise<unknown> = async () => {},
+    onFailure: BatchRunFailed = () => {},
+  ) {
     this.#trigger = trigger;
     this.#afterRun = afterRun;
+    this.#onFailure = onFailure;
   }
 
   /** Starts a run; 501 without a trigger, 409 while another run is going. */
@@ -55,6 +69,11 @@ export class BatchRuns {
       error: null,
     };
     this.#runs.set(record.id, record);
+    // Insertion order is start order, and only the newest run can be running.
+    for (const id of this.#runs.keys()) {
+      if (this.#runs.size <= KEPT_RUNS) break;
+      this.#runs.delete(id);
+    }
     void Promise.resolve()
       .then(trigger)
       .then(
@@ -66,7 +85,8 @@ export class BatchRuns {
         },
         (error: unknown) => {
           record.finishedAt = new Date().toISOString();
-          record.error = error instanceof Error ? error.message : String(error);
+          record.error = `batch run failed (${OxbowError.is(error) ? error.code : 'unexpected error'}; the message is in the server log)`;
+          this.#onFailure(record.id, error);
           record.status = 'failed';
         },
       );

@@ -2,6 +2,13 @@
  * `@oxbow/serving`: the fastify query API answering `batch(key, buckets) ⊕ realtime(epochs > E)` for every view.
  */
 
+export {
+  ADMIN_KEY_FILE,
+  type AdminKeyCreated,
+  isLoopbackHost,
+  type StartRefusedCode,
+  StartRefusedError,
+} from './access.ts';
 export { AnswerCache, type AnswerCacheStats, type RenderedAnswer } from './answer-cache.ts';
 export { type ApiKeys, parseApiKeys, type Scope } from './api-keys.ts';
 export {

@@ -13,12 +13,21 @@ import { OxbowError } from '@oxbow/contracts';
 import { bindTopics, loadProject, type Project, resolveProjectPath } from '@oxbow/views';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { type AdminKeyCreated, apiAccessOf } from './access.ts';
 import { AnswerCache } from './answer-cache.ts';
-import { type ApiKeys, authorize, parseApiKeys, presentedKey, type Scope } from './api-keys.ts';
+import { type ApiKeys, authorize, presentedKey, type Scope } from './api-keys.ts';
 import { BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
 import { BatchViewStore } from './batch-store.ts';
 import { httpStatusOf } from './errors.ts';
 import { Gate } from './gate.ts';
+import {
+  answerClientError,
+  answerFrameworkError,
+  answerUnrouted,
+  publicMessage,
+  RouteMethods,
+} from './http-errors.ts';
+import { logAnsweredRequests, loggerOptions, quietRequestLogs, type ServingLogOptions } from './logging.ts';
 import { ServingMetrics } from './metrics.ts';
 import { ModelStore } from './model-store.ts';
 import { RateCounter } from './rate-limit.ts';
@@ -70,6 +79,10 @@ export type ServingConfig = Pick<
   | 'speedTopics'
   | 'archiverTopics'
   | 'project'
+  | 'stateDir'
+  | 'apiAllowOpen'
+  | 'apiMaxConnections'
+  | 'logLevel'
 >;
 
 /** What the server is built on; everything not given is created from the configuration. */
@@ -87,8 +100,13 @@ export interface ServingDependencies {
   readonly triggerBatchRun?: TriggerBatchRun;
   /** Test hooks inside a query. */
   readonly hooks?: QueryHooks;
-  /** fastify's logger (default off). */
-  readonly logger?: boolean;
+  /**
+   * The JSON log (pino): `false` turns it off; default on at the `logLevel` setting (see `logging.ts`); tests may
+   * pass a level and a stream.
+   */
+  readonly logger?: boolean | ServingLogOptions;
+  /** Called once when an admin key was generated (default: printed to stderr); see `access.ts`. */
+  readonly onAdminKeyCreated?: AdminKeyCreated;
   /** Bytes of rendered answers kept in memory (default 128 MiB; 0: none). */
   readonly answerCacheBytes?: number;
   /** Rankings (`/top` cache misses) computed at once; more wait, up to 64, then 503 (default 2). */
@@ -182,7 +200,9 @@ export async function buildServer(
   config: ServingConfig,
   deps: ServingDependencies = {},
 ): Promise<ServingServer> {
-  const apiKeys: ApiKeys = parseApiKeys(config.apiKeys);
+  // Admin routes always need an admin key (generated when none is configured); the others only with keys set.
+  const access = apiAccessOf(config, deps.onAdminKeyCreated);
+  const apiKeys: ApiKeys = access.keys;
   const project = deps.project ?? (await loadProject(resolveProjectPath(config.project)));
   // The Kafka topics the speed layer reads for each project topic (its offsets hashes are named after them).
   const kafkaTopics: Record<string, string[]> = {};
@@ -213,7 +233,10 @@ export async function buildServer(
 
   const metrics = new ServingMetrics();
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: loggerOptions(config, deps.logger),
+    logController: quietRequestLogs(),
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     bodyLimit: BODY_LIMIT_BYTES,
     http: { maxHeaderSize: maxHeaderBytesFor(project) },
     requestTimeout: config.apiRequestTimeoutMs,
@@ -221,6 +244,8 @@ export async function buildServer(
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(describeSchemaErrors(errors as SchemaError[], dataVar)),
   });
+  const routeMethods = new RouteMethods(app);
+  logAnsweredRequests(app);
   const mirror = new RealtimeMirror({
     redis,
     prefix: config.redisPrefix,
@@ -251,7 +276,11 @@ export async function buildServer(
     rebuildingRetryAfterS: Math.min(60, Math.max(1, Math.ceil(config.manifestPollMs / 1000))),
     ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
   });
-  const runs = new BatchRuns(deps.triggerBatchRun, () => batch.refresh());
+  const runs = new BatchRuns(
+    deps.triggerBatchRun,
+    () => batch.refresh(),
+    (id, error) => app.log.error({ err: error, batchRun: id }, 'batch run failed'),
+  );
 
   const modelsOf = () => [...(batch.current?.models.values() ?? [])];
   metrics.watch({
@@ -278,7 +307,9 @@ export async function buildServer(
     if (OxbowError.is(error)) {
       status = httpStatusOf(error);
       code = error.code;
-      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      // A store that is down (503) or a route without its runner (501) is a warning; anything else an error.
+      if (status >= 500)
+        request.log[status === 503 || status === 501 ? 'warn' : 'error']({ err: error }, 'request failed');
     } else if (error.validation) {
       status = 400;
       code = 'OXBOW_BAD_REQUEST';
@@ -301,18 +332,11 @@ export async function buildServer(
       statusCode: status,
       error: reasonPhrase(status),
       code,
-      message: status === 500 ? 'internal error (see the server log)' : error.message,
+      message: publicMessage(error, status, request.id),
       ...(rebuilding ? { status: 'rebuilding' } : {}),
     });
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      code: 'OXBOW_NOT_FOUND',
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
-    });
-  });
+  app.setNotFoundHandler(answerUnrouted(routeMethods));
 
   await app.register(swagger, {
     openapi: {
@@ -323,7 +347,7 @@ export async function buildServer(
         description: `batch(key, buckets) ⊕ realtime(epochs > E) for every view of the project, from DuckDB and Redis. Project: ${project.description || project.source}; views: ${project.views.map((view) => view.name).join(', ') || 'none'}.`,
       },
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
-      ...(apiKeys.size > 0 ? { security: [{ apiKey: [] }] } : {}),
+      ...(access.keysConfigured ? { security: [{ apiKey: [] }] } : {}),
     },
   });
   // Swagger UI at /docs over the generated document, which stays at /docs/json (and /docs/yaml).
@@ -331,7 +355,10 @@ export async function buildServer(
 
   const rateKey = (headers: Record<string, string | string[] | undefined>, ip: string): string => {
     const key = presentedKey(headers);
-    return key !== undefined && apiKeys.has(key) ? `key:${key}` : `ip:${ip}`;
+    // The counters are named by a digest of the key: no key is held in memory in the clear.
+    return key !== undefined && apiKeys.has(key)
+      ? `key:${createHash('sha256').update(key).digest('base64url')}`
+      : `ip:${ip}`;
   };
   const rateCounter = new RateCounter(config.apiRateLimit, 60_000);
   await app.register(rateLimit, {
@@ -345,8 +372,9 @@ export async function buildServer(
   // Callback-style hooks: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     const routeConfig = request.routeOptions.config;
+    reply.header('x-content-type-options', 'nosniff');
     try {
-      if (routeConfig.scope && apiKeys.size > 0)
+      if (routeConfig.scope && (access.keysConfigured || routeConfig.scope === 'admin'))
         authorize(apiKeys, presentedKey(request.headers), routeConfig.scope);
       if (routeConfig.leanRateLimit) {
         rateCounter.check(rateKey(request.headers, request.ip), (name, value) => reply.header(name, value));
@@ -392,7 +420,7 @@ export async function buildServer(
     maxRangeMs: config.apiMaxRangeDays * 86_400_000,
     queryTimeoutMs: config.apiRequestTimeoutMs,
     batchOnlyMaxAgeS: Math.max(1, Math.floor(config.manifestPollMs / 1000)),
-    cacheVisibility: apiKeys.size > 0 ? 'private' : 'public',
+    cacheVisibility: access.keysConfigured ? 'private' : 'public',
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
   registerDashboardRoutes(app, { batch, lake, redis, redisPrefix: config.redisPrefix });

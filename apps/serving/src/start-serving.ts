@@ -1,6 +1,7 @@
 /**
  * Starts the serving API on its configured address.
  */
+import { assertListenAllowed } from './access.ts';
 import { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';
 
 /** A listening serving API. */
@@ -18,7 +19,9 @@ export interface StartServingOptions extends ServingDependencies {
 }
 
 /**
- * Builds the serving API and listens on `host:port` (127.0.0.1:8080 by default).
+ * Builds the serving API and listens on `host:port` (127.0.0.1:8080 by default), with at most
+ * `apiMaxConnections` client connections open. A host other than loopback is refused while no API keys are
+ * configured (`OXBOW_INSECURE_LISTEN`, see `access.ts`) unless `apiAllowOpen` is `yes`.
  *
  * @example
  * const server = await startServing(config, { port: 0 });
@@ -29,9 +32,12 @@ export async function startServing(
   config: ServingConfig,
   options: StartServingOptions = {},
 ): Promise<RunningServer> {
+  const host = options.host ?? config.apiHost;
+  assertListenAllowed(host, config);
   const server = await buildServer(config, options);
   try {
-    const host = options.host ?? config.apiHost;
+    // Connections beyond the cap are closed as they arrive.
+    server.app.server.maxConnections = config.apiMaxConnections;
     await server.app.listen({ host, port: options.port ?? config.apiPort });
     const address = server.app.server.address();
     const port =

@@ -13,7 +13,7 @@ import {
   writeRealtime,
   writeSpeedStatus,
 } from './support/fixtures.ts';
-import { type TestEnvironment, testEnvironment } from './support/harness.ts';
+import { generatedAdminKey, type TestEnvironment, testEnvironment } from './support/harness.ts';
 
 const pageViews = exampleProject.view('page_views_hourly');
 const READ_KEY = 'reader-key-0001';
@@ -254,7 +254,12 @@ describe('serving API', () => {
       headers: { 'x-api-key': ADMIN_KEY },
     });
     expect(missing.statusCode).toBe(404);
-    const notConfigured = await open.app.inject({ method: 'POST', url: '/v1/batch/runs' });
+    // Without configured keys the admin routes take the generated admin key (see security.int.test.ts).
+    const notConfigured = await open.app.inject({
+      method: 'POST',
+      url: '/v1/batch/runs',
+      headers: { 'x-api-key': generatedAdminKey(env.config.stateDir) },
+    });
     expect(notConfigured.statusCode).toBe(501);
   });
 
@@ -440,13 +445,16 @@ describe('serving API', () => {
     expect(admin.statusCode).toBe(200);
     expect(admin.json()).toEqual({ view: 'active_sessions', value: { active: 1, top: [{ userId: 'u1' }] } });
     expect(admin.headers['cache-control']).toBe('private, no-cache');
-    // A live view that is not personal takes a read key; without keys configured, everything is open.
+    // A live view that is not personal takes a read key; without keys configured, only personal ones need a key.
     const notPersonal = await secured.app.inject({
       url: '/v1/live/live_requests_5m',
       headers: { 'x-api-key': READ_KEY },
     });
     expect(notPersonal.statusCode).toBe(200);
-    expect((await open.app.inject(url)).statusCode).toBe(200);
+    expect((await open.app.inject(url)).statusCode).toBe(401);
+    expect((await open.app.inject('/v1/live/live_requests_5m')).statusCode).toBe(200);
+    const generated = generatedAdminKey(env.config.stateDir);
+    expect((await open.app.inject({ url, headers: { 'x-api-key': generated } })).statusCode).toBe(200);
   });
 
   it('answers a key as long as the pipeline accepts (2,048 characters) over HTTP', async () => {

@@ -17,7 +17,7 @@ import {
   writeRealtime,
   writeSpeedStatus,
 } from './support/fixtures.ts';
-import { type TestEnvironment, testEnvironment } from './support/harness.ts';
+import { generatedAdminKey, type TestEnvironment, testEnvironment } from './support/harness.ts';
 
 const WATERMARK = 1000;
 const pageViews = exampleProject.view('page_views_hourly');
@@ -216,7 +216,11 @@ describe('batch ⊕ realtime', () => {
   });
 
   it('reads a speed-only view from its live JSON', async () => {
-    const empty = await server.app.inject('/v1/live/active_sessions');
+    // A personal live view takes the admin key (generated: no keys are configured here).
+    const empty = await server.app.inject({
+      url: '/v1/live/active_sessions',
+      headers: { 'x-api-key': generatedAdminKey(env.config.stateDir) },
+    });
     expect(empty.json()).toEqual({ view: 'active_sessions', value: null });
     await env.redis.set(
       `${env.prefix}live:live_requests_5m`,

@@ -1,6 +1,14 @@
 import { OxbowError } from '@oxbow/contracts';
 import { describe, expect, it } from 'vitest';
-import { AuthError, authorize, parseApiKeys, presentedKey, scopeCovers } from './index.ts';
+import {
+  AuthError,
+  authorize,
+  hashApiKeys,
+  parseApiKeyEntries,
+  parseApiKeys,
+  presentedKey,
+  scopeCovers,
+} from './index.ts';
 
 describe('API keys', () => {
   it('parses KEY:SCOPE lists; empty or none means no keys', () => {
@@ -30,6 +38,20 @@ describe('API keys', () => {
       expect(AuthError.is(error, 'OXBOW_BAD_API_KEYS')).toBe(true);
       expect((error as Error).message).not.toContain('secret-key-1');
     }
+  });
+
+  it('gives the plain entries to hash, e.g. to see whether an admin key is configured', () => {
+    const entries = parseApiKeyEntries('reader-0001:read,admin-00001:admin');
+    expect([...entries]).toEqual([
+      ['reader-0001', 'read'],
+      ['admin-00001', 'admin'],
+    ]);
+    entries.set('generated-admin-key', 'admin');
+    const keys = hashApiKeys(entries);
+    expect(keys.size).toBe(3);
+    expect(keys.get('generated-admin-key')).toBe('admin');
+    expect(keys.get('generated-admin-ke')).toBeUndefined();
+    expect(parseApiKeyEntries('none').size).toBe(0);
   });
 
   it('keeps digests only: the keys are not in the object', () => {

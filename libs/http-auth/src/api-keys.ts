@@ -76,16 +76,17 @@ class HashedApiKeys implements ApiKeys {
 }
 
 /**
- * Parses the `apiKeys` setting: comma-separated `KEY:SCOPE` with scope `read`, `ingest` or `admin` and keys of at
- * least 8 characters (the last `:` separates the scope); empty or `none` for no keys. A key listed twice keeps
- * its last scope. Throws `OXBOW_BAD_API_KEYS` naming the rule otherwise (the message never repeats a key).
+ * Reads the `apiKeys` setting into plain `KEY → scope` entries: comma-separated `KEY:SCOPE` with scope `read`,
+ * `ingest` or `admin` and keys of at least 8 characters (the last `:` separates the scope); empty or `none` for no
+ * keys. A key listed twice keeps its last scope. Throws `OXBOW_BAD_API_KEYS` naming the rule otherwise (the
+ * message never repeats a key). Hand the entries to {@link hashApiKeys} and drop them: {@link parseApiKeys} does
+ * both.
  *
  * @example
- * const keys = parseApiKeys('reader-0001:read,loader-0001:ingest,admin-00001:admin');
- * keys.get('loader-0001'); // 'ingest'
- * keys.get('guess-00001'); // undefined
+ * const entries = parseApiKeyEntries('reader-0001:read');
+ * [...entries.values()].includes('admin'); // false: no admin key configured
  */
-export function parseApiKeys(text: string): ApiKeys {
+export function parseApiKeyEntries(text: string): Map<string, Scope> {
   const keys = new Map<string, Scope>();
   if (text.trim() !== '' && text.trim() !== 'none') {
     for (const [index, entry] of text.split(',').entries()) {
@@ -101,7 +102,31 @@ export function parseApiKeys(text: string): ApiKeys {
       keys.set(key, scope);
     }
   }
-  return new HashedApiKeys(keys);
+  return keys;
+}
+
+/**
+ * {@link ApiKeys} over `entries` that keeps only their HMAC-SHA-256 digests and compares a presented key with
+ * every digest in constant time (see the module comment).
+ *
+ * @example
+ * const keys = hashApiKeys(new Map([['admin-00001', 'admin']]));
+ * keys.get('admin-00001'); // 'admin'
+ */
+export function hashApiKeys(entries: ReadonlyMap<string, Scope>): ApiKeys {
+  return new HashedApiKeys(entries);
+}
+
+/**
+ * Parses the `apiKeys` setting ({@link parseApiKeyEntries}) into {@link ApiKeys} holding digests only.
+ *
+ * @example
+ * const keys = parseApiKeys('reader-0001:read,loader-0001:ingest,admin-00001:admin');
+ * keys.get('loader-0001'); // 'ingest'
+ * keys.get('guess-00001'); // undefined
+ */
+export function parseApiKeys(text: string): ApiKeys {
+  return hashApiKeys(parseApiKeyEntries(text));
 }
 
 /** The key a request presents: `x-api-key: K` or `authorization: Bearer K`. */

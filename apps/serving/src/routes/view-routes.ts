@@ -26,7 +26,7 @@ import {
 export interface ViewRoutesOptions {
   readonly queries: ViewQueries;
   readonly realtime: RealtimeStore;
-  /** The configured API keys (personal live views need an admin key when there are any). */
+  /** The API keys, always with an admin key (personal live views need one). */
   readonly apiKeys: ApiKeys;
   readonly maxRangeMs: number;
   /** Longest a query may take before it answers 503. */
@@ -281,7 +281,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
                     personal: {
                       type: 'boolean',
                       description:
-                        'Names individual users: served to admin keys only when keys are configured',
+                        'Names individual users: served to admin keys only (the generated one when no keys are configured)',
                     },
                   },
                 },
@@ -411,7 +411,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
       schema: {
         summary: `A live (speed-only) view's latest value: ${liveNames.join(', ') || 'none in this project'}`,
         description:
-          'Live views marked personal name individual users: when API keys are configured they need an admin key.',
+          'Live views marked personal name individual users: they need an admin key (the generated one when no keys are configured).',
         tags: ['live'],
         params: viewParams,
         response: {
@@ -436,10 +436,17 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
           `unknown live view "${view}" (live views: ${project.liveViews.map((l) => l.name).join(', ') || 'none'})`,
         );
       }
-      if (live.personal === true && options.apiKeys.size > 0) {
+      // Always, whether keys are configured or not: the admin key is generated when none is configured.
+      if (live.personal === true) {
         const key = presentedKey(request.headers);
+        if (key === undefined) {
+          throw new ServingError(
+            'OXBOW_UNAUTHORIZED',
+            `live view ${view} names individual users: it needs an API key with the admin scope (header x-api-key)`,
+          );
+        }
         authorize(options.apiKeys, key, 'read');
-        if (options.apiKeys.get(key ?? '') !== 'admin') {
+        if (options.apiKeys.get(key) !== 'admin') {
           throw new ServingError(
             'OXBOW_FORBIDDEN',
             `live view ${view} names individual users: it needs an API key with the admin scope`,
@@ -447,7 +454,9 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
         }
       }
       const value = await withTimeout(realtime.live(view), options.queryTimeoutMs, 'reading the live view');
-      reply.header('cache-control', options.apiKeys.size > 0 ? 'private, no-cache' : 'no-cache');
+      // Answers behind a key are for the caller only.
+      const shared = options.cacheVisibility === 'public' && live.personal !== true;
+      reply.header('cache-control', shared ? 'no-cache' : 'private, no-cache');
       return { view, value: value ?? null };
     },
   );

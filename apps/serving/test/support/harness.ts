@@ -1,13 +1,14 @@
 /**
  * One serving instance per test file over a temporary lake and a test-specific Redis prefix.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@oxbow/config';
 import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
+import { ADMIN_KEY_FILE } from '../../src/access.ts';
 import type { ServingConfig } from '../../src/server.ts';
 import { deletePrefix } from './fixtures.ts';
 
@@ -56,4 +57,9 @@ export async function testEnvironment(name: string): Promise<TestEnvironment> {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The admin key a server generated in `stateDir` (no admin key configured). */
+export function generatedAdminKey(stateDir: string): string {
+  return readFileSync(join(stateDir, ADMIN_KEY_FILE), 'utf8').trim();
 }
