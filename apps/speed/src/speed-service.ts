@@ -31,6 +31,7 @@ import { ensureGeneration, type PartitionOffsets, readGeneration } from './gener
 import type { AnyView } from './increments.ts';
 import { type CadencedCheckpointStore, cadencedCheckpointStores, PresentCadence } from './live-cadence.ts';
 import { ManifestWatcher } from './manifest-watcher.ts';
+import { wireProjectModels } from './model-stream.ts';
 import { compareDecimalOffsets, firstAtOrAfter } from './offset-order.ts';
 import { ParsePool } from './parse-pool.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
@@ -527,8 +528,25 @@ class SpeedService implements SpeedHandle {
       topics.push(topic);
       topic.stream.foreachRDD((rdd, time) => this.processBatch(topic, rdd, time));
     }
-    // Live views after every topic's stream, so the checkpoint's stream order only depends on the topics.
-    for (const topic of topics) if (topic.liveViews.length > 0) this.wireLiveViews(topic);
+    // Live views and models after every topic's stream, so the checkpoint's stream order only depends on the
+    // topics. A project topic's models are trained once, on its first Kafka topic's events.
+    const modelled = new Set<string>();
+    for (const topic of topics) {
+      const models = modelled.has(topic.projectTopic)
+        ? []
+        : this.settings.project.models.filter((model) => model.topic === topic.projectTopic);
+      modelled.add(topic.projectTopic);
+      if (topic.liveViews.length === 0 && models.length === 0) continue;
+      const events = this.liveEvents(topic);
+      if (topic.liveViews.length > 0) this.wireLiveViews(topic, events);
+      wireProjectModels(events, models, {
+        redis: this.redis,
+        layout: this.layout,
+        lake: this.lake,
+        manifest: () => this.watcher.current,
+        log: (message) => this.log(message),
+      });
+    }
     this.topics = topics;
     ssc.addStreamingListener({ onBatchCompleted: (info) => this.metrics.batchCompleted(info) });
     return ssc;
@@ -571,8 +589,7 @@ class SpeedService implements SpeedHandle {
    * is cheap, else as often as keeps presenting within a tenth of the time ({@link PresentCadence}). The live
    * views' state is updated every batch either way.
    */
-  private wireLiveViews(topic: TopicStream): void {
-    const events = this.liveEvents(topic);
+  private wireLiveViews(topic: TopicStream, events: DStream<AnyEvent>): void {
     for (const live of topic.liveViews) {
       let output: DStream<unknown>;
       try {
