@@ -115,6 +115,8 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       'manifestPollMs',
       'servingCacheDir',
       'speedTopics',
+      'stateDir',
+      'logLevel',
     ],
   },
   produce: {
