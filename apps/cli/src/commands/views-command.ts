@@ -66,6 +66,14 @@ function projectSummary(project: Project): Record<string, unknown> {
       description: live.description ?? '',
       personal: live.personal === true,
     })),
+    models: project.models.map((model) => ({
+      name: model.name,
+      topic: model.topic,
+      kind: model.kind,
+      description: model.description,
+      params: model.params,
+      fingerprint: model.fingerprint,
+    })),
   };
 }
 
@@ -124,12 +132,20 @@ export async function runViewsCommand(args: ParsedArgs, env: CommandEnvironment)
             view.fingerprint,
           ]),
           ...project.liveViews.map((live) => [live.name, live.topic, 'live', '-', '-', '-']),
+          ...project.models.map((model) => [
+            model.name,
+            model.topic,
+            'model',
+            '-',
+            model.kind,
+            model.fingerprint,
+          ]),
         ]),
       );
       return 0;
     }
     case 'check': {
-      const summary = `${project.topics.size} topics, ${project.views.length} views, ${project.liveViews.length} live views`;
+      const summary = `${project.topics.size} topics, ${project.views.length} views, ${project.liveViews.length} live views, ${project.models.length} models`;
       if (args.flags.json) {
         output.out(JSON.stringify({ ok: true, source: project.source, ...projectSummary(project) }, null, 2));
       } else {
