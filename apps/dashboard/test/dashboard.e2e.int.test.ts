@@ -1,0 +1,247 @@
+/**
+ * The dashboard end to end: the serving app (over a lake with a published batch version, realtime increments in
+ * Redis, a speed status and a live view) serves the built page at `/`; headless Chromium loads it, enters a read
+ * API key, and the numbers the page shows — the explorer's totals, the top keys, the batch run, the speed layer's
+ * counters — equal the API's answers for the same view and key. A screenshot is kept under
+ * `.oxbow/artifacts/dashboard/`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RedisLayout } from '@oxbow/contracts';
+import { type RunningServer, startServing } from '@oxbow/serving';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  exampleProject,
+  foldStates,
+  httpEvents,
+  START_MS,
+  writeBatchVersion,
+  writeRealtime,
+  writeSpeedStatus,
+} from '../../serving/test/support/fixtures.ts';
+import { type TestEnvironment, testEnvironment } from '../../serving/test/support/harness.ts';
+import { chromiumMissing, launchChromium } from './support/chromium.ts';
+
+const READ_KEY = 'dashboard-reader-01';
+const EPOCH_MS = 3_600_000;
+/** Events before this time are in the batch version, the others in the realtime increments of epoch E + 1. */
+const WATERMARK_MS = START_MS + 2 * EPOCH_MS;
+const WATERMARK_EPOCH = WATERMARK_MS / EPOCH_MS - 1;
+const RUN_ID = '20261124T130000000Z-dddddddd';
+const ARTIFACTS_DIR = fileURLToPath(new URL('../../../.oxbow/artifacts/dashboard/', import.meta.url));
+
+const pageViews = exampleProject.view('page_views_hourly');
+const missing = chromiumMissing();
+if (missing) console.warn(missing);
+
+/** The text of an element of the page. */
+async function text(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? '';
+}
+
+/** A number as the page writes it (`1,234.57`), parsed back. */
+function shownNumber(text: string): number {
+  return Number(text.replaceAll(',', ''));
+}
+
+/** Expects the page's text for a value to be the API's value (numbers to the page's two decimals). */
+function expectShown(text: string, value: unknown): void {
+  if (typeof value === 'number') {
+    expect(shownNumber(text)).toBeCloseTo(value, 2);
+  } else if (value === null) {
+    expect(text).toBe('—');
+  } else if (typeof value === 'object' && value !== null && 'p50' in value) {
+    const { p50, p95, p99 } = value as Record<string, number | null>;
+    const parts = text.split(' / ');
+    expect(parts).toHaveLength(3);
+    [p50, p95, p99].forEach((quantile, index) => {
+      expectShown(parts[index] ?? '', quantile);
+    });
+  } else {
+    expect(text).toBe(JSON.stringify(value));
+  }
+}
+
+describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
+  let env: TestEnvironment;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+
+  const api = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${server.url}${path}`, { headers: { 'x-api-key': READ_KEY } });
+    expect(response.status, path).toBe(200);
+    return (await response.json()) as T;
+  };
+
+  const refreshes = async (): Promise<number> =>
+    Number((await page.locator('body').getAttribute('data-refreshes')) ?? 0);
+
+  beforeAll(async () => {
+    env = await testEnvironment('dashboard');
+    const events = httpEvents(3000, 14);
+    const batchEvents = events.filter((event) => event.ts < WATERMARK_MS);
+    const realtimeEvents = events.filter((event) => event.ts >= WATERMARK_MS);
+    expect(batchEvents.length).toBeGreaterThan(0);
+    expect(realtimeEvents.length).toBeGreaterThan(0);
+    await writeBatchVersion({
+      lakeDir: env.lakeDir,
+      runId: RUN_ID,
+      watermarkEpoch: WATERMARK_EPOCH,
+      epochMs: EPOCH_MS,
+      views: [{ view: pageViews, states: foldStates(pageViews, batchEvents) }],
+    });
+    await writeRealtime(
+      env.redis,
+      env.prefix,
+      pageViews,
+      WATERMARK_EPOCH + 1,
+      0,
+      foldStates(pageViews, realtimeEvents),
+    );
+    await writeSpeedStatus(env.redis, env.prefix, {
+      fields: {
+        lagMs: '1250',
+        lagRecords: '42',
+        realtimeThrough: String(START_MS + 5 * EPOCH_MS),
+        lastBatchMs: '180',
+        batches: '37',
+        records: String(realtimeEvents.length),
+        'records:http_logs': String(realtimeEvents.length),
+        'deadLettered:http_logs': '7',
+        deadLettered: '7',
+        updatedAt: String(Date.now()),
+      },
+    });
+    await env.redis.set(
+      new RedisLayout(env.prefix).live('live_requests_5m'),
+      JSON.stringify({
+        view: 'live_requests_5m',
+        batchTime: Date.now(),
+        updatedAt: Date.now(),
+        value: { '/': 12 },
+      }),
+    );
+    server = await startServing(env.with({ apiKeys: `${READ_KEY}:read` }), {
+      redis: env.redis,
+      project: exampleProject,
+      port: 0,
+      host: '127.0.0.1',
+      logger: false,
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await env?.cleanup();
+  });
+
+  it('serves the page at / beside the API', async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await response.text()).toContain('<title>Oxbow</title>');
+    // The API's own answers are unchanged: an unknown route is still the API's 404, health still answers.
+    const unknown = await fetch(`${server.url}/no-such-page`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toMatch(/^OXBOW_/);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('asks for an API key, then shows the API numbers for the view and key', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => Number(document.body.dataset.refreshes ?? 0) >= 1, undefined, {
+      timeout: 60_000,
+    });
+    await expect.poll(() => text(page.locator('#views'))).toContain('needs an API key');
+
+    const before = await refreshes();
+    await page.fill('#api-key', READ_KEY);
+    await page.click('#key-form button[type=submit]');
+    await page.waitForFunction((count) => Number(document.body.dataset.refreshes ?? 0) > count, before, {
+      timeout: 60_000,
+    });
+
+    // The views the API lists are the views the page lists.
+    const views = await api<{ views: { name: string }[] }>('/v1/views');
+    for (const view of views.views) {
+      expect(await page.getByTestId(`view-${view.name}`).count(), view.name).toBe(1);
+    }
+
+    // Top keys: the same keys in the same order with the same numbers.
+    const top = await api<{ keys: { key: string; value: Record<string, unknown> }[] }>(
+      '/v1/views/page_views_hourly/top?by=hits&limit=10',
+    );
+    expect(top.keys.length).toBeGreaterThan(1);
+    await expect
+      .poll(() => page.getByTestId('top-key').allTextContents())
+      .toEqual(top.keys.map((entry) => entry.key));
+    const topValues = await page.getByTestId('top-value').allTextContents();
+    top.keys.forEach((entry, index) => {
+      expectShown(topValues[index] ?? '', entry.value.hits);
+    });
+
+    // The explorer, on the second-busiest key, chosen as a user does.
+    const key = top.keys[1]?.key ?? '';
+    await page.selectOption('#explorer-view', 'page_views_hourly');
+    await page.fill('#explorer-key', key);
+    await page.click('[data-testid=explorer-show]');
+    await expect.poll(() => text(page.getByTestId('explorer-freshness'))).toContain(`key "${key}"`);
+    const answer = await api<{
+      buckets: { bucket: string }[];
+      total: Record<string, unknown>;
+      freshness: { batchRunId: string };
+    }>(`/v1/views/page_views_hourly?key=${encodeURIComponent(key)}`);
+    expect(answer.freshness.batchRunId).toBe(RUN_ID);
+    expect(answer.buckets.length).toBeGreaterThan(2);
+    for (const { name: field } of pageViews.fields) {
+      expectShown(await text(page.getByTestId(`total-${field}`)), answer.total[field]);
+    }
+    expect(await page.locator('[data-testid=explorer-chart] canvas').count()).toBeGreaterThan(0);
+    // Buckets before the watermark are marked batch, those after it realtime.
+    const parts = await page
+      .locator('[data-testid=explorer-buckets] tbody tr td:nth-child(2)')
+      .allTextContents();
+    expect(parts).toHaveLength(answer.buckets.length);
+    const expectedParts = [...answer.buckets]
+      .reverse()
+      .map((bucket) =>
+        Date.parse(bucket.bucket) + pageViews.bucketMs <= WATERMARK_MS ? 'batch' : 'realtime',
+      );
+    expect(parts).toEqual(expectedParts);
+    expect(new Set(parts)).toEqual(new Set(['batch', 'realtime']));
+
+    // The batch layer and the speed layer as their routes answer.
+    const manifests = await api<{ current: { runId: string; watermarkEpoch: number } }>(
+      '/v1/batch/manifests',
+    );
+    expect(await text(page.getByTestId('batch-run'))).toBe(manifests.current.runId);
+    expect(shownNumber(await text(page.getByTestId('batch-watermark')))).toBe(WATERMARK_EPOCH);
+    expect(await page.getByTestId('run-duration').count()).toBe(1);
+    const speed = await api<{ deadLettered: number; topics: { topic: string; records: number }[] }>(
+      '/v1/speed/status',
+    );
+    expect(shownNumber(await text(page.getByTestId('speed-dead-lettered')))).toBe(speed.deadLettered);
+    for (const topic of speed.topics) {
+      expect(shownNumber(await text(page.getByTestId(`speed-records-${topic.topic}`)))).toBe(topic.records);
+    }
+    expect(speed.deadLettered).toBe(7);
+
+    // Live views: the read key sees the shared one, not the personal one.
+    await expect.poll(() => text(page.getByTestId('live-live_requests_5m'))).toContain('"/": 12');
+    await expect
+      .poll(() => text(page.getByTestId('live-active_sessions')))
+      .toContain('needs an admin API key');
+
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const screenshot = join(ARTIFACTS_DIR, 'dashboard.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`dashboard screenshot: ${screenshot}`);
+  });
+});

@@ -1,0 +1,12 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    name: 'dashboard',
+    include: ['web/**/*.test.ts', 'test/**/*.test.ts'],
+    // The end-to-end test serves the built page over the local stack's Redis: bring the stack up, build the page.
+    globalSetup: ['../../tools/testing/src/stack-global-setup.ts', './test/support/build-dashboard-setup.ts'],
+    hookTimeout: 180_000,
+    testTimeout: 180_000,
+  },
+});
