@@ -43,6 +43,14 @@ export interface ServedModel {
   readonly model: Readonly<Record<string, unknown>>;
 }
 
+/** A model of the project no layer has trained yet. */
+export interface ModelNotTrained {
+  readonly name: string;
+  readonly kind: string;
+  readonly topic: string;
+  readonly trained: false;
+}
+
 /** What the model store reads. */
 export interface ModelStoreOptions {
   readonly models: readonly ModelDefinition[];
@@ -70,6 +78,29 @@ export class ModelStore {
   /** The names of the project's models. */
   get names(): string[] {
     return [...this.#byName.keys()];
+  }
+
+  /**
+   * Every model of the project, in declaration order: its latest version without the model itself
+   * (`trained: false` and no version for a model neither layer has trained yet).
+   */
+  async list(): Promise<Array<Omit<ServedModel, 'model'> | ModelNotTrained>> {
+    const entries: Array<Omit<ServedModel, 'model'> | ModelNotTrained> = [];
+    for (const definition of this.#byName.values()) {
+      try {
+        const { model: _model, ...summary } = await this.latest(definition.name);
+        entries.push(summary);
+      } catch (error) {
+        if (!ServingError.is(error, 'OXBOW_NOT_FOUND')) throw error;
+        entries.push({
+          name: definition.name,
+          kind: definition.kind,
+          topic: definition.topic,
+          trained: false,
+        });
+      }
+    }
+    return entries;
   }
 
   /**

@@ -149,6 +149,23 @@ describe('GET /v1/models/:name', () => {
     expect(untrained.json().message).toMatch(/"sensor_clusters" has not been trained yet/);
   });
 
+  it('lists every model of the project with its latest version, untrained ones too', async () => {
+    const response = await server.app.inject({ url: '/v1/models', headers: { 'x-api-key': READ_KEY } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      models: [
+        { name: 'sensor_clusters', kind: 'kmeans', topic: 'sensor_readings', trained: false },
+        expect.objectContaining({
+          name: 'latency_predictor',
+          source: 'batch',
+          version: `batch:${manifest.runId}`,
+          examples: manifest.models?.find((model) => model.name === 'latency_predictor')?.examples,
+        }),
+      ],
+    });
+    expect(response.json().models[1]).not.toHaveProperty('model');
+  });
+
   it('needs a key when keys are configured', async () => {
     expect((await get('latency_predictor', null)).statusCode).toBe(401);
     expect((await get('latency_predictor', 'not-a-key-123')).statusCode).toBe(401);

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/models/:name`: the latest version of a project model — the speed layer's when it is newer than the
+ * `GET /v1/models` (the project's models and their latest versions) and `GET /v1/models/:name`: the latest version of a project model — the speed layer's when it is newer than the
  * current batch version, else the one the batch layer published — with its source and version (see
  * `model-store.ts`).
  */
@@ -30,8 +30,38 @@ const modelSchema = {
   },
 } as const;
 
-/** Registers `GET /v1/models/:name` (read scope). */
+/** Registers `GET /v1/models` and `GET /v1/models/:name` (read scope). */
 export function registerModelRoutes(app: FastifyInstance, models: ModelStore): void {
+  const { model: _model, ...summaryProperties } = modelSchema.properties;
+  app.get(
+    '/v1/models',
+    {
+      config: { scope: 'read', etag: true },
+      schema: {
+        summary: "The project's models: each one's latest version (without the model), or trained: false",
+        tags: ['models'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              models: {
+                type: 'array',
+                items: { type: 'object', properties: { ...summaryProperties, trained: { type: 'boolean' } } },
+              },
+            },
+          },
+          401: errorSchema,
+          403: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-cache');
+      return { models: await models.list() };
+    },
+  );
+
   app.get<{ Params: { name: string } }>(
     '/v1/models/:name',
     {
