@@ -6,6 +6,7 @@
 import { runArchiver } from '@oxbow/archiver';
 import { runBatch } from '@oxbow/batch';
 import type { OxbowConfig } from '@oxbow/config';
+import { ensureDashboardBuilt } from '@oxbow/dashboard';
 import { startServing } from '@oxbow/serving';
 import { startSpeed } from '@oxbow/speed';
 import { loadProject, type Project, resolveProjectPath } from '@oxbow/views';
@@ -42,6 +43,11 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
   const config: OxbowConfig = epochFromConfig ? env.config : { ...env.config, epochMs: DEMO_EPOCH_MS };
   const say = (text: string) => output.out(`start: ${text}`);
   await stackUp({ config, clock, output });
+  // The page the serving API shows at `/`: built once (Vite, a few seconds) when the bundle is missing.
+  await ensureDashboardBuilt().then(
+    (built) => built && say('built the dashboard (npm run build:dashboard)'),
+    (error: unknown) => say(`the dashboard could not be built (GET / answers 404): ${String(error)}`),
+  );
 
   const stop = new AbortController();
   const onTerm = () => stop.abort();
@@ -69,6 +75,7 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
     },
   });
   say(`serving API at ${serving.url}`);
+  say(`dashboard at ${serving.url}/`);
 
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
