@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type FailpointName, type FileSystem, openFileSystem } from '@oxbow/connectors';
 import { generateHttpLogs } from '@oxbow/example-web-analytics';
-import { deliveryVerdict, recordKeySql } from '@oxbow/testing-tools';
 import type { Admin, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -29,34 +28,10 @@ import {
   testKafka,
 } from '../../../apps/archiver/test/support/kafka.ts';
 import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
+import { lakeVerdict } from './support/lake-verdict.ts';
 import { within } from './support/speed-process.ts';
 
 const PARTITIONS = 3;
-/** The fields of an HTTP log the lake keeps, the event time as epoch milliseconds. */
-const FIELDS = [
-  'tsMs',
-  'host',
-  'method',
-  'path',
-  'status',
-  'bytes',
-  'latencyMs',
-  'userId',
-  'country',
-  'userAgent',
-];
-const PRODUCED_COLUMNS = {
-  ts: 'VARCHAR',
-  host: 'VARCHAR',
-  method: 'VARCHAR',
-  path: 'VARCHAR',
-  status: 'INTEGER',
-  bytes: 'BIGINT',
-  latencyMs: 'DOUBLE',
-  userId: 'VARCHAR',
-  country: 'VARCHAR',
-  userAgent: 'VARCHAR',
-};
 
 let admin: Admin;
 const children: ArchiverChild[] = [];
@@ -132,17 +107,7 @@ async function archiverUnderFailpoint(failpoint: FailpointName, seed: number): P
   expect(await child.exited, describe()).toBe(0);
   await lake.close();
 
-  // Part files only: a writer's hidden temporaries (`.part-…`) are not matched by the glob.
-  const report = await deliveryVerdict({
-    produced: { columns: PRODUCED_COLUMNS, records: events },
-    expected: `SELECT ${recordKeySql(FIELDS)} AS key, count(*) AS n
-      FROM (SELECT *, epoch_ms(CAST(ts AS TIMESTAMPTZ)) AS tsMs FROM produced) GROUP BY ALL`,
-    delivered: {
-      parquet: [join(lakeDir, 'events', topic, 'epoch=*', 'part-*.parquet')],
-      sql: `SELECT ${recordKeySql(FIELDS)} AS key, count(*) AS n
-        FROM (SELECT CAST(ts AS BIGINT) AS tsMs, * EXCLUDE (ts) FROM lake) GROUP BY ALL`,
-    },
-  });
+  const report = await lakeVerdict(lakeDir, topic, events);
   expect(report.verdict, report.summary).toBe('ALL-RECORDS-DELIVERED');
   console.log(`archiver failpoint ${failpoint}: ${report.summary.split('\n')[0]}`);
 }

@@ -191,6 +191,8 @@ export class KafkaDirectSource<V> {
       heartbeatInterval: tuning.heartbeatIntervalMs ?? 1000,
       rebalanceTimeout: tuning.rebalanceTimeoutMs ?? 10_000,
       maxWaitTimeInMs: tuning.maxWaitTimeMs ?? 200,
+      // Partitions added to a topic are noticed at the next metadata refresh (kafkajs's default: 5 minutes).
+      metadataMaxAge: tuning.metadataMaxAgeMs ?? metadataMaxAgeFromEnvironment(),
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
@@ -988,4 +990,21 @@ function validateOptions<V>(options: KafkaDirectSourceOptions<V>): void {
       `invalid Kafka source options: ${problems.join('; ')}`,
     );
   }
+}
+
+/** The default of `KafkaConsumerTuning.metadataMaxAgeMs`. */
+const DEFAULT_METADATA_MAX_AGE_MS = 30_000;
+
+/** `OXBOW_KAFKA_METADATA_MAX_AGE_MS` if set (a positive integer of milliseconds), else the default. */
+function metadataMaxAgeFromEnvironment(): number {
+  const text = process.env.OXBOW_KAFKA_METADATA_MAX_AGE_MS?.trim() ?? '';
+  if (text === '') return DEFAULT_METADATA_MAX_AGE_MS;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new KafkaSourceError(
+      'OXBOW_KAFKA_BAD_OPTIONS',
+      `OXBOW_KAFKA_METADATA_MAX_AGE_MS must be a positive integer of milliseconds, got '${text}'`,
+    );
+  }
+  return value;
 }

@@ -89,6 +89,12 @@ export interface KafkaConsumerTuning {
   rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for data. Default 200 ms. */
   maxWaitTimeMs?: number;
+  /**
+   * How old topic metadata may get before it is read again, which is also how soon partitions added to a
+   * consumed topic are noticed (the group then rebalances and they start like any newly assigned partition).
+   * Default: `OXBOW_KAFKA_METADATA_MAX_AGE_MS` (plain environment), else 30 000 ms.
+   */
+  metadataMaxAgeMs?: number;
 }
 
 /** Options of a {@link KafkaDirectSource}. */
