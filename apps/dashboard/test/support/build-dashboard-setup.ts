@@ -1,8 +1,9 @@
 /**
- * Vitest global setup: builds the dashboard's bundle when `dist/` has none (the serving app serves it at `/`).
+ * Vitest global setup: builds the dashboard's bundle from the current sources (a few seconds), so the serving app
+ * serves at `/` the page these tests are about, never a stale `dist/`.
  */
-import { ensureDashboardBuilt } from '../../src/index.ts';
+import { buildDashboard } from '../../src/index.ts';
 
 export default async function setup(): Promise<void> {
-  if (await ensureDashboardBuilt()) console.log('dashboard: built apps/dashboard/dist');
+  await buildDashboard();
 }
