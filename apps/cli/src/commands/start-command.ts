@@ -2,6 +2,8 @@
  * `oxbow start` (what `npm start` runs): the main job on the local stack. Brings the stack up, starts the
  * archiver, the speed layer and the serving API, produces demo traffic, runs a batch whenever a new epoch is
  * sealed, and prints the API address with example requests. Ctrl-C (or SIGTERM) stops everything it started.
+ * An app that fails to start, or stops on its own later (the archiver's run ends, the speed layer stops), is
+ * reported (`start: <app> failed: <reason>`), everything else is stopped, and the command exits 1.
  */
 import { runArchiver } from '@oxbow/archiver';
 import { runBatch } from '@oxbow/batch';
@@ -33,8 +35,18 @@ function untilAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
+/** An app of `oxbow start` that failed: which one, and why. */
+interface AppFailure {
+  readonly app: string;
+  readonly reason: string;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
- * Runs the main job until interrupted.
+ * Runs the main job until interrupted; returns 1 as soon as one of its apps fails.
  *
  * @param epochFromConfig whether the epoch length was set by the user (else the demo uses one minute)
  */
@@ -65,15 +77,84 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
   say(
     `epoch length ${config.epochMs / 1000} s${epochFromConfig ? '' : ' (demo default; set OXBOW_EPOCH_MS to change)'}`,
   );
-  const archiver = runArchiver(config, signal, { log: () => undefined });
-  const speed = await startSpeed(config);
-  say(`speed layer consuming ${topics.join(' and ')}`);
-  const serving = await startServing(config, {
-    triggerBatchRun: async () => {
-      const summary = await runBatch(config);
-      return { status: summary.status, runId: summary.runId, watermarkEpoch: summary.watermarkEpoch ?? null };
-    },
+  // The first failure of any app; the apps started so far are stopped by `stopApps`.
+  let failed: (failure: AppFailure) => void = () => undefined;
+  const failure = new Promise<AppFailure>((resolve) => {
+    failed = resolve;
   });
+  const stopApps = new AbortController();
+  const appSignal = abortedBy([signal, stopApps.signal]);
+  const archiver = runArchiver(config, appSignal, { log: () => undefined });
+  void archiver.then(
+    () => {
+      if (!appSignal.aborted) failed({ app: 'archiver', reason: 'it stopped on its own' });
+    },
+    (error: unknown) => failed({ app: 'archiver', reason: reasonOf(error) }),
+  );
+  let speed: Awaited<ReturnType<typeof startSpeed>> | undefined;
+  let serving: Awaited<ReturnType<typeof startServing>> | undefined;
+  /** Apps that finished starting after another one had failed: stopped as soon as they are up. */
+  const lateStops: Promise<void>[] = [];
+  const stopEverything = async () => {
+    stopApps.abort();
+    await Promise.all(lateStops);
+    await serving?.close().catch(() => undefined);
+    await speed?.stop().catch(() => undefined);
+    await archiver.catch(() => undefined);
+    process.removeListener('SIGTERM', onTerm);
+  };
+  const fail = async (what: AppFailure): Promise<number> => {
+    say(`${what.app} failed: ${what.reason}`);
+    say('stopping the apps it started');
+    await stopEverything();
+    return 1;
+  };
+  /** Starts one app, unless another one failed first (then resolves with that failure). */
+  const starting = async <T>(app: string, start: () => Promise<T>): Promise<T | AppFailure> => {
+    const started = start().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ failure: { app, reason: reasonOf(error) } }),
+    );
+    const first = await Promise.race([started, failure.then((other) => ({ failure: other }))]);
+    if ('value' in first) return first.value;
+    // Another app failed while this one started: stop this one too once it is up.
+    lateStops.push(started.then((late) => ('value' in late ? stopLate(late.value) : undefined)));
+    return first.failure;
+  };
+  const stopLate = async (value: unknown) => {
+    const handle = value as { stop?: () => Promise<void>; close?: () => Promise<void> };
+    await (handle.stop ?? handle.close)?.call(handle).catch(() => undefined);
+  };
+  const isFailure = (value: unknown): value is AppFailure =>
+    typeof value === 'object' && value !== null && 'app' in value && 'reason' in value;
+
+  const speedStarted = await starting('speed layer', () => startSpeed(config));
+  if (isFailure(speedStarted)) return fail(speedStarted);
+  speed = speedStarted;
+  const runningSpeed = speedStarted;
+  void runningSpeed.stopped.then(() => {
+    if (!appSignal.aborted) {
+      failed({
+        app: 'speed layer',
+        reason: runningSpeed.status().lastError || 'it stopped on its own',
+      });
+    }
+  });
+  say(`speed layer consuming ${topics.join(' and ')}`);
+  const servingStarted = await starting('serving API', () =>
+    startServing(config, {
+      triggerBatchRun: async () => {
+        const summary = await runBatch(config);
+        return {
+          status: summary.status,
+          runId: summary.runId,
+          watermarkEpoch: summary.watermarkEpoch ?? null,
+        };
+      },
+    }),
+  );
+  if (isFailure(servingStarted)) return fail(servingStarted);
+  serving = servingStarted;
   say(`serving API at ${serving.url}`);
   say(`dashboard at ${serving.url}/`);
 
@@ -128,17 +209,18 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
     }
   })();
 
-  await untilAborted(signal);
+  const failedLater = await Promise.race([untilAborted(signal).then(() => undefined), failure]);
+  if (failedLater !== undefined) {
+    say(`${failedLater.app} failed: ${failedLater.reason}`);
+    stop.abort();
+  }
   say('stopping');
   await Promise.allSettled(traffic);
   await producer.disconnect();
   await batches;
-  await serving.close();
-  await speed.stop();
-  await archiver.catch(() => undefined);
-  process.removeListener('SIGTERM', onTerm);
+  await stopEverything();
   say('stopped (the stack keeps running: npx oxbow stack down)');
-  return 0;
+  return failedLater === undefined ? 0 : 1;
 }
 
 /** `curl` lines for the project: its views, a key of the first view, its top keys, a live view, metrics. */
