@@ -8,5 +8,7 @@ export default defineProject({
     globalSetup: ['../../tools/testing/src/stack-global-setup.ts', './test/support/build-dashboard-setup.ts'],
     hookTimeout: 180_000,
     testTimeout: 180_000,
+    // The page renders after its API calls: on a busy machine that can take seconds (conditions, not speed).
+    expect: { poll: { timeout: 60_000, interval: 100 } },
   },
 });

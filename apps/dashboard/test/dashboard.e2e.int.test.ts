@@ -69,6 +69,8 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  /** Uncaught errors of the page's scripts: none expected. */
+  const pageErrors: string[] = [];
 
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${server.url}${path}`, { headers: { 'x-api-key': READ_KEY } });
@@ -133,6 +135,7 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 
   afterAll(async () => {
@@ -239,9 +242,41 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
       .poll(() => text(page.getByTestId('live-active_sessions')))
       .toContain('needs an admin API key');
 
+    expect(pageErrors).toEqual([]);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     const screenshot = join(ARTIFACTS_DIR, 'dashboard.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`dashboard screenshot: ${screenshot}`);
+  });
+
+  it('answers a chosen range and a ranking by a quantile as the API does', async () => {
+    const from = new Date(START_MS + EPOCH_MS).toISOString();
+    const to = new Date(START_MS + 3 * EPOCH_MS).toISOString();
+    await page.selectOption('#explorer-range', 'custom');
+    await page.fill('#explorer-from', from);
+    await page.fill('#explorer-to', to);
+    await page.fill('#explorer-key', '/');
+    await page.click('[data-testid=explorer-show]');
+    await expect.poll(() => text(page.getByTestId('explorer-freshness'))).toMatch(/^2 buckets of key "\/"/);
+    const answer = await api<{ total: Record<string, unknown> }>(
+      `/v1/views/page_views_hourly?key=%2F&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+    for (const { name: field } of pageViews.fields) {
+      expectShown(await text(page.getByTestId(`total-${field}`)), answer.total[field]);
+    }
+    expect(page.url()).toContain(`from=${encodeURIComponent(from)}`);
+
+    await page.selectOption('#top-by', 'latencyMs.p99');
+    const top = await api<{ keys: { key: string; value: { latencyMs: { p99: number } } }[] }>(
+      `/v1/views/page_views_hourly/top?by=latencyMs.p99&limit=10&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+    await expect
+      .poll(() => page.getByTestId('top-key').allTextContents())
+      .toEqual(top.keys.map((entry) => entry.key));
+    const values = await page.getByTestId('top-value').allTextContents();
+    top.keys.forEach((entry, index) => {
+      expectShown(values[index] ?? '', entry.value.latencyMs.p99);
+    });
+    expect(pageErrors).toEqual([]);
   });
 });
