@@ -107,6 +107,22 @@ describe('resolveSpeedSettings', () => {
     );
   });
 
+  it("keeps a named instance's checkpoints in a directory of its own, and refuses an id that is no name", async () => {
+    const named = async (id: string) =>
+      (await loadConfig({ env: { OXBOW_LAKE: 's3://lake/x/', OXBOW_SPEED_INSTANCE_ID: id }, noFile: true }))
+        .config;
+    expect(resolveSpeedSettings(await named(''), project).checkpointDir).toBe(
+      's3://lake/x/checkpoints/speed/',
+    );
+    expect(resolveSpeedSettings(await named('speed-1'), project).checkpointDir).toBe(
+      's3://lake/x/checkpoints/speed/speed-1/',
+    );
+    for (const bad of ['..', 'a/b', 'a b']) {
+      const bent = await named(bad);
+      expect(() => resolveSpeedSettings(bent, project), bad).toThrow(/OXBOW_SPEED_INSTANCE_ID/);
+    }
+  });
+
   it('passes the generic live-view settings from the configuration, with overrides', () => {
     expect(liveViewSettings(config, { sessionIdleMs: 5 })).toEqual({
       requestsWindowMs: 4000,

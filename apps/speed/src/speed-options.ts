@@ -113,9 +113,25 @@ export function consumerTiming(sessionTimeoutMs: number, batchMs: number): Kafka
   };
 }
 
-/** `<lake>/checkpoints/speed/`, whatever the lake URL's trailing slash. */
-export function defaultCheckpointDir(lake: string): string {
-  return `${lake.replace(/\/+$/, '')}/checkpoints/speed/`;
+/**
+ * `<lake>/checkpoints/speed/`, whatever the lake URL's trailing slash; `<lake>/checkpoints/speed/<instanceId>/` for a
+ * named instance (several instances in one consumer group each keep their own live-view checkpoints).
+ */
+export function defaultCheckpointDir(lake: string, instanceId = ''): string {
+  const base = `${lake.replace(/\/+$/, '')}/checkpoints/speed/`;
+  return instanceId === '' ? base : `${base}${instanceId}/`;
+}
+
+/** The instance id setting, checked: letters, digits, `.`, `_` and `-` (it names a directory). */
+function instanceIdOf(setting: string): string {
+  const id = setting.trim();
+  if (id !== '' && (!/^[A-Za-z0-9._-]{1,64}$/.test(id) || id === '.' || id === '..')) {
+    throw new SpeedError(
+      'OXBOW_SPEED_BAD_OPTIONS',
+      `OXBOW_SPEED_INSTANCE_ID must be 1–64 letters, digits, '.', '_' or '-', got ${JSON.stringify(setting)}`,
+    );
+  }
+  return id;
 }
 
 /**
@@ -234,7 +250,8 @@ export function resolveSpeedSettings(
         secretAccessKey: config.s3SecretKey,
       },
     },
-    checkpointDir: options.checkpointDir ?? defaultCheckpointDir(config.lake),
+    checkpointDir:
+      options.checkpointDir ?? defaultCheckpointDir(config.lake, instanceIdOf(config.speedInstanceId)),
     epochMs: config.epochMs,
     batchMs,
     brokers: config.kafkaBrokers,

@@ -80,6 +80,7 @@ export const SETTINGS = {
   archiverHealthPort: { env: 'OXBOW_ARCHIVER_HEALTH_PORT', type: 'integer', default: 8092, min: 0, max: 65535, description: 'Archiver: HTTP port on 127.0.0.1 of GET /healthz and GET /metrics (Prometheus); 0 = none' },
   speedBatchMs: { env: 'OXBOW_SPEED_BATCH_MS', type: 'integer', default: 1000, min: 10, description: 'Speed: micro-batch interval in milliseconds' },
   speedGroupId: { env: 'OXBOW_SPEED_GROUP_ID', type: 'string', default: 'oxbow-speed', description: 'Speed: Kafka consumer group prefix (one group per topic: <prefix>-<topic>)' },
+  speedInstanceId: { env: 'OXBOW_SPEED_INSTANCE_ID', type: 'string', allowEmpty: true, default: '', description: 'Speed: this instance\'s name when several share the consumer group (letters, digits, . _ -); its checkpoints go to <lake>/checkpoints/speed/<id>/; empty = a single instance, <lake>/checkpoints/speed/' },
   speedMaxRatePerPartition: { env: 'OXBOW_SPEED_MAX_RATE_PER_PARTITION', type: 'integer', default: 20_000, min: 1, description: 'Speed: records per second and partition at most (backpressure adapts below it)' },
   speedHealthPort: { env: 'OXBOW_SPEED_HEALTH_PORT', type: 'integer', default: 8091, min: 0, max: 65535, description: 'Speed: HTTP health endpoint port on 127.0.0.1 (0 = none; status is also in Redis)' },
   speedLiveWindowMs: { env: 'OXBOW_SPEED_LIVE_WINDOW_MS', type: 'integer', default: 300_000, min: 10, description: 'Speed: live views read it as settings.requestsWindowMs (a request-rate window), in milliseconds' },
