@@ -33,7 +33,14 @@ COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm \
   npm ci --omit=dev --workspace @oxbow/cli --no-audit --no-fund
 
-# 3. The runtime image: sources without tests, runtime node_modules, a non-root user.
+# 3. The dashboard the serving API shows at `/` (apps/dashboard): Vite builds web/ into static files, copied below.
+FROM ${NODE_IMAGE} AS dashboard
+WORKDIR /app
+COPY --from=deps /app/ ./
+COPY apps/dashboard/ apps/dashboard/
+RUN npm run build --workspace @oxbow/dashboard
+
+# 4. The runtime image: sources without tests, runtime node_modules, the built dashboard, a non-root user.
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="oxbow" \
   org.opencontainers.image.description="Oxbow: archiver, speed layer, batch layer and serving API (one image, command by argument)" \
@@ -54,6 +61,7 @@ COPY --from=deps /app/ ./
 COPY LICENSE ./
 COPY libs/ libs/
 COPY apps/ apps/
+COPY --from=dashboard /app/apps/dashboard/dist/ apps/dashboard/dist/
 
 USER 10001:10001
 EXPOSE 8080
