@@ -83,7 +83,9 @@ describe('three speed instances in one consumer group', () => {
     const assignedMembers = async (): Promise<number> => {
       const { groups } = await admin.describeGroups([`${names.prefix}speed-${names.http}`]);
       const group = groups[0];
-      lastGroup = JSON.stringify(group, (_key, value) => (value?.type === 'Buffer' ? value.data.length : value));
+      lastGroup = JSON.stringify(group, (_key, value) =>
+        value?.type === 'Buffer' ? value.data.length : value,
+      );
       if (group === undefined || group.state !== 'Stable') return 0;
       return group.members.filter((member) => member.memberAssignment.length > 0).length;
     };
