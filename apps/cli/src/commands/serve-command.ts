@@ -1,4 +1,5 @@
 import { runBatch } from '@oxbow/batch';
+import { isDashboardBuilt } from '@oxbow/dashboard';
 import { startServing } from '@oxbow/serving';
 import type { ParsedArgs } from '../args.ts';
 import { CliError } from '../errors.ts';
@@ -40,6 +41,11 @@ export async function runServe(args: ParsedArgs, environment: CommandEnvironment
   const manifest = server.batch.manifest;
   output.out(
     `oxbow serve: listening on ${server.url} (batch ${manifest ? `${manifest.runId}, E=${manifest.watermarkEpoch}` : 'none yet'}; /docs for the API)`,
+  );
+  output.out(
+    isDashboardBuilt()
+      ? `oxbow serve: dashboard at ${server.url}/`
+      : 'oxbow serve: no dashboard at / (build it with `npm run build:dashboard`, then restart)',
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
