@@ -6,7 +6,14 @@
  */
 
 import { ConnectorError, type FileSystem } from '@oxbow/connectors';
-import { type BatchManifest, ContractError, decodeManifest, MANIFEST_PATH } from '@oxbow/contracts';
+import {
+  type BatchManifest,
+  ContractError,
+  decodeManifest,
+  MANIFEST_HISTORY_DIR,
+  MANIFEST_PATH,
+  runIdOfHistoryManifest,
+} from '@oxbow/contracts';
 
 /** What reading the manifest gave. */
 export type ManifestRead =
@@ -36,4 +43,28 @@ export async function readManifest(lake: FileSystem): Promise<ManifestRead> {
     if (ContractError.is(error)) return { kind: 'unreadable', reason: error.message };
     throw error;
   }
+}
+
+/**
+ * The newest history manifest (`<lake>/views/_manifests/<runId>.json`, the same content as `_manifest.json` under
+ * a name never replaced) that decodes, with its path; `undefined` when there is none. Run ids sort by time.
+ *
+ * @example
+ * const fallback = await readNewestHistoryManifest(lake); // when _manifest.json is torn
+ */
+export async function readNewestHistoryManifest(
+  lake: FileSystem,
+): Promise<{ readonly manifest: BatchManifest; readonly path: string } | undefined> {
+  const paths: string[] = [];
+  for await (const info of lake.list(`${MANIFEST_HISTORY_DIR}/`)) {
+    if (runIdOfHistoryManifest(info.path) !== undefined) paths.push(info.path);
+  }
+  for (const path of paths.sort().reverse()) {
+    try {
+      return { manifest: decodeManifest(await lake.read(path), path), path };
+    } catch (error) {
+      if (!ContractError.is(error) && !ConnectorError.is(error)) throw error;
+    }
+  }
+  return undefined;
 }

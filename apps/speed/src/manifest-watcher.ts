@@ -1,11 +1,13 @@
 /**
  * Watches the batch manifest: polls `<lake>/views/_manifest.json`, keeps the newest one that parsed, and tells
  * its listener on every poll (so epoch expiry is redone until it has completed). A manifest that does not parse
- * (a torn read during a replace) is retried on the next poll; the previous one stays current.
+ * (a torn read during a replace, a truncated file) is retried; when every attempt fails, the newest history
+ * manifest (`views/_manifests/<runId>.json`) that parses is used if it is newer than the current one, and the
+ * previous one stays current otherwise — said once per distinct problem through `log`.
  */
 import type { FileSystem } from '@oxbow/connectors';
 import type { BatchManifest } from '@oxbow/contracts';
-import { readManifest } from './batch-manifest.ts';
+import { readManifest, readNewestHistoryManifest } from './batch-manifest.ts';
 
 /** Options of a {@link ManifestWatcher}. */
 export interface ManifestWatcherOptions {
@@ -14,6 +16,8 @@ export interface ManifestWatcherOptions {
   /** Called after each poll with the current manifest (if any); errors are reported to `onError`. */
   readonly onPoll: (manifest: BatchManifest | undefined) => Promise<void>;
   readonly onError?: (error: unknown) => void;
+  /** One line when `_manifest.json` becomes unreadable (and what is used instead), and when it is read again. */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -33,6 +37,8 @@ export class ManifestWatcher {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private stopped = false;
+  /** The problem last reported about `_manifest.json` (reported once until it changes or clears). */
+  private reported: string | undefined;
 
   constructor(lake: FileSystem, options: ManifestWatcherOptions) {
     this.lake = lake;
@@ -54,18 +60,41 @@ export class ManifestWatcher {
    * when every attempt fails. A manifest with a lower watermark than the current one is ignored.
    */
   async refresh(attempts = 5): Promise<BatchManifest | undefined> {
+    let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const read = await readManifest(this.lake);
       if (read.kind === 'missing') return this.manifest;
       if (read.kind === 'ok') {
-        if (this.manifest === undefined || read.manifest.watermarkEpoch >= this.manifest.watermarkEpoch) {
-          this.manifest = read.manifest;
-        }
+        if (this.reported !== undefined) this.options.log?.('the batch manifest is readable again');
+        this.reported = undefined;
+        this.adopt(read.manifest);
         return this.manifest;
       }
+      reason = read.reason;
       if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // Torn or truncated: the newest history manifest holds the same content as the last complete _manifest.json.
+    const fallback = await readNewestHistoryManifest(this.lake);
+    if (fallback) this.adopt(fallback.manifest);
+    if (this.reported !== reason) {
+      this.reported = reason;
+      this.options.log?.(
+        `the batch manifest is unreadable (${reason}); ` +
+          (fallback
+            ? `using ${fallback.path} (watermark epoch ${fallback.manifest.watermarkEpoch})`
+            : this.manifest
+              ? `keeping the manifest of run ${this.manifest.runId}`
+              : 'no history manifest either: running as without a manifest'),
+      );
+    }
     return this.manifest;
+  }
+
+  /** Makes `manifest` current unless the current one has a higher watermark. */
+  private adopt(manifest: BatchManifest): void {
+    if (this.manifest === undefined || manifest.watermarkEpoch >= this.manifest.watermarkEpoch) {
+      this.manifest = manifest;
+    }
   }
 
   /** Starts polling. */

@@ -171,6 +171,7 @@ class SpeedService implements SpeedHandle {
       pollMs: settings.manifestPollMs,
       onPoll: (manifest) => this.onManifest(manifest),
       onError: (error) => this.log(`manifest watch: ${describeError(error)}`),
+      log: (line) => this.log(`speed: ${line}`),
     });
     const stopped = deferred<void>();
     this.stopped = stopped.promise;
@@ -407,6 +408,8 @@ class SpeedService implements SpeedHandle {
     try {
       restored = await StreamingContext.getOrCreate(this.settings.checkpointDir, () => this.buildContext(), {
         checkpointStore,
+        onDamagedCheckpoint: (name, reason) =>
+          this.log(`speed: checkpoint ${name} is damaged (${reason}); resuming from the one before it`),
       });
       await restored.start();
       return restored;

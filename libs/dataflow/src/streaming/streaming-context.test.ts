@@ -2,7 +2,7 @@
  * StreamingContext behaviour: lifecycle, queue and receiver inputs (a real TCP socket on loopback), failures,
  * and checkpoint recovery with getOrCreate.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,44 @@ describe('checkpoints and getOrCreate', () => {
           ['c', 2],
         ],
       ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('skips a truncated newest checkpoint, reports it, and resumes from the one before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oxbow-checkpoint-'));
+    try {
+      const build = (clock: ManualClock) => () => {
+        const ssc = new StreamingContext(new DataflowContext({ parallelism: 1 }), 1000, { clock });
+        ssc
+          .queueStream([['a'], ['b'], ['c']].map((batch) => ssc.dataflowContext.parallelize(batch, 1)))
+          .map((x): [string, number] => [x, 1])
+          .updateStateByKey((values: number[], state: number | undefined) => (state ?? 0) + values.length)
+          .foreachRDD(async () => {});
+        return ssc;
+      };
+      const clock = new ManualClock(0);
+      const first = await StreamingContext.getOrCreate(dir, build(clock));
+      await first.start();
+      await runBatches(first, clock, 3);
+      await first.stop();
+      const names = readdirSync(dir)
+        .filter((name) => name.startsWith('checkpoint-'))
+        .sort();
+      expect(names.length).toBeGreaterThanOrEqual(2);
+      const newest = names.at(-1) as string;
+      const bytes = readFileSync(join(dir, newest));
+      writeFileSync(join(dir, newest), bytes.subarray(0, Math.floor(bytes.length / 2)));
+
+      const damaged: string[] = [];
+      const second = await StreamingContext.getOrCreate(dir, build(new ManualClock(3000)), {
+        onDamagedCheckpoint: (name, reason) => damaged.push(`${name}: ${reason}`),
+      });
+      contexts.push(second);
+      expect(damaged).toHaveLength(1);
+      expect(damaged[0]).toContain(newest);
+      expect(second.restoredCheckpointTime).toBe(2000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

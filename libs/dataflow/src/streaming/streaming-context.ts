@@ -32,6 +32,11 @@ export interface StreamingContextOptions {
   checkpointStore?: CheckpointStoreFactory;
   /** Checkpoints kept in the checkpoint directory (default 2). */
   checkpointsToKeep?: number;
+  /**
+   * Told about each checkpoint `getOrCreate` skips because it does not decode (torn, truncated, another format);
+   * the context resumes from the newest one that does, or starts fresh when none does.
+   */
+  onDamagedCheckpoint?: (name: string, reason: string) => void;
 }
 
 /** Options of {@link StreamingContext.stop}. */
@@ -123,10 +128,10 @@ export class StreamingContext {
   static async getOrCreate(
     checkpointDir: string,
     createFn: () => StreamingContext | Promise<StreamingContext>,
-    options: Pick<StreamingContextOptions, 'checkpointStore'> = {},
+    options: Pick<StreamingContextOptions, 'checkpointStore' | 'onDamagedCheckpoint'> = {},
   ): Promise<StreamingContext> {
     const store = resolveCheckpointStore(checkpointDir, options.checkpointStore);
-    const checkpoint = await readNewestCheckpoint(store);
+    const checkpoint = await readNewestCheckpoint(store, options.onDamagedCheckpoint);
     const ssc = await createFn();
     if (!ssc.checkpointDir) ssc.checkpoint(checkpointDir);
     if (checkpoint) ssc.restoreFrom(checkpoint);
@@ -395,7 +400,10 @@ function checkpointName(time: number): string {
   return `${CHECKPOINT_PREFIX}${String(time).padStart(16, '0')}`;
 }
 
-async function readNewestCheckpoint(store: CheckpointStore): Promise<CheckpointData | undefined> {
+async function readNewestCheckpoint(
+  store: CheckpointStore,
+  onDamaged?: (name: string, reason: string) => void,
+): Promise<CheckpointData | undefined> {
   const names = (await store.list())
     .filter((n) => n.startsWith(CHECKPOINT_PREFIX))
     .sort()
@@ -403,12 +411,16 @@ async function readNewestCheckpoint(store: CheckpointStore): Promise<CheckpointD
   for (const name of names) {
     const bytes = await store.read(name);
     if (!bytes) continue;
+    let reason: string;
     try {
       const data = deserialize<CheckpointData>(bytes);
-      if (data.format === 'oxbow-streaming-checkpoint' && data.version === 1) return data;
-    } catch {
-      // A damaged checkpoint: fall back to the previous one.
+      if (data?.format === 'oxbow-streaming-checkpoint' && data.version === 1) return data;
+      reason = `not an oxbow-streaming-checkpoint of version 1 (${bytes.byteLength} bytes)`;
+    } catch (error) {
+      reason = `does not decode (${bytes.byteLength} bytes): ${error instanceof Error ? error.message : String(error)}`;
     }
+    // A damaged checkpoint: fall back to the previous one.
+    onDamaged?.(name, reason);
   }
   return undefined;
 }
