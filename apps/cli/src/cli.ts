@@ -100,6 +100,13 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
         assertFlags(args, 'speed', []);
         return await runSpeed(args, environment);
       }
+      case 'status': {
+        const { runStatusCommand } = await import('./commands/status-command.ts');
+        assertFlags(args, 'status', ['json']);
+        if (args.command.length > 1)
+          throw new CliError('OXBOW_USAGE', `unexpected argument "${args.command[1]}" for oxbow status`);
+        return await runStatusCommand(args.flags.json, environment);
+      }
       case 'views': {
         const { runViewsCommand, VIEWS_FLAGS } = await import('./commands/views-command.ts');
         assertFlags(args, 'views', VIEWS_FLAGS);

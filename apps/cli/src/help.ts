@@ -47,6 +47,23 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     flags: { '--json': 'as JSON', '--show-secrets': 'do not mask secrets' },
     settings: ['*'],
   },
+  status: {
+    usage: ['status [--json]'],
+    summary:
+      'the whole platform in one table: stack services, archiver, speed layer (lag, last batch), batch manifest (run, watermark), serving API, dead letters',
+    flags: { '--json': 'as JSON' },
+    settings: [
+      'stateDir',
+      '*Port',
+      'kafkaBrokers',
+      'redisUrl',
+      'redisPrefix',
+      'lake',
+      ...S3,
+      'apiHost',
+      'speedDeadLetterTopic',
+    ],
+  },
   views: {
     usage: ['views list [--json]', 'views check [--json]', 'views describe NAME [--json]'],
     summary: 'what the project defines (topics, views, live views), checked, with each view fingerprint',

@@ -43,6 +43,7 @@ export {
   keyLimitsOf,
   valueSchemaOf,
 } from './routes/schemas.ts';
+export { type Gauge, ServingMetrics, type ServingReadings } from './metrics.ts';
 export { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';
 export { type RunningServer, type StartServingOptions, startServing } from './start-serving.ts';
 export { type Accuracy, type RankableField, ViewAccumulator, ViewStateOps } from './state-ops.ts';
