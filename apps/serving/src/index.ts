@@ -23,6 +23,7 @@ export { type BatchLease, BatchViewStore, type BatchViewStoreOptions } from './b
 export { httpStatusOf, SERVING_ERROR_STATUS, ServingError, type ServingErrorCode } from './errors.ts';
 export { Gate, withTimeLimit, withWaitLimit } from './gate.ts';
 export { type ReadManifestOptions, readCurrentManifest } from './manifest.ts';
+export { type Gauge, ServingMetrics, type ServingReadings } from './metrics.ts';
 export {
   type MirrorStats,
   RealtimeMirror,
@@ -43,7 +44,6 @@ export {
   keyLimitsOf,
   valueSchemaOf,
 } from './routes/schemas.ts';
-export { type Gauge, ServingMetrics, type ServingReadings } from './metrics.ts';
 export { buildServer, type ServingConfig, type ServingDependencies, type ServingServer } from './server.ts';
 export { type RunningServer, type StartServingOptions, startServing } from './start-serving.ts';
 export { type Accuracy, type RankableField, ViewAccumulator, ViewStateOps } from './state-ops.ts';
