@@ -132,7 +132,7 @@ type ArchiveLog = PartitionLog<ArchivedRecord, ColumnarFileBody>;
  *
  * @example
  * const archiver = new Archiver({ lake, brokers: ['127.0.0.1:29092'], topics: archiverTopicsOf(project, ''),
- *   groupId: 'oxbow-archiver', epochMs: 3_600_000, rollRows: 200_000, rollBytes: 64 << 20, rollMs: 60_000 });
+ *   groupId: 'oxbow-archiver', epochMs: 3_600_000, rollRows: 8_000_000, rollBytes: 1 << 30, rollMs: 3_600_000 });
  * const controller = new AbortController();
  * process.once('SIGTERM', () => controller.abort());
  * const stats = await archiver.run(controller.signal); // flushes, publishes and commits before resolving
