@@ -63,4 +63,14 @@ describe('ManifestHistory', () => {
     });
     expect(await new ManifestHistory(lake).newest(1)).toHaveLength(1);
   });
+
+  it('lists the lake again when the run served now is not in its listing', async () => {
+    const history = new ManifestHistory(lake, { listTtlMs: 3_600_000 });
+    const before = await history.newest(10);
+    const runId = '20261124T150000000Z-eeeeeeee';
+    await lake.putAtomic(historyManifestPath(runId), encodeManifest(manifest(runId, 3)));
+    // Within the listing's lifetime a run not asked for is not seen; the served one is.
+    expect(await history.newest(10)).toEqual(before);
+    expect((await history.newest(10, runId)).map((run) => run.runId)[0]).toBe(runId);
+  });
 });

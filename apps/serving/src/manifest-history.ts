@@ -7,6 +7,7 @@ import type { FileSystem } from '@oxbow/connectors';
 import {
   type BatchManifest,
   decodeManifest,
+  historyManifestPath,
   MANIFEST_HISTORY_DIR,
   runIdOfHistoryManifest,
 } from '@oxbow/contracts';
@@ -51,26 +52,31 @@ export function publishedRunOf(manifest: BatchManifest): PublishedRun {
 }
 
 /**
- * Reads the newest history manifests of a lake, keeping every one read (they are immutable).
+ * Reads the newest history manifests of a lake, keeping every one read (they are immutable). The listing of the
+ * history directory (one LIST of the lake) is reused for `listTtlMs` unless a run it does not hold is asked
+ * for, so dashboards refreshing every few seconds do not list the lake each time; concurrent requests share one.
  *
  * @example
  * const runs = await new ManifestHistory(lake).newest(10); // [{ runId, watermarkEpoch, durationMs, … }, …]
  */
 export class ManifestHistory {
   readonly #lake: FileSystem;
-  readonly #read = new Map<string, PublishedRun | null>();
+  readonly #listTtlMs: number;
+  readonly #read = new Map<string, PublishedRun>();
+  #listing: { paths: string[]; atMs: number } | undefined;
+  #listingRunning: Promise<string[]> | undefined;
 
-  constructor(lake: FileSystem) {
+  constructor(lake: FileSystem, options: { listTtlMs?: number } = {}) {
     this.#lake = lake;
+    this.#listTtlMs = options.listTtlMs ?? 30_000;
   }
 
-  /** The `limit` newest runs of the history, newest first; a manifest that does not decode is skipped. */
-  async newest(limit: number): Promise<PublishedRun[]> {
-    const paths: string[] = [];
-    for await (const file of this.#lake.list(`${MANIFEST_HISTORY_DIR}/`)) {
-      if (runIdOfHistoryManifest(file.path) !== undefined) paths.push(file.path);
-    }
-    paths.sort().reverse();
+  /**
+   * The `limit` newest runs of the history, newest first; a manifest that does not decode is skipped. `mustHold`
+   * (the run served now) makes a listing that does not hold it be read again.
+   */
+  async newest(limit: number, mustHold?: string): Promise<PublishedRun[]> {
+    const paths = await this.#paths(mustHold);
     const runs: PublishedRun[] = [];
     for (const path of paths) {
       if (runs.length >= limit) break;
@@ -78,13 +84,35 @@ export class ManifestHistory {
       if (run === undefined) {
         try {
           run = publishedRunOf(decodeManifest(await this.#lake.read(path), path));
+          this.#read.set(path, run);
         } catch {
-          run = null; // damaged or torn: not listed, read again next time
+          continue; // damaged or torn: not listed, read again next time
         }
-        if (run !== null) this.#read.set(path, run);
       }
-      if (run !== null) runs.push(run);
+      runs.push(run);
     }
     return runs;
+  }
+
+  async #paths(mustHold: string | undefined): Promise<string[]> {
+    const listing = this.#listing;
+    const fresh = listing !== undefined && performance.now() - listing.atMs < this.#listTtlMs;
+    const holds = mustHold === undefined || (listing?.paths.includes(historyManifestPath(mustHold)) ?? false);
+    if (listing !== undefined && fresh && holds) return listing.paths;
+    this.#listingRunning ??= this.#list().finally(() => {
+      this.#listingRunning = undefined;
+    });
+    return this.#listingRunning;
+  }
+
+  async #list(): Promise<string[]> {
+    const atMs = performance.now();
+    const paths: string[] = [];
+    for await (const file of this.#lake.list(`${MANIFEST_HISTORY_DIR}/`)) {
+      if (runIdOfHistoryManifest(file.path) !== undefined) paths.push(file.path);
+    }
+    paths.sort().reverse();
+    this.#listing = { paths, atMs };
+    return paths;
   }
 }

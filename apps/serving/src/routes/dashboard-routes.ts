@@ -151,7 +151,7 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
       const manifest = options.batch.manifest;
       let runs: Awaited<ReturnType<ManifestHistory['newest']>>;
       try {
-        runs = await history.newest(request.query.limit ?? 10);
+        runs = await history.newest(request.query.limit ?? 10, manifest?.runId);
       } catch (error) {
         throw new ServingError('OXBOW_UNAVAILABLE', `cannot list the manifest history: ${String(error)}`, {
           cause: error,
