@@ -3,7 +3,9 @@
  * `OXBOW_FAILPOINT=<name>` kills itself with SIGKILL — no cleanup, no flush, like a power cut — the first time it
  * reaches the point of that name. With `OXBOW_FAILPOINT_DIR=<dir>` it first writes `<dir>/<name>.fired`, and a
  * point whose marker exists never fires again, so a test can restart the process with the same environment and
- * the fault happens exactly once across restarts. Unset (production), {@link failpoint} is one comparison.
+ * the fault happens exactly once across restarts. With `OXBOW_FAILPOINT_SIGNAL=SIGSTOP` the process freezes itself
+ * there instead (a zombie: it goes on where it stopped when it gets SIGCONT; fault 6). Unset (production),
+ * {@link failpoint} is one comparison.
  *
  * The points (where each app calls them is listed in docs/reliability.md):
  * - `mid-batch`: part of a batch is in the sink's buffers or staging area, nothing of it is visible yet;
@@ -28,14 +30,19 @@ export type FailpointName = (typeof FAILPOINT_NAMES)[number];
 
 const armed = process.env.OXBOW_FAILPOINT ?? '';
 const markerDir = process.env.OXBOW_FAILPOINT_DIR ?? '';
+/** What the armed point does: SIGKILL (a crash, the default) or SIGSTOP (a freeze until SIGCONT). */
+const signal = process.env.OXBOW_FAILPOINT_SIGNAL ?? 'SIGKILL';
 let fired = false;
 
 if (armed !== '' && !(FAILPOINT_NAMES as readonly string[]).includes(armed)) {
   throw new Error(`OXBOW_FAILPOINT=${armed} is not a failpoint (one of ${FAILPOINT_NAMES.join(', ')})`);
 }
+if (signal !== 'SIGKILL' && signal !== 'SIGSTOP') {
+  throw new Error(`OXBOW_FAILPOINT_SIGNAL=${signal} is not SIGKILL or SIGSTOP`);
+}
 
 /**
- * Kills this process with SIGKILL if `name` is the armed failpoint and it has not fired yet (in this process, or,
+ * Kills this process with SIGKILL (or freezes it with SIGSTOP, see `OXBOW_FAILPOINT_SIGNAL`) if `name` is the armed failpoint and it has not fired yet (in this process, or,
  * with `OXBOW_FAILPOINT_DIR`, in any earlier one); otherwise returns at once.
  *
  * @example
@@ -58,6 +65,6 @@ export function failpoint(name: FailpointName): void {
   }
   fired = true;
   // Synchronously: a pipe write still queued would die with the process.
-  writeSync(2, `failpoint ${name}: SIGKILL pid ${process.pid}\n`);
-  process.kill(process.pid, 'SIGKILL');
+  writeSync(2, `failpoint ${name}: ${signal} pid ${process.pid}\n`);
+  process.kill(process.pid, signal);
 }
