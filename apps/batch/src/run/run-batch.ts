@@ -639,7 +639,6 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     if (models.length > 0) {
       const { trained, skipped } = await trainModels({
         fs,
-        ctx: contextOf,
         models,
         filesOf: (topic) => (filesOf.get(topic) ?? []).map((file) => file.path),
         partitions: parallelism,
