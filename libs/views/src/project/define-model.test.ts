@@ -1,4 +1,5 @@
 import { count } from '@oxbow/dataflow';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ViewsError } from '../errors.ts';
 import { defineSchema, type EventOf } from '../schema/define-schema.ts';
@@ -139,5 +140,29 @@ describe('models of a project', () => {
       clusters({ filter: (ride: Ride) => ride.city === 'Utrecht' }),
     ].map((declaration) => projectWith(declaration).models[0]?.fingerprint);
     for (const fingerprint of changed) expect(fingerprint).not.toBe(base);
+  });
+
+  it('accepts any parameters in range, and fingerprints them whatever their order', () => {
+    const kmeansParams = fc.record(
+      {
+        k: fc.integer({ min: 1, max: 50 }),
+        maxIterations: fc.integer({ min: 1, max: 100 }),
+        initializationMode: fc.constantFrom('k-means||' as const, 'random' as const),
+        initializationSteps: fc.integer({ min: 1, max: 5 }),
+        epsilon: fc.double({ min: 0, max: 1, noNaN: true }),
+        seed: fc.integer(),
+        decayFactor: fc.double({ min: Number.MIN_VALUE, max: 1, noNaN: true }),
+        initialWeight: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      },
+      { requiredKeys: ['k'] },
+    );
+    fc.assert(
+      fc.property(kmeansParams, (params) => {
+        const forward = projectWith(clusters({ params })).models[0];
+        const reversed = Object.fromEntries(Object.entries(params).reverse()) as typeof params;
+        expect(forward?.params).toEqual(params);
+        expect(projectWith(clusters({ params: reversed })).models[0]?.fingerprint).toBe(forward?.fingerprint);
+      }),
+    );
   });
 });
