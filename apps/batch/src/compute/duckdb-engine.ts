@@ -60,13 +60,19 @@ export class LocalLakeFiles {
   }
 }
 
+/**
+ * The least memory DuckDB is given, whatever the run's budget: below a few MiB it cannot allocate the 256 KiB blocks
+ * its appender and scans work in and fails ("could not allocate block") instead of spilling.
+ */
+export const MIN_DUCKDB_MEMORY_BYTES = 64 * 2 ** 20;
+
 /** Options of {@link openRunDuckDb}. */
 export interface RunDuckDbOptions {
   /** DuckDB threads (the run's parallelism). */
   readonly threads: number;
   /** Where DuckDB spills what exceeds `memoryLimitBytes`. */
   readonly tempDirectory: string;
-  /** DuckDB's memory limit (default: DuckDB's, 80 % of RAM). */
+  /** DuckDB's memory limit (default: DuckDB's, 80 % of RAM; at least {@link MIN_DUCKDB_MEMORY_BYTES}). */
   readonly memoryLimitBytes?: number;
 }
 
@@ -92,7 +98,9 @@ export async function openRunDuckDb(options: RunDuckDbOptions): Promise<RunDuckD
     preserve_insertion_order: 'true',
     ...(options.memoryLimitBytes === undefined
       ? {}
-      : { memory_limit: `${Math.max(1, Math.floor(options.memoryLimitBytes / 2 ** 20))}MiB` }),
+      : {
+          memory_limit: `${Math.floor(Math.max(MIN_DUCKDB_MEMORY_BYTES, options.memoryLimitBytes) / 2 ** 20)}MiB`,
+        }),
   });
   const connection = await instance.connect();
   return {

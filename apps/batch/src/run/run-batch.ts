@@ -79,8 +79,9 @@ export interface BatchRunOptions {
   /** Worker threads and DuckDB threads (default: the `batchParallelism` setting). */
   readonly parallelism?: number;
   /**
-   * Memory the run's engines may hold before spilling to disk: DuckDB's `memory_limit` and the RDD shuffle's
-   * budget (default: DuckDB's own limit, 80 % of RAM, and the dataflow default of 256 MiB).
+   * Memory the run's engines may hold before spilling to disk: DuckDB's `memory_limit` (at least 64 MiB, which
+   * DuckDB needs to work at all) and the RDD shuffle's budget (default: DuckDB's own limit, 80 % of RAM, and the
+   * dataflow default of 256 MiB).
    */
   readonly memoryBudgetBytes?: number;
   /** The clock (run ids, manifest times, lock expiry). Default `Date.now`. */

@@ -1,95 +1,50 @@
 /**
- * Oxbow's rows of the batch benchmark: one `runBatch` of the batch app (`@oxbow/batch`) over the benchmark lake
- * for the three http views, with a chosen engine and parallelism, end to end (lock, list, compute, write the
- * version's Parquet and DuckDB files, publish the manifest). The published views are then read back with DuckDB,
- * outside the timing, for the cross-engine check.
+ * Oxbow's rows of the batch benchmark: one `runBatch` of the batch app over the benchmark lake, in a process of its
+ * own (`oxbow-batch-process.ts`), with a chosen engine, full or incremental, measured from /proc.
  */
-import { pathToFileURL } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { type BatchConfig, type BatchEngine, jsonLinesProgress, runBatch } from '@oxbow/batch';
-import { HTTP_VIEW_NAMES, type ViewTotals } from './results.ts';
+import { fileURLToPath } from 'node:url';
+import { NODE, runMeasured, tablesOf } from './measured-process.ts';
+import type { OxbowProcessOptions, OxbowProcessResult } from './oxbow-batch-process.ts';
+import type { EngineRun, ViewTotals } from './results.ts';
 
-/** Timings and totals of one batch-app run. */
-export interface OxbowBatchRun {
-  /** Wall time of `runBatch`. */
-  readonly seconds: number;
-  /** The run's own phases: listing, computing the views, writing the version. */
-  readonly durationsMs: { readonly read: number; readonly compute: number; readonly write: number };
-  readonly engines: readonly string[];
-  readonly tasksInWorkers: number;
-  /** Why stages ran on the driver instead of worker threads, as the dataflow scheduler reported it. */
-  readonly inProcessReasons: readonly string[];
-  readonly views: readonly (ViewTotals & { readonly seconds: number; readonly engine: string })[];
+const CHILD = fileURLToPath(new URL('./oxbow-batch-process.ts', import.meta.url));
+
+/** One Oxbow run: the row of the table and what the batch app reported. */
+export interface OxbowRun {
+  readonly run: EngineRun;
+  readonly report: OxbowProcessResult;
 }
 
-/** Runs the batch app once over `lakeDir` and reads its published views back. */
-export async function runOxbowBatch(
-  lakeDir: string,
-  options: { engine: BatchEngine; parallelism: number; epochMs: number },
-): Promise<OxbowBatchRun> {
-  // The lake is a local directory: the S3 settings are required by the type and never used.
-  const config: BatchConfig = {
-    lake: `${pathToFileURL(lakeDir).href}/`,
-    epochMs: options.epochMs,
-    s3Endpoint: 'http://127.0.0.1:1',
-    s3AccessKey: 'unused',
-    s3SecretKey: 'unused',
-    s3Region: 'us-east-1',
-    batchParallelism: options.parallelism,
-    batchKeepRuns: 1,
-    batchLockTtlMs: 600_000,
-  };
-  const inProcessReasons = new Set<string>();
-  const progress = jsonLinesProgress({
-    write(text) {
-      for (const line of text.split('\n')) {
-        if (!line.includes('"in-process-stage"')) continue;
-        const reason = (JSON.parse(line) as { reason?: unknown }).reason;
-        if (typeof reason === 'string') inProcessReasons.add(reason);
-      }
-    },
-  });
-  const start = performance.now();
-  const summary = await runBatch(config, {
-    views: [...HTTP_VIEW_NAMES],
-    engine: options.engine,
-    parallelism: options.parallelism,
-    progress,
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (summary.status !== 'published' || summary.manifest === undefined) {
-    throw new Error(`the batch app did not publish (status ${summary.status})`);
-  }
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const views: (ViewTotals & { seconds: number; engine: string })[] = [];
-  try {
-    for (const view of summary.manifest.views) {
-      const path = `${lakeDir}/${view.parquet}`.replaceAll("'", "''");
-      const [row] = (
-        await connection.runAndReadAll(
-          `SELECT count(*)::BIGINT, sum(hits)::BIGINT FROM read_parquet('${path}')`,
-        )
-      ).getRows();
-      const ran = summary.views.find((v) => v.name === view.name);
-      views.push({
-        name: view.name,
-        rows: Number(row?.[0]),
-        hits: Number(row?.[1]),
-        seconds: ran?.seconds ?? 0,
-        engine: ran?.engine ?? 'rdd',
-      });
-    }
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+/**
+ * Runs the batch app once in its own process and returns its row (`name`, `note` prefix) with the published
+ * tables' rows, totals and state digests.
+ *
+ * @example
+ * ```ts
+ * const { run } = await runOxbowProcess('Oxbow auto, full', { lake: 'file:///…/', engine: 'auto', full: true, parallelism: 2, epochMs: 3_600_000 });
+ * ```
+ */
+export async function runOxbowProcess(name: string, options: OxbowProcessOptions): Promise<OxbowRun> {
+  const measured = await runMeasured<OxbowProcessResult>(NODE, [CHILD, JSON.stringify(options)]);
+  const tables = tablesOf<ViewTotals[]>(measured.stdout, name);
+  const report = measured.result;
+  const engines = [...new Set(report.views.map((view) => view.engine))].join(' + ');
+  const modes = [...new Set(report.views.map((view) => view.mode))].join(' + ');
+  const eventsRead = report.scans.reduce((sum, scan) => sum + scan.rows, 0);
+  const note =
+    `node start + runBatch ${report.runSeconds.toFixed(2)} s (compute ${(report.durationsMs.compute / 1000).toFixed(2)} s, ` +
+    `write ${(report.durationsMs.write / 1000).toFixed(2)} s); engine ${engines}, ${modes}; ` +
+    `${report.scans.length} passes over ${report.scans.reduce((sum, scan) => sum + scan.files, 0)} files`;
   return {
-    seconds,
-    durationsMs: summary.durationsMs,
-    engines: [...new Set(summary.views.map((view) => view.engine))],
-    tasksInWorkers: summary.tasksInWorkers,
-    inProcessReasons: [...inProcessReasons],
-    views,
+    run: {
+      name,
+      wallSeconds: measured.wallSeconds,
+      cpuSeconds: measured.cpuSeconds,
+      peakRssBytes: measured.peakRssBytes,
+      eventsRead,
+      note,
+      views: tables,
+    },
+    report,
   };
 }

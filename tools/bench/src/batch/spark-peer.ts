@@ -10,14 +10,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ViewTotals } from './results.ts';
+import { runMeasured } from './measured-process.ts';
+import type { EngineRun, ViewTotals } from './results.ts';
 
 const SPARK_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../spark');
 const POM = join(SPARK_DIR, 'pom.xml');
 const SOURCE = join(SPARK_DIR, 'src/OxbowSparkViews.java');
 const LOG_CONFIG = join(SPARK_DIR, 'log4j2.properties');
 const COMPLETE_MARKER = '.complete';
-const RESULT_PREFIX = 'OXBOW_SPARK_RESULT ';
 
 /**
  * The JVM options Spark 4 needs on Java 17+ (what spark-submit adds, from Spark's `JavaModuleOptions`), plus the
@@ -48,18 +48,18 @@ export const SPARK_JVM_OPTIONS: readonly string[] = [
 ];
 
 /** What the Spark program printed. */
-export interface SparkRun {
+export interface SparkResult {
   readonly sparkVersion: string;
   readonly javaVersion: string;
   readonly master: string;
+  /** `percentile_approx`'s accuracy (relative rank error 1/accuracy). */
+  readonly accuracy: number;
   /** From spawning `java` until its `main` runs (JVM start). */
   readonly jvmStartSeconds: number;
   /** Building the SparkSession (class loading, local executor). */
   readonly sessionSeconds: number;
-  /** Reading the Parquet files and computing and collecting the three views. */
+  /** Reading the Parquet files and computing and collecting the views. */
   readonly querySeconds: number;
-  /** From spawning `java` until the session stopped: what a user waits for. */
-  readonly wallSeconds: number;
   readonly views: readonly (ViewTotals & { readonly seconds: number })[];
 }
 
@@ -110,17 +110,17 @@ export async function ensureSparkProgram(jars: string): Promise<string> {
 }
 
 /**
- * Runs the Spark program over `<lakeDir>/events/http_logs/*\/*.parquet` with `master` (e.g. `local[2]`) and
- * returns what it printed.
+ * Runs the Spark program in its own JVM over `<lakeDir>/events/<topic>/*\/*.parquet` with `master` (e.g.
+ * `local[2]`) and `percentile_approx` accuracy `accuracy`, and returns its row (wall time from spawning `java` until
+ * the session stopped) and what it printed.
  */
 export async function runSparkPeer(
   lakeDir: string,
-  options: { master: string; heap: string },
-): Promise<SparkRun> {
+  options: { master: string; heap: string; accuracy: number; eventsRead: number },
+): Promise<{ run: EngineRun; spark: SparkResult }> {
   const jars = await ensureSparkJars(sparkVersion());
   const classes = await ensureSparkProgram(jars);
-  const launchedAtMs = Date.now();
-  const output = await run('java', [
+  const measured = await runMeasured<SparkResult>('java', [
     `-Xmx${options.heap}`,
     ...SPARK_JVM_OPTIONS,
     `-Dlog4j2.configurationFile=${LOG_CONFIG}`,
@@ -129,11 +129,25 @@ export async function runSparkPeer(
     'OxbowSparkViews',
     lakeDir,
     options.master,
-    String(launchedAtMs),
+    String(Date.now()),
+    String(options.accuracy),
   ]);
-  const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-  if (line === undefined) throw new Error(`the Spark peer printed no result:\n${output.slice(-2000)}`);
-  return JSON.parse(line.slice(RESULT_PREFIX.length)) as SparkRun;
+  const spark = measured.result;
+  return {
+    spark,
+    run: {
+      name: `Spark ${spark.sparkVersion} ${spark.master}`,
+      wallSeconds: measured.wallSeconds,
+      cpuSeconds: measured.cpuSeconds,
+      peakRssBytes: measured.peakRssBytes,
+      eventsRead: options.eventsRead,
+      note:
+        `java launched to SparkSession stopped: JVM start ${spark.jvmStartSeconds.toFixed(2)} s, session ` +
+        `${spark.sessionSeconds.toFixed(2)} s, query ${spark.querySeconds.toFixed(2)} s (results collected, not written); ` +
+        `percentile_approx accuracy ${spark.accuracy}`,
+      views: spark.views,
+    },
+  };
 }
 
 /** Runs a command, resolving with its stdout; rejects with its output tail when it fails. */
