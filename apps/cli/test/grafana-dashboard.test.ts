@@ -1,13 +1,14 @@
 /**
  * The Grafana dashboard (infra/grafana/oxbow.json) is built on metrics the apps register: every PromQL expression
  * names at least one series, every series it names is one the speed layer, the archiver, the batch layer, the
- * serving API or the process metrics register (histograms by their `_bucket`, `_sum`, `_count`), and `rate` /
+ * serving API, the ingest gateway or the process metrics register (histograms by their `_bucket`, `_sum`, `_count`), and `rate` /
  * `increase` only take counters or histogram series. The panels the operations guide describes are there.
  */
 import { readFileSync } from 'node:fs';
 import { ArchiverMetrics } from '@oxbow/archiver';
 import { BatchMetrics } from '@oxbow/batch';
 import { processMetricsRegistry } from '@oxbow/connectors';
+import { IngestMetrics } from '@oxbow/ingest';
 import { ServingMetrics } from '@oxbow/serving';
 import { SpeedMetrics } from '@oxbow/speed';
 import type { Registry } from 'prom-client';
@@ -43,6 +44,7 @@ beforeAll(async () => {
     new ArchiverMetrics().registry,
     new BatchMetrics().registry,
     new ServingMetrics().registry,
+    new IngestMetrics().registry,
     processMetricsRegistry(),
   ];
   for (const registry of registries) {

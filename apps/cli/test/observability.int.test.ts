@@ -1,6 +1,6 @@
 /**
- * Every app's metrics and `oxbow status` on the local stack: the archiver, the speed layer and the serving API run
- * in this process and `oxbow batch schedule` as a child process, over one topic of their own; each `/metrics` is
+ * Every app's metrics and `oxbow status` on the local stack: the archiver, the speed layer, the serving API and the
+ * ingest gateway run in this process and `oxbow batch schedule` as a child process, over one topic of their own; each `/metrics` is
  * scraped and read by a strict Prometheus text reader (types, names, HELP, histograms) and holds the metrics the
  * app is known for; `oxbow status --json` reports the same platform (speed running and caught up, the batch
  * manifest on the lake, serving ready, the dead letters in the topic).
@@ -15,6 +15,7 @@ import { readCurrentManifest } from '@oxbow/batch';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
 import { openFileSystem } from '@oxbow/connectors';
 import { generateHttpLogs, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { type RunningIngest, startIngest } from '@oxbow/ingest';
 import { type RunningServer, startServing } from '@oxbow/serving';
 import { type SpeedHandle, startSpeed } from '@oxbow/speed';
 import type { Redis } from 'ioredis';
@@ -49,6 +50,7 @@ const archiverStop = new AbortController();
 let archiver: Promise<unknown> | undefined;
 let speed: SpeedHandle | undefined;
 let serving: RunningServer | undefined;
+let ingest: RunningIngest | undefined;
 let schedule: ChildProcess | undefined;
 let scheduleLog = '';
 
@@ -138,6 +140,7 @@ beforeAll(async () => {
   archiver.catch(() => undefined);
   speed = await startSpeed(config, { consumer: FAST_CONSUMER, log: () => undefined });
   serving = await startServing(config);
+  ingest = await startIngest(config, { port: 0 });
   schedule = spawn(
     process.execPath,
     [new URL('../src/main.ts', import.meta.url).pathname, 'batch', 'schedule', '--cron', '* * * * * *'],
@@ -186,6 +189,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   schedule?.kill('SIGTERM');
+  await ingest?.close();
   await serving?.close();
   await speed?.stop();
   archiverStop.abort();
@@ -285,6 +289,34 @@ describe('every app serves Prometheus metrics', { timeout: 60_000 }, () => {
     expect(
       sampleValue(families, 'oxbow_http_request_duration_seconds_count', { route: '/v1/views/:view' }),
     ).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the ingest gateway serves Prometheus metrics', { timeout: 60_000 }, () => {
+  it('at /metrics, with what it refused', async () => {
+    const refused = await fetch(`${ingest?.url}/v1/ingest/http_logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: '{"not":"an http log"}\n',
+    });
+    expect(refused.status).toBe(422);
+    const families = await scrape(`${ingest?.url}/metrics`);
+    expectFamilies(families, {
+      ...PROCESS_METRICS,
+      oxbow_ingest_records_accepted_total: 'counter',
+      oxbow_ingest_records_rejected_total: 'counter',
+      oxbow_ingest_records_dropped_total: 'counter',
+      oxbow_ingest_records_failed_total: 'counter',
+      oxbow_ingest_requests_total: 'counter',
+      oxbow_ingest_in_flight_records: 'gauge',
+      oxbow_ingest_in_flight_bytes: 'gauge',
+    });
+    expect(
+      sampleValue(families, 'oxbow_ingest_records_rejected_total', { source: 'http', topic: 'http_logs' }),
+    ).toBe(1);
+    expect(sampleValue(families, 'oxbow_ingest_requests_total', { topic: 'http_logs', status: '422' })).toBe(
+      1,
+    );
   });
 });
 

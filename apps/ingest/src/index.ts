@@ -17,7 +17,13 @@ export {
   routeOf,
   type SyslogMapping,
 } from './mappings.ts';
-export { type CounterName, type Gauge, IngestMetrics, type IngestSource } from './metrics.ts';
+export {
+  type CounterName,
+  type Gauge,
+  type InFlightReadings,
+  IngestMetrics,
+  type IngestSource,
+} from './metrics.ts';
 export {
   type BodyFormat,
   type CheckedBody,

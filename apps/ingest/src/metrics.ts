@@ -1,6 +1,9 @@
 /**
- * The gateway's counters, kept by hand and rendered in the Prometheus text exposition format at `GET /metrics`.
+ * The gateway's Prometheus metrics, on `prom-client`: records accepted, rejected, dropped and failed, requests by
+ * status, and the in-flight budget, rendered with the process and Node.js metrics at `GET /metrics`.
  */
+import { exposition, scrapedGauge } from '@oxbow/connectors';
+import { Counter, Registry } from 'prom-client';
 
 /** Where records come from. */
 export type IngestSource = 'http' | 'syslog' | 'mqtt';
@@ -12,80 +15,105 @@ export interface Gauge {
   read(): number;
 }
 
-interface Family {
-  readonly help: string;
-  readonly series: Map<string, number>;
-}
-
-function escapeLabel(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
-}
-
-function labelText(labels: Readonly<Record<string, string | number>>): string {
-  return Object.entries(labels)
-    .map(([name, value]) => `${name}="${escapeLabel(String(value))}"`)
-    .join(',');
-}
-
-const HELP = {
-  oxbow_ingest_records_accepted_total: 'Records Kafka acknowledged, by source and topic.',
-  oxbow_ingest_records_rejected_total: 'Records refused by their schema (or size), by source and topic.',
-  oxbow_ingest_records_dropped_total:
-    'Source messages not forwarded, by source and reason (busy: in-flight budget spent; filtered: the mapping returned nothing; unmatched: no topic for the MQTT topic; lost: Kafka failed at shutdown).',
-  oxbow_ingest_records_failed_total: 'Records of produce requests Kafka failed, by topic.',
-  oxbow_ingest_requests_total: 'HTTP ingest requests answered, by topic and status.',
+const FAMILIES = {
+  oxbow_ingest_records_accepted_total: {
+    help: 'Records Kafka acknowledged, by source and topic.',
+    labelNames: ['source', 'topic'],
+  },
+  oxbow_ingest_records_rejected_total: {
+    help: 'Records refused by their schema (or size), by source and topic.',
+    labelNames: ['source', 'topic'],
+  },
+  oxbow_ingest_records_dropped_total: {
+    help: 'Source messages not forwarded, by source and reason (busy: in-flight budget spent; filtered: the mapping returned nothing; unmatched: no topic for the MQTT topic; lost: Kafka failed at shutdown).',
+    labelNames: ['source', 'reason'],
+  },
+  oxbow_ingest_records_failed_total: {
+    help: 'Records of produce requests Kafka failed, by topic.',
+    labelNames: ['topic'],
+  },
+  oxbow_ingest_requests_total: {
+    help: 'HTTP ingest requests answered, by topic and status.',
+    labelNames: ['topic', 'status'],
+  },
 } as const;
 
 /** A metric family name of the gateway. */
-export type CounterName = keyof typeof HELP;
+export type CounterName = keyof typeof FAMILIES;
+
+/** What the in-flight gauges read when scraped (0 until {@link IngestMetrics.watchInFlight}). */
+export interface InFlightReadings {
+  records(): number;
+  bytes(): number;
+}
+
+function seriesKey(name: CounterName, labels: Readonly<Record<string, string | number>>): string {
+  return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+}
 
 /**
- * Counters by label set, plus gauges.
+ * Counters by label set, plus gauges, in the gateway's own registry.
  *
  * @example
  * metrics.add('oxbow_ingest_records_accepted_total', { source: 'http', topic: 'http_logs' }, 250);
- * reply.type('text/plain; version=0.0.4').send(metrics.render());
+ * reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
  */
 export class IngestMetrics {
-  readonly #families = new Map<CounterName, Family>();
-  readonly #gauges: Gauge[] = [];
+  readonly registry = new Registry();
+  readonly #counters = new Map<CounterName, Counter>();
+  /** The value of every series added to, for {@link value}. */
+  readonly #values = new Map<string, number>();
+  #inFlight: InFlightReadings = { records: () => 0, bytes: () => 0 };
+
+  constructor() {
+    for (const [name, family] of Object.entries(FAMILIES)) {
+      this.#counters.set(
+        name as CounterName,
+        new Counter({
+          name,
+          help: family.help,
+          labelNames: [...family.labelNames],
+          registers: [this.registry],
+        }),
+      );
+    }
+    this.addGauge({
+      name: 'oxbow_ingest_in_flight_records',
+      help: 'Records received and not yet acknowledged by Kafka.',
+      read: () => this.#inFlight.records(),
+    });
+    this.addGauge({
+      name: 'oxbow_ingest_in_flight_bytes',
+      help: 'Bytes held for requests and records not yet acknowledged by Kafka.',
+      read: () => this.#inFlight.bytes(),
+    });
+  }
+
+  /** Reads the in-flight budget when scraped. */
+  watchInFlight(readings: InFlightReadings): void {
+    this.#inFlight = readings;
+  }
 
   /** Adds a gauge to every rendering. */
   addGauge(gauge: Gauge): void {
-    this.#gauges.push(gauge);
+    scrapedGauge({ name: gauge.name, help: gauge.help, registry: this.registry, read: () => gauge.read() });
   }
 
   /** Adds `amount` to the counter `name` with `labels`. */
   add(name: CounterName, labels: Readonly<Record<string, string | number>>, amount = 1): void {
     if (amount === 0) return;
-    let family = this.#families.get(name);
-    if (!family) {
-      family = { help: HELP[name], series: new Map() };
-      this.#families.set(name, family);
-    }
-    const key = labelText(labels);
-    family.series.set(key, (family.series.get(key) ?? 0) + amount);
+    this.#counters.get(name)?.inc(labels, amount);
+    const key = seriesKey(name, labels);
+    this.#values.set(key, (this.#values.get(key) ?? 0) + amount);
   }
 
   /** The current value of a counter (0 when never added to). */
   value(name: CounterName, labels: Readonly<Record<string, string | number>>): number {
-    return this.#families.get(name)?.series.get(labelText(labels)) ?? 0;
+    return this.#values.get(seriesKey(name, labels)) ?? 0;
   }
 
-  /** The text exposition of every counter and gauge. */
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, family] of this.#families) {
-      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} counter`);
-      for (const [labels, value] of family.series) lines.push(`${name}{${labels}} ${value}`);
-    }
-    for (const gauge of this.#gauges) {
-      lines.push(
-        `# HELP ${gauge.name} ${gauge.help}`,
-        `# TYPE ${gauge.name} gauge`,
-        `${gauge.name} ${gauge.read()}`,
-      );
-    }
-    return `${lines.join('\n')}\n`;
+  /** The text exposition of every counter and gauge, with the process and Node.js metrics. */
+  render(): Promise<string> {
+    return exposition(this.registry);
   }
 }

@@ -7,6 +7,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { OxbowConfig } from '@oxbow/config';
+import { PROMETHEUS_CONTENT_TYPE } from '@oxbow/connectors';
 import { OxbowError } from '@oxbow/contracts';
 import { type ApiKeys, authorize, parseApiKeys, presentedKey, type Scope } from '@oxbow/http-auth';
 import { type AnyEvent, loadProject, type Project, resolveProjectPath, type Schema } from '@oxbow/views';
@@ -179,16 +180,7 @@ export async function buildIngestServer(
     },
   });
 
-  metrics.addGauge({
-    name: 'oxbow_ingest_in_flight_records',
-    help: 'Records received and not yet acknowledged by Kafka.',
-    read: () => budget.inFlightRecords,
-  });
-  metrics.addGauge({
-    name: 'oxbow_ingest_in_flight_bytes',
-    help: 'Bytes held for requests and records not yet acknowledged by Kafka.',
-    read: () => budget.inFlightBytes,
-  });
+  metrics.watchInFlight({ records: () => budget.inFlightRecords, bytes: () => budget.inFlightBytes });
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -289,7 +281,7 @@ export async function buildIngestServer(
     return { status: 'ready', inFlightRecords: budget.inFlightRecords, inFlightBytes: budget.inFlightBytes };
   });
   app.get('/metrics', async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4').send(metrics.render());
+    reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
   app.get('/v1/topics', { config: { scope: 'ingest' } }, async () => ({
     topics: [...topics].map(([topic, schema]) => ({
