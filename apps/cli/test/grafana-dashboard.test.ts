@@ -11,7 +11,6 @@ import { processMetricsRegistry } from '@oxbow/connectors';
 import { IngestMetrics } from '@oxbow/ingest';
 import { ServingMetrics } from '@oxbow/serving';
 import { SpeedMetrics } from '@oxbow/speed';
-import type { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 interface Panel {
@@ -39,7 +38,7 @@ const expressions = panels.flatMap((panel) =>
 const registered = new Map<string, string>();
 
 beforeAll(async () => {
-  const registries: Registry[] = [
+  const registries: Array<{ getMetricsAsJSON(): Promise<Array<{ name: string; type: unknown }>> }> = [
     new SpeedMetrics(1000).registry,
     new ArchiverMetrics().registry,
     new BatchMetrics().registry,
