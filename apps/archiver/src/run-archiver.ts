@@ -29,8 +29,8 @@ export type ArchiverConfig = Pick<
   | 'archiverRollBytes'
   | 'archiverRollMs'
 > &
-  /** `archiverHealthPort`: `/healthz` and `/metrics` on 127.0.0.1 (absent or 0: none). */
-  Partial<Pick<OxbowConfig, 'archiverHealthPort'>>;
+  /** `archiverHealthPort`: `/healthz` and `/metrics` on `healthHost` (default 127.0.0.1; port absent or 0: none). */
+  Partial<Pick<OxbowConfig, 'archiverHealthPort' | 'healthHost'>>;
 
 /** Extra knobs for {@link runArchiver} beyond the configuration (tests, embedding). */
 export type ArchiverOverrides = Partial<Omit<ArchiverOptions, 'lake' | 'brokers' | 'topics' | 'groupId'>>;
@@ -70,10 +70,11 @@ export function validationIn(
 }
 
 /**
- * Serves the archiver's `/healthz` and `/metrics` on `port` of 127.0.0.1; a port that cannot be bound (another
+ * Serves the archiver's `/healthz` and `/metrics` on `host`:`port`; a port that cannot be bound (another
  * process has it) is logged as `archiver.health-unavailable` and the archiver runs on without it.
  */
 async function serveArchiverOperations(
+  host: string,
   port: number,
   metrics: ArchiverMetrics,
   archiver: Archiver,
@@ -81,6 +82,7 @@ async function serveArchiverOperations(
 ): Promise<OperationsServer | undefined> {
   try {
     const server = await serveOperations({
+      host,
       port,
       registry: metrics.registry,
       health: () => ({
@@ -104,7 +106,7 @@ async function serveArchiverOperations(
 /**
  * Archives the configured topics into the configured lake until `signal` aborts; resolves with the run's counters
  * after a graceful stop. With `archiverHealthPort`, `GET /healthz` (200 while running) and `GET /metrics`
- * (Prometheus) are served on that port of 127.0.0.1 meanwhile.
+ * (Prometheus) are served on that port of `healthHost` (default 127.0.0.1) meanwhile.
  *
  * @example
  * const controller = new AbortController();
@@ -147,7 +149,14 @@ export async function runArchiver(
     });
     metrics.watch({ stats: () => archiver.stats, source: () => archiver.sourceMetrics() });
     const port = config.archiverHealthPort ?? 0;
-    if (port > 0) operations = await serveArchiverOperations(port, metrics, archiver, log);
+    if (port > 0)
+      operations = await serveArchiverOperations(
+        config.healthHost ?? '127.0.0.1',
+        port,
+        metrics,
+        archiver,
+        log,
+      );
     return await archiver.run(signal).catch((error: unknown) => {
       metrics.state = 'failed';
       throw error;

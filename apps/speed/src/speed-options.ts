@@ -42,7 +42,7 @@ export interface SpeedOptions {
   readonly liveViews?: LiveViewSettings | false;
   /** HTTP health endpoint port on `healthHost` (0: none). Default `OXBOW_SPEED_HEALTH_PORT`. */
   readonly healthPort?: number;
-  /** Default `127.0.0.1`. */
+  /** Default `OXBOW_HEALTH_HOST` (127.0.0.1). */
   readonly healthHost?: string;
   /** Kafka consumer-group timing. Default: derived from `OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS`. */
   readonly consumer?: KafkaConsumerTuning;
@@ -271,7 +271,7 @@ export function resolveSpeedSettings(
     liveViews,
     liveSettings: liveViewSettings(config, options.liveViews === false ? {} : options.liveViews),
     healthPort,
-    healthHost: options.healthHost ?? '127.0.0.1',
+    healthHost: options.healthHost ?? config.healthHost,
     consumer: options.consumer ?? consumerTiming(config.speedKafkaSessionTimeoutMs, batchMs),
     restartDelayMs: options.restartDelayMs ?? 1000,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),

@@ -106,6 +106,7 @@ export async function runBatchCommand(args: ParsedArgs, environment: CommandEnvi
     if (config.batchHealthPort > 0) {
       try {
         operations = await serveOperations({
+          host: config.healthHost,
           port: config.batchHealthPort,
           registry: metrics.registry,
           health: () => ({

@@ -93,7 +93,7 @@ async function stackParts(env: CommandEnvironment): Promise<PlatformPart[]> {
 }
 
 async function archiverPart(config: OxbowConfig): Promise<PlatformPart> {
-  const address = `http://127.0.0.1:${config.archiverHealthPort}/healthz`;
+  const address = `http://${reachableHost(config.healthHost)}:${config.archiverHealthPort}/healthz`;
   if (config.archiverHealthPort === 0) {
     return {
       name: 'archiver',
