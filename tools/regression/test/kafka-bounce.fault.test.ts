@@ -31,7 +31,7 @@ import {
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
-import { PrivateKafka } from './support/private-kafka.ts';
+import { PrivateKafka } from './support/private-stack.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
 import { speedVerdicts } from './support/speed-verdict.ts';
 
