@@ -25,7 +25,7 @@
  *   speed layer expired them in Redis.
  */
 import { createHash } from 'node:crypto';
-import { RedisLayout } from '@oxbow/contracts';
+import { decodeReconciliation, RedisLayout, type ViewReconciliation } from '@oxbow/contracts';
 import type { Redis } from 'ioredis';
 import { ServingError } from './errors.ts';
 import { parseSpeedReport, type SpeedReport } from './realtime-store.ts';
@@ -352,6 +352,25 @@ export class RealtimeMirror {
   /** True when `view` is mirrored (its topic is consumed by the speed layer). */
   mirrors(view: string): boolean {
     return this.#viewTopics.has(view);
+  }
+
+  /**
+   * The speed layer's last reconciliation of each view with a batch version (`RedisLayout.reconciliation()`), by
+   * view name; records that do not decode are left out. Throws `OXBOW_UNAVAILABLE` when Redis does not answer.
+   */
+  async reconciliations(): Promise<Map<string, ViewReconciliation>> {
+    let fields: Record<string, string>;
+    try {
+      fields = await this.#redis.hgetall(this.#layout.reconciliation());
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const records = new Map<string, ViewReconciliation>();
+    for (const [view, text] of Object.entries(fields)) {
+      const record = decodeReconciliation(text);
+      if (record !== undefined && record.view === view) records.set(view, record);
+    }
+    return records;
   }
 
   /** The mirror's current sequence number (changes with any mirrored key). */

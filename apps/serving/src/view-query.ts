@@ -9,7 +9,7 @@
  * date by a read barrier first. Answers are rendered once as bytes and cached per stamp (answer-cache.ts); `/top`
  * merges a maintained ranking with the keys realtime touched (rankings.ts).
  */
-import type { BatchManifest } from '@oxbow/contracts';
+import type { BatchManifest, ViewReconciliation } from '@oxbow/contracts';
 import type { Project } from '@oxbow/views';
 import { AnswerCache, type RenderedAnswer } from './answer-cache.ts';
 import type { BatchViewModel } from './batch-model.ts';
@@ -110,6 +110,8 @@ export interface ViewMergeState {
   readonly batchRows: number | null;
   readonly realtimeEpochs: number[];
   readonly freshness: Freshness;
+  /** The speed layer's last reconciliation of the view with a batch version, if any. */
+  readonly reconciliation?: ViewReconciliation;
 }
 
 /** What {@link ViewQueries} reads from. */
@@ -553,9 +555,12 @@ export class ViewQueries {
     try {
       const manifest = lease.snapshot?.manifest;
       const { report } = await this.#mirror.sync();
+      const reconciliations = await this.#mirror.reconciliations();
       return this.project.views.map((view): ViewMergeState => {
         const consumed = this.#consumed(view);
+        const reconciliation = reconciliations.get(view.name);
         return {
+          ...(reconciliation === undefined ? {} : { reconciliation }),
           view,
           status: viewStatusOf(view, manifest, report, consumed),
           batchRows: manifest?.views.find((entry) => entry.name === view.name)?.rows ?? null,

@@ -18,6 +18,12 @@ export interface ManifestWatcherOptions {
   readonly onError?: (error: unknown) => void;
   /** One line when `_manifest.json` becomes unreadable (and what is used instead), and when it is read again. */
   readonly log?: (line: string) => void;
+  /**
+   * Called (and awaited) just before a manifest of another run becomes current, while the previous one still is:
+   * `previous` is the current manifest, `null` when a read found none, `undefined` before the first read.
+   * Errors are reported to `onError`; the manifest is adopted anyway.
+   */
+  readonly beforeAdopt?: (next: BatchManifest, previous: BatchManifest | null | undefined) => Promise<void>;
 }
 
 /**
@@ -39,6 +45,8 @@ export class ManifestWatcher {
   private stopped = false;
   /** The problem last reported about `_manifest.json` (reported once until it changes or clears). */
   private reported: string | undefined;
+  /** True once a read completed (found a manifest or none). */
+  private observed = false;
 
   constructor(lake: FileSystem, options: ManifestWatcherOptions) {
     this.lake = lake;
@@ -63,11 +71,14 @@ export class ManifestWatcher {
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const read = await readManifest(this.lake);
-      if (read.kind === 'missing') return this.manifest;
+      if (read.kind === 'missing') {
+        this.observed = true;
+        return this.manifest;
+      }
       if (read.kind === 'ok') {
         if (this.reported !== undefined) this.options.log?.('the batch manifest is readable again');
         this.reported = undefined;
-        this.adopt(read.manifest);
+        await this.adopt(read.manifest);
         return this.manifest;
       }
       reason = read.reason;
@@ -75,7 +86,7 @@ export class ManifestWatcher {
     }
     // Torn or truncated: the newest history manifest holds the same content as the last complete _manifest.json.
     const fallback = await readNewestHistoryManifest(this.lake);
-    if (fallback) this.adopt(fallback.manifest);
+    if (fallback) await this.adopt(fallback.manifest);
     if (this.reported !== reason) {
       this.reported = reason;
       this.options.log?.(
@@ -90,11 +101,20 @@ export class ManifestWatcher {
     return this.manifest;
   }
 
-  /** Makes `manifest` current unless the current one has a higher watermark. */
-  private adopt(manifest: BatchManifest): void {
-    if (this.manifest === undefined || manifest.watermarkEpoch >= this.manifest.watermarkEpoch) {
-      this.manifest = manifest;
+  /** Makes `manifest` current unless the current one has a higher watermark (`beforeAdopt` first, for a new run). */
+  private async adopt(manifest: BatchManifest): Promise<void> {
+    const newer = () =>
+      this.manifest === undefined || manifest.watermarkEpoch >= this.manifest.watermarkEpoch;
+    if (!newer()) return;
+    if (this.options.beforeAdopt !== undefined && this.manifest?.runId !== manifest.runId) {
+      try {
+        await this.options.beforeAdopt(manifest, this.observed ? (this.manifest ?? null) : undefined);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
     }
+    this.observed = true;
+    if (newer()) this.manifest = manifest;
   }
 
   /** Starts polling. */

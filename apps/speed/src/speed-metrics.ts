@@ -44,6 +44,9 @@ export class SpeedMetrics {
   readonly #commit: Histogram;
   readonly #checkpoint: Histogram;
   readonly #checkpointBytes: Gauge;
+  readonly #reconciliations: Counter<'view' | 'outcome'>;
+  readonly #reconciledCells: Gauge<'view'>;
+  readonly #driftCells: Gauge<'view'>;
   #readings: SpeedReadings = UNWATCHED;
 
   /** @param batchMs the micro-batch interval, exposed as `oxbow_speed_batch_interval_seconds` */
@@ -90,6 +93,24 @@ export class SpeedMetrics {
     this.#checkpointBytes = new Gauge({
       name: 'oxbow_speed_checkpoint_bytes',
       help: 'Size of the last checkpoint persisted.',
+      registers,
+    });
+    this.#reconciliations = new Counter({
+      name: 'oxbow_speed_reconciliations_total',
+      help: 'Reconciliations of a view with a new batch version, by outcome (checked, skipped).',
+      labelNames: ['view', 'outcome'],
+      registers,
+    });
+    this.#reconciledCells = new Gauge({
+      name: 'oxbow_speed_reconciliation_cells',
+      help: 'Cells (key, bucket) with increments in the epochs the last checked batch version newly covers.',
+      labelNames: ['view'],
+      registers,
+    });
+    this.#driftCells = new Gauge({
+      name: 'oxbow_speed_reconciliation_drift_cells',
+      help: 'Cells where the previous batch version plus the increments differ from the new version (0: agree).',
+      labelNames: ['view'],
       registers,
     });
     scrapedGauge({
@@ -176,6 +197,14 @@ export class SpeedMetrics {
   batchOfTopic(topic: string, committedRecords: number, deadLettered: number): void {
     if (committedRecords > 0) this.#records.inc({ topic }, committedRecords);
     if (deadLettered > 0) this.#deadLetters.inc({ topic }, deadLettered);
+  }
+
+  /** A view was reconciled with a new batch version (`outcome` `checked` sets its cells and drift). */
+  reconciled(view: string, outcome: 'checked' | 'skipped', cells: number, driftCells: number): void {
+    this.#reconciliations.inc({ view, outcome });
+    if (outcome !== 'checked') return;
+    this.#reconciledCells.set({ view }, cells);
+    this.#driftCells.set({ view }, driftCells);
   }
 
   /** A batch's Redis commit took `seconds`. */

@@ -5,6 +5,7 @@
  * generation marker disappears or the project's view set differs from the generation's (a restart of the
  * context from the new starting offsets). `startSpeed(config)` is what `oxbow speed` runs.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { OxbowConfig } from '@oxbow/config';
@@ -34,6 +35,13 @@ import { ManifestWatcher } from './manifest-watcher.ts';
 import { wireProjectModels } from './model-stream.ts';
 import { compareDecimalOffsets, firstAtOrAfter } from './offset-order.ts';
 import { ParsePool } from './parse-pool.ts';
+import {
+  type AdoptionSnapshot,
+  describeReconciliation,
+  offsetsReached,
+  reconcileView,
+  writeReconciliations,
+} from './reconciliation.ts';
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { SpeedMetrics } from './speed-metrics.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
@@ -137,6 +145,8 @@ class SpeedService implements SpeedHandle {
   private rebuildTargets: OffsetTargets = new Map();
   private generation = '';
   private rebuildPending = false;
+  /** The manifest just adopted, with what Redis held then, until its reconciliation ran. */
+  private pendingReconciliation: AdoptionSnapshot | undefined;
   /** True once the service owns its status hash (started, and not superseded by another instance). */
   private started = false;
   private stopping = false;
@@ -172,6 +182,7 @@ class SpeedService implements SpeedHandle {
       onPoll: (manifest) => this.onManifest(manifest),
       onError: (error) => this.log(`manifest watch: ${describeError(error)}`),
       log: (line) => this.log(`speed: ${line}`),
+      beforeAdopt: (next, previous) => this.noteAdoption(next, previous),
     });
     const stopped = deferred<void>();
     this.stopped = stopped.promise;
@@ -852,6 +863,9 @@ class SpeedService implements SpeedHandle {
     }
     this.state.watermarkEpoch = manifest.watermarkEpoch;
     this.cells.expire(manifest.watermarkEpoch);
+    // Before the increments of the newly covered epochs go: compare them with the new version (or wait while
+    // another instance does).
+    if (!(await this.reconcile(manifest))) return;
     const expired = await expireEpochs(
       this.redis,
       this.layout,
@@ -865,10 +879,60 @@ class SpeedService implements SpeedHandle {
     }
   }
 
+  /** Notes, before `next` becomes current, whether Redis's offsets had reached its end offsets. */
+  private async noteAdoption(next: BatchManifest, previous: BatchManifest | null | undefined): Promise<void> {
+    this.pendingReconciliation = {
+      manifest: next,
+      previous,
+      caughtUp: await offsetsReached(this.redis, this.layout, next),
+    };
+  }
+
+  /**
+   * Reconciles every maintained view with `manifest` if it was just adopted (one instance at a time, under
+   * `reconciliationLock`); false while another instance is reconciling (expiry waits for it).
+   */
+  private async reconcile(manifest: BatchManifest): Promise<boolean> {
+    const pending = this.pendingReconciliation;
+    if (pending === undefined || pending.manifest.runId !== manifest.runId) {
+      return (await this.redis.exists(this.layout.reconciliationLock())) === 0;
+    }
+    this.pendingReconciliation = undefined;
+    const lock = this.layout.reconciliationLock();
+    const token = `${process.pid}:${randomUUID()}`;
+    if ((await this.redis.set(lock, token, 'PX', RECONCILE_LOCK_MS, 'NX')) !== 'OK') return false;
+    try {
+      const records = [];
+      for (const view of this.viewsByName.values()) {
+        const kafkaTopics = this.settings.bindings
+          .filter((binding) => binding.topic === view.topic)
+          .map((binding) => binding.kafkaTopic);
+        const record = await reconcileView({
+          redis: this.redis,
+          layout: this.layout,
+          lake: this.lake,
+          view,
+          kafkaTopics,
+          snapshot: pending,
+        });
+        records.push(record);
+        this.metrics.reconciled(record.view, record.outcome, record.cells, record.driftCells);
+        this.log(describeReconciliation(record));
+      }
+      await writeReconciliations(this.redis, this.layout, records);
+    } finally {
+      if ((await this.redis.get(lock)) === token) await this.redis.del(lock);
+    }
+    return true;
+  }
+
   private log(line: string): void {
     this.settings.log(line);
   }
 }
+
+/** How long a reconciliation may hold its lock (a crashed instance's lock expires after this). */
+const RECONCILE_LOCK_MS = 120_000;
 
 /**
  * Starts the speed layer on the project of the `project` setting (or `options.project`): resolves once the

@@ -11,6 +11,7 @@ export {
 export { FAILPOINT_NAMES, type FailpointName, failpoint } from './failpoint.ts';
 export * from './kafka/index.ts';
 export * from './metrics/index.ts';
+export { readParquetColumns } from './parquet/binary-columns-reader.ts';
 export { PARQUET_CODEC_NAMES, type ParquetCodec } from './parquet/codecs.ts';
 export * from './parquet/columnar.ts';
 export {

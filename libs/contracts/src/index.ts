@@ -51,4 +51,10 @@ export {
   SPEED_MODEL_FORMAT,
   type SpeedModelRecord,
 } from './redis/speed-model.ts';
+export {
+  decodeReconciliation,
+  encodeReconciliation,
+  RECONCILIATION_FORMAT,
+  type ViewReconciliation,
+} from './redis/view-reconciliation.ts';
 export { formatTopicBindings, parseTopicBindings, type TopicBinding } from './topics/topic-bindings.ts';

@@ -267,6 +267,32 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
                         realtimeEpochs: { type: 'array', items: { type: 'integer' } },
                       },
                     },
+                    reconciliation: {
+                      type: 'object',
+                      description:
+                        'The speed layer’s last check of a new batch version against its increments of the epochs that version newly covers, before expiring them (absent until one ran)',
+                      properties: {
+                        checkedAt: { type: 'string' },
+                        runId: { type: 'string', description: 'The batch run checked' },
+                        outcome: {
+                          type: 'string',
+                          enum: ['checked', 'skipped'],
+                          description:
+                            'skipped: the increments could not be complete for those epochs (see reason)',
+                        },
+                        reason: { type: 'string' },
+                        epochs: { type: 'integer', description: 'Epochs compared' },
+                        cells: {
+                          type: 'integer',
+                          description: 'Cells (key, bucket) with increments in them',
+                        },
+                        driftCells: {
+                          type: 'integer',
+                          description:
+                            'Cells where previous version ⊕ increments ≠ new version (0: batch and speed agree)',
+                        },
+                      },
+                    },
                   },
                 },
               },
@@ -300,7 +326,7 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
       const states = await withTimeout(queries.mergeState(), options.queryTimeoutMs, 'listing the views');
       cacheFor(reply, Math.max(0, ...states.map((state) => state.realtimeEpochs.length)));
       return {
-        views: states.map(({ view, status, batchRows, realtimeEpochs, freshness }) => ({
+        views: states.map(({ view, status, batchRows, realtimeEpochs, freshness, reconciliation }) => ({
           name: view.name,
           description: view.description,
           topic: view.topic,
@@ -313,6 +339,19 @@ export function registerViewRoutes(app: FastifyInstance, options: ViewRoutesOpti
           status: status.status,
           ...(status.status === 'rebuilding' ? { rebuilding: status.reason } : {}),
           merge: { ...freshness, batchRows, realtimeEpochs },
+          ...(reconciliation === undefined
+            ? {}
+            : {
+                reconciliation: {
+                  checkedAt: reconciliation.checkedAt,
+                  runId: reconciliation.runId,
+                  outcome: reconciliation.outcome,
+                  ...(reconciliation.reason === undefined ? {} : { reason: reconciliation.reason }),
+                  epochs: reconciliation.epochs,
+                  cells: reconciliation.cells,
+                  driftCells: reconciliation.driftCells,
+                },
+              }),
         })),
         liveViews: project.liveViews.map((live) => ({
           name: live.name,

@@ -121,7 +121,8 @@ export async function readParquetInfo(fs: FileSystem, path: string): Promise<Par
   };
 }
 
-async function openParquet(
+/** Opens a Parquet file of `fs` for hyparquet: its bytes (whole or by ranges) and its footer. */
+export async function openParquet(
   fs: FileSystem,
   path: string,
   wholeFileBelowBytes = DEFAULT_WHOLE_FILE_BYTES,

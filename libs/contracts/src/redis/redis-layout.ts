@@ -15,6 +15,8 @@
  * | `<prefix>staging:<token>:<section>` | list | a large commit's staged writes (speed layer only) |
  * | `<prefix>rtcommits` | pub/sub channel | after each successful commit, what it changed (see {@link RedisLayout.commits}) |
  * | `<prefix>model:<name>` | string | the speed layer's latest version of a project model (`SpeedModelRecord` JSON) |
+ * | `<prefix>reconciliation` | hash | `<view>` → the last batch-vs-speed reconciliation (`ViewReconciliation` JSON) |
+ * | `<prefix>reconciliation:lock` | string | the speed instance reconciling a new batch version (expires) |
  */
 
 /** The prefix of every key when `OXBOW_REDIS_PREFIX` is not set. */
@@ -123,6 +125,19 @@ export class RedisLayout {
    */
   model(name: string): string {
     return `${this.prefix}model:${name}`;
+  }
+
+  /**
+   * Hash `<view>` → JSON of the view's last reconciliation (`encodeReconciliation`): the previous batch version ⊕
+   * the increments of the epochs a new version covers, compared with the new version before they expire.
+   */
+  reconciliation(): string {
+    return `${this.prefix}reconciliation`;
+  }
+
+  /** Held (with an expiry) by the speed instance reconciling a new batch version; others wait to expire. */
+  reconciliationLock(): string {
+    return `${this.prefix}reconciliation:lock`;
   }
 
   /** Hash of the speed layer's health and lag. */

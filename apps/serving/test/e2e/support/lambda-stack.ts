@@ -133,6 +133,16 @@ export interface ViewListing {
     readonly batchWatermarkEpoch: number | null;
     readonly realtimeEpochs: number[];
   };
+  /** The speed layer's last reconciliation with a batch version (absent until one ran). */
+  readonly reconciliation?: {
+    readonly checkedAt: string;
+    readonly runId: string;
+    readonly outcome: 'checked' | 'skipped';
+    readonly reason?: string;
+    readonly epochs: number;
+    readonly cells: number;
+    readonly driftCells: number;
+  };
 }
 
 /** Options of {@link LambdaStack.start}. */
@@ -586,6 +596,30 @@ export class LambdaStack {
       },
       30_000,
       `the serving API to follow batch run ${runId}`,
+    );
+  }
+
+  /**
+   * Waits until `GET /v1/views` lists, for every view (or those named), the speed layer's reconciliation with the
+   * batch run `runId`, and returns them by view.
+   */
+  async reconciliationsOf(
+    runId: string,
+    names?: readonly string[],
+    timeoutMs = 60_000,
+  ): Promise<Map<string, NonNullable<ViewListing['reconciliation']>>> {
+    return this.waitFor(
+      async () => {
+        const views = (await this.viewListing()).filter(
+          (view) => names === undefined || names.includes(view.name),
+        );
+        if (views.some((view) => view.reconciliation?.runId !== runId)) return undefined;
+        return new Map(
+          views.map((view) => [view.name, view.reconciliation as NonNullable<ViewListing['reconciliation']>]),
+        );
+      },
+      timeoutMs,
+      `the speed layer's reconciliation with batch run ${runId} in GET /v1/views`,
     );
   }
 
