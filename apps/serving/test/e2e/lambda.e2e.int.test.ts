@@ -129,6 +129,9 @@ describe.each(PROJECTS)(
       const final = await stack.batchRun({ coversEverything: true });
       await stack.servingFollows(final.runId);
       await check(stack, e2e, input, CHUNKS - 1, 'after the stream ended and a final batch run');
+      // The speed layer reconciled the final version with its increments before expiring them: no drift.
+      for (const [view, record] of await stack.reconciliationsOf(final.runId))
+        expect(record.driftCells, `${view}: reconciliation with the final run (${record.outcome})`).toBe(0);
       console.log(`e2e ${e2e.label} clean scenario: ${Date.now() - t0} ms`);
     }, 600_000);
 
