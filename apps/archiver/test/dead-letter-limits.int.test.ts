@@ -1,7 +1,8 @@
 /**
  * Whatever Kafka accepted is dead-letterable: ~20 000 valid HTTP logs on ONE partition (same key) interleaved with
- * every kind of invalid record (not JSON, wrong types, a negative `bytes`, a truncated object, `[1,2,3]`, `null`,
- * a tombstone, 600 KB objects, objects just under the topic's `max.message.bytes`). The dead-letter topic is
+ * every kind of invalid record (not JSON, wrong types, a negative `bytes`, missing fields, raw control characters,
+ * event times in 1970 and 2100, a truncated object, `[1,2,3]`, `null`, a tombstone, 600 KB objects, objects just
+ * under the topic's `max.message.bytes` and exactly as large as it accepts). The dead-letter topic is
  * created as the source topic is (same limit), so the archiver has to raise it or truncate. Every valid record
  * reaches the lake exactly once, every invalid one the dead-letter topic exactly once, with its reason.
  */
@@ -17,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkDeadLetters,
   EVERY_KIND_COUNTS,
+  largestValueBytes,
   mixInvalidRecords,
   mixSummary,
   produceMix,
@@ -56,7 +58,13 @@ describe('archiver: dead letters of every size Kafka accepts', () => {
     topics.push(topic, deadLetterTopic);
     const maxBytes = await topicMaxMessageBytes(testKafka, topic);
     const valid = [...generateHttpLogs({ count: VALID, seed: 41, startMs: Date.now() - 3_600_000 })];
-    const records = mixInvalidRecords({ valid, counts: EVERY_KIND_COUNTS, nearMaxBytes: maxBytes - 200 });
+    const records = mixInvalidRecords({
+      valid,
+      counts: EVERY_KIND_COUNTS,
+      nearMaxBytes: maxBytes - 200,
+      // As large as the topic accepts for a record with this test's key ('one-key-for-all').
+      maxBytes: largestValueBytes(maxBytes, 'one-key-for-all'.length),
+    });
     const invalid = records.length - valid.length;
     const produced = await produceMix(testKafka, topic, records, 'one-key-for-all');
 

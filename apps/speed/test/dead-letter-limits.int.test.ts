@@ -1,7 +1,8 @@
 /**
  * Whatever Kafka accepted is dead-letterable by the speed layer: ~20 000 valid HTTP logs on ONE partition (same
- * key) interleaved with every kind of invalid record (not JSON, wrong types, a negative `bytes`, a truncated
- * object, `[1,2,3]`, `null`, a tombstone, 600 KB objects, objects just under the topic's `max.message.bytes`),
+ * key) interleaved with every kind of invalid record (not JSON, wrong types, a negative `bytes`, missing fields,
+ * raw control characters, event times in 1970 and 2100, a truncated object, `[1,2,3]`, `null`, a tombstone, 600 KB
+ * objects, objects just under the topic's `max.message.bytes` and exactly as large as it accepts),
  * with a dead-letter topic created like the source (same limit). Every valid record is counted exactly once (the
  * increments equal the oracle), every invalid one is in the dead-letter topic exactly once with its reason. And a
  * dead-letter topic that cannot be written stalls the partition, with a log line saying so, and drops nothing.
@@ -18,6 +19,7 @@ import {
   checkDeadLetters,
   EVERY_KIND_COUNTS,
   type InvalidKind,
+  largestValueBytes,
   type MixedRecord,
   mixInvalidRecords,
   mixSummary,
@@ -113,8 +115,30 @@ describe('speed layer: dead letters of every size Kafka accepts', () => {
     created.push(names);
     const maxBytes = await topicMaxMessageBytes(kafka, names.http);
     const valid = [...generateHttpLogs({ count: VALID, seed: 43, startMs: Date.now() - 3_600_000 })];
-    const records = mixInvalidRecords({ valid, counts: EVERY_KIND_COUNTS, nearMaxBytes: maxBytes - 200 });
+    const records = mixInvalidRecords({
+      valid,
+      counts: EVERY_KIND_COUNTS,
+      nearMaxBytes: maxBytes - 200,
+      // As large as the topic accepts for a record with this test's key ('one-key-for-all').
+      maxBytes: largestValueBytes(maxBytes, 'one-key-for-all'.length),
+    });
     const invalid = records.length - valid.length;
+    // A byte more than the 'max-object' records, and a 10 MB value, are refused by the broker itself: the largest
+    // record of the mix is as large as the topic accepts, and nothing larger can reach the pipeline.
+    const largest = largestValueBytes(maxBytes, 'one-key-for-all'.length);
+    const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      for (const size of [largest + 1, 10 * 1024 * 1024]) {
+        const message = { key: 'one-key-for-all', value: Buffer.alloc(size, 97) };
+        await expect(
+          producer.send({ topic: names.http, acks: -1, messages: [message] }),
+          `${size} bytes`,
+        ).rejects.toThrow(/larger than the max message size/);
+      }
+    } finally {
+      await producer.disconnect();
+    }
     const produced = await produceMix(kafka, names.http, records, 'one-key-for-all');
     const oracle = await oracleOf(valid, []);
     const logs: string[] = [];
@@ -163,7 +187,10 @@ describe('speed layer: dead letters of every size Kafka accepts', () => {
     await setTopicConfig(names.deadLetters, 'cleanup.policy', 'compact');
     const valid = [...generateHttpLogs({ count: 3000, seed: 44, startMs: Date.now() - 3_600_000 })];
     const counts = Object.fromEntries(
-      Object.entries(EVERY_KIND_COUNTS).map(([kind]) => [kind, kind === 'near-max-object' ? 0 : 2]),
+      Object.entries(EVERY_KIND_COUNTS).map(([kind]) => [
+        kind,
+        kind === 'near-max-object' || kind === 'max-object' ? 0 : 2,
+      ]),
     ) as Record<InvalidKind, number>;
     const records = mixInvalidRecords({ valid, counts, nearMaxBytes: 0, seed: 5 });
     const invalid = records.length - valid.length;

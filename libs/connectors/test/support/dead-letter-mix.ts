@@ -1,7 +1,8 @@
 /**
  * Test data for dead-lettering: valid event texts interleaved with every kind of invalid record Kafka accepts (not
- * JSON, wrong types, a negative `bytes`, a truncated object, `[1,2,3]`, `null`, a tombstone, 600 KB objects and
- * objects just under the topic's `max.message.bytes`), a producer that keeps them in order on one partition with
+ * JSON, wrong types, a negative `bytes`, missing fields, raw control characters, event times in 1970 and 2100, a
+ * truncated object, `[1,2,3]`, `null`, a tombstone, 600 KB objects, objects just under the topic's
+ * `max.message.bytes` and objects exactly as large as the topic accepts), a producer that keeps them in order on one partition with
  * requests the broker accepts, and a reader and checker of the dead-letter topic.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -18,32 +19,69 @@ export const INVALID_KINDS = [
   'not-json',
   'wrong-types',
   'negative-bytes',
+  'missing-fields',
+  'control-characters',
+  'ts-1970',
+  'ts-2100',
   'truncated-object',
   'array',
   'null',
   'tombstone',
   'large-object',
   'near-max-object',
+  'max-object',
 ] as const;
 
 /** One kind of invalid record. */
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 
 /**
- * How many of each kind the dead-letter tests interleave with ~20 000 valid events: ≈300 invalid records, a dozen
- * of them 600 KB and three just under the topic's limit (≈10 MB of invalid payload on one partition).
+ * How many of each kind the dead-letter tests interleave with ~20 000 valid events: ≈400 invalid records, a dozen
+ * of them 600 KB, three just under the topic's limit and two at it (≈12 MB of invalid payload on one partition).
+ * A 10 MB value itself never reaches the pipeline: the stack's topics keep Kafka's default `max.message.bytes`
+ * (1 MiB), and the broker refuses larger records (`MESSAGE_TOO_LARGE`) — so the largest record Kafka accepts is
+ * the test's largest.
  */
 export const EVERY_KIND_COUNTS: Readonly<Record<InvalidKind, number>> = {
   'not-json': 50,
   'wrong-types': 50,
   'negative-bytes': 50,
+  'missing-fields': 30,
+  'control-characters': 30,
+  'ts-1970': 20,
+  'ts-2100': 20,
   'truncated-object': 50,
   array: 30,
   null: 30,
   tombstone: 20,
   'large-object': 12,
   'near-max-object': 3,
+  'max-object': 2,
 };
+
+/** Bytes of `value` as a Kafka varint (zig-zag). */
+function varintBytes(value: number): number {
+  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
+  let bytes = 1;
+  while (zigzag >= 128) {
+    zigzag = Math.floor(zigzag / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/**
+ * The largest value a topic of `maxMessageBytes` accepts in a record with a key of `keyBytes` (−1: none) and no
+ * headers, alone in its record batch: the batch's 61 bytes of header and the record's own framing (length,
+ * attributes, timestamp and offset deltas, key and value lengths, header count) come off the limit.
+ */
+export function largestValueBytes(maxMessageBytes: number, keyBytes: number): number {
+  const framing = (value: number) =>
+    1 + 1 + 1 + varintBytes(keyBytes) + Math.max(0, keyBytes) + varintBytes(value) + value + 1;
+  let value = maxMessageBytes - 61 - 16;
+  while (61 + varintBytes(framing(value)) + framing(value) > maxMessageBytes) value--;
+  return value;
+}
 
 /** A record of the mix, in produce order. */
 export interface MixedRecord {
@@ -64,6 +102,8 @@ export interface MixOptions {
   readonly largeBytes?: number;
   /** Size of a `near-max-object` value (just under what the source topic accepts). */
   readonly nearMaxBytes: number;
+  /** Size of a `max-object` value (exactly what the source topic accepts: {@link largestValueBytes}). */
+  readonly maxBytes?: number;
   /** Seed of the positions. Default 1. */
   readonly seed?: number;
 }
@@ -89,6 +129,19 @@ function invalidValue(
       return Buffer.from(JSON.stringify({ ...template, status: 'abc', bytes: 'many', latencyMs: [serial] }));
     case 'negative-bytes':
       return Buffer.from(JSON.stringify({ ...template, bytes: -512 - serial }));
+    case 'missing-fields': {
+      const { status: _status, userId: _userId, ...rest } = template as Record<string, unknown>;
+      return Buffer.from(JSON.stringify(rest));
+    }
+    case 'control-characters':
+      // Raw control characters (NUL, BEL, ESC) inside a string: not JSON (JSON.stringify would escape them).
+      return Buffer.from(
+        JSON.stringify({ ...template, host: 'HOST' }).replace('HOST', 'a\u0000b\u0007\u001b'),
+      );
+    case 'ts-1970':
+      return Buffer.from(JSON.stringify({ ...template, ts: '1970-01-01T00:00:00.000Z' }));
+    case 'ts-2100':
+      return Buffer.from(JSON.stringify({ ...template, ts: '2100-01-01T00:00:00.000Z' }));
     case 'truncated-object': {
       const text = JSON.stringify(template);
       return Buffer.from(text.slice(0, Math.floor(text.length / 2)));
@@ -103,6 +156,8 @@ function invalidValue(
       return paddedObject(template, options.largeBytes ?? 600_000, fill);
     case 'near-max-object':
       return paddedObject(template, options.nearMaxBytes, fill);
+    case 'max-object':
+      return paddedObject(template, options.maxBytes ?? options.nearMaxBytes, fill);
   }
 }
 
