@@ -132,6 +132,23 @@ describe.each(PROJECTS)(
       // The speed layer reconciled the final version with its increments before expiring them: no drift.
       for (const [view, record] of await stack.reconciliationsOf(final.runId))
         expect(record.driftCells, `${view}: reconciliation with the final run (${record.outcome})`).toBe(0);
+      // The project's models: trained by the final run (batch) or updated from it since (speed).
+      const published = new Map((final.manifest?.models ?? []).map((model) => [model.name, model]));
+      for (const model of e2e.project.models) {
+        expect(published.get(model.name)?.examples, model.name).toBeGreaterThan(0);
+        const served = await stack.waitFor(
+          async () => {
+            const body = await getJson<{ runId: string; source: string; examples: number; model: object }>(
+              `${stack?.url}/v1/models/${model.name}`,
+            );
+            return body.runId === final.runId ? body : undefined;
+          },
+          60_000,
+          `GET /v1/models/${model.name} to answer the final run's model`,
+        );
+        expect(served.model, model.name).toMatchObject({ format: 'oxbow-ml-model' });
+        if (served.source === 'batch') expect(served.examples).toBe(published.get(model.name)?.examples);
+      }
       console.log(`e2e ${e2e.label} clean scenario: ${Date.now() - t0} ms`);
     }, 600_000);
 
