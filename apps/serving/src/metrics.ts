@@ -4,7 +4,8 @@
  * gate, read when scraped. `GET /metrics` renders them with the process and Node.js metrics.
  */
 import { exposition, scrapedCounter, scrapedGauge } from '@oxbow/connectors';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { RouteLatencyHistogram } from './route-latency.ts';
 
 const LATENCY_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -121,27 +122,26 @@ const READ_METRICS: ReadonlyArray<readonly [string, string, keyof ServingReading
 export class ServingMetrics {
   /** The app's own metrics (the process metrics are added when rendered). */
   readonly registry = new Registry();
-  readonly #requests: Counter<'method' | 'route' | 'status'>;
-  readonly #latency: Histogram<'route'>;
-  /** The request counter of each (method, status, route), found without building its labels again. */
-  readonly #series = new Map<string, { inc(): void }>();
-  readonly #latencyOf = new Map<string, { observe(value: number): void }>();
+  readonly #latency: RouteLatencyHistogram;
+  /** Requests by (method, status, route), counted here and read by the counter when scraped. */
+  readonly #requests = new Map<string, { labels: Record<string, string>; count: number }>();
   #readings: ServingReadings = UNWATCHED;
 
   constructor() {
-    this.#requests = new Counter({
+    // Counted on the request path without prom-client's label hashing (a Map lookup and an increment).
+    scrapedCounter({
       name: 'oxbow_http_requests_total',
       help: 'HTTP requests answered, by method, route and status.',
       labelNames: ['method', 'route', 'status'],
-      registers: [this.registry],
+      registry: this.registry,
+      read: () => [...this.#requests.values()].map(({ labels, count }) => ({ labels, value: count })),
     });
-    this.#latency = new Histogram({
-      name: 'oxbow_http_request_duration_seconds',
-      help: 'Time to answer a request, by route.',
-      labelNames: ['route'],
-      buckets: LATENCY_BUCKETS_S,
-      registers: [this.registry],
-    });
+    this.#latency = new RouteLatencyHistogram(
+      this.registry,
+      'oxbow_http_request_duration_seconds',
+      'Time to answer a request, by route.',
+      LATENCY_BUCKETS_S,
+    );
     for (const [name, help, reading] of READ_METRICS) {
       this.addGauge({ name, help, read: () => this.#readings[reading]() });
     }
@@ -162,18 +162,13 @@ export class ServingMetrics {
   /** Records one finished request. */
   observe(method: string, route: string, status: number, seconds: number): void {
     const id = `${method} ${status} ${route}`;
-    let series = this.#series.get(id);
+    const series = this.#requests.get(id);
     if (series === undefined) {
-      series = this.#requests.labels({ method, route, status: String(status) });
-      this.#series.set(id, series);
+      this.#requests.set(id, { labels: { method, route, status: String(status) }, count: 1 });
+    } else {
+      series.count++;
     }
-    series.inc();
-    let latency = this.#latencyOf.get(route);
-    if (latency === undefined) {
-      latency = this.#latency.labels({ route });
-      this.#latencyOf.set(route, latency);
-    }
-    latency.observe(seconds);
+    this.#latency.observe(route, seconds);
   }
 
   /** The metrics in the Prometheus text format, with the process and Node.js metrics. */
