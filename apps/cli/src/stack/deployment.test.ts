@@ -49,6 +49,12 @@ function speedHealthPaths(): string[] {
   return [...list.matchAll(/'([^']+)'/g)].map((match) => match[1] ?? '');
 }
 
+/** The paths the operations server of the archiver answers (`serveOperations` in libs/connectors). */
+function operationsPaths(): string[] {
+  const source = read('libs/connectors/src/metrics/operations-server.ts');
+  return [...source.matchAll(/path === '(\/[a-z]+)'/g)].map((match) => match[1] ?? '');
+}
+
 /** A command line is one the `oxbow` command knows: it parses, and `--help` lists its command words. */
 function expectOxbowCommand(argv: readonly string[], where: string): void {
   const parsed = parseCommandLine(argv);
@@ -404,7 +410,7 @@ describe('infra/k8s', () => {
     }
   });
 
-  it('probes serving and speed on their real health routes and ports', async () => {
+  it('probes serving, speed and the archiver on their real health routes and ports', async () => {
     const serving = podTemplate(find('Deployment', 'oxbow-serving')).spec.containers[0] as Container;
     const servingConfig = (await loadConfig({ env: containerEnv(serving), noFile: true })).config;
     const portOf = (port: number | string | undefined) =>
@@ -434,6 +440,18 @@ describe('infra/k8s', () => {
       expect(url.hostname, probe).toBe('127.0.0.1');
       expect(Number(url.port), probe).toBe(speedConfig.speedHealthPort);
       expect(speedHealthPaths(), probe).toContain(url.pathname);
+    }
+
+    const archiver = podTemplate(find('Deployment', 'oxbow-archiver')).spec.containers[0] as Container;
+    const archiverConfig = (await loadConfig({ env: containerEnv(archiver), noFile: true })).config;
+    for (const probe of ['startupProbe', 'livenessProbe'] as const) {
+      const command = archiver[probe]?.exec?.command ?? [];
+      expect(command.slice(0, 2), probe).toEqual(['node', '-e']);
+      const url = new URL(/fetch\('([^']+)'\)/.exec(command[2] ?? '')?.[1] ?? 'http://missing');
+      expect(url.hostname, probe).toBe('127.0.0.1');
+      expect(Number(url.port), probe).toBe(archiverConfig.archiverHealthPort);
+      expect(url.pathname, probe).toBe('/healthz');
+      expect(operationsPaths(), probe).toContain('/healthz');
     }
   });
 
