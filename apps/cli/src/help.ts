@@ -61,6 +61,7 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       'lake',
       ...S3,
       'apiHost',
+      'healthHost',
       'speedDeadLetterTopic',
     ],
   },
@@ -85,7 +86,16 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     usage: ['archiver'],
     summary:
       'archive the project topics into the Parquet lake, exactly once (SIGTERM: flush, commit, exit 0)',
-    settings: ['project', 'lake', 'epochMs', 'kafkaBrokers', ...S3, 'archiver*', 'speedDeadLetterTopic'],
+    settings: [
+      'project',
+      'lake',
+      'epochMs',
+      'kafkaBrokers',
+      ...S3,
+      'archiver*',
+      'speedDeadLetterTopic',
+      'healthHost',
+    ],
   },
   speed: {
     usage: ['speed'],
@@ -99,6 +109,7 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       'redisPrefix',
       'manifestPollMs',
       'speed*',
+      'healthHost',
     ],
   },
   batch: {
@@ -116,7 +127,7 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       '--json': 'progress as JSON lines',
       '--cron EXPR': 'schedule: when to run',
     },
-    settings: ['project', 'lake', 'epochMs', ...S3, 'batch*', 'archiverTopics'],
+    settings: ['project', 'lake', 'epochMs', ...S3, 'batch*', 'archiverTopics', 'healthHost'],
   },
   serve: {
     usage: ['serve [--port N]'],
