@@ -20,7 +20,17 @@ export interface SpeedProcess {
 
 /** Starts `oxbow speed` with `env` over this process's environment; its lines go to `logs` prefixed by `label`. */
 export function startSpeedProcess(env: Record<string, string>, logs: string[], label: string): SpeedProcess {
-  const child = spawn(existsSync(NODE) ? NODE : process.execPath, [CLI, 'speed'], {
+  return startOxbowProcess(['speed'], env, logs, label);
+}
+
+/** Starts `oxbow <args…>` (say `serve`) like {@link startSpeedProcess}. */
+export function startOxbowProcess(
+  args: readonly string[],
+  env: Record<string, string>,
+  logs: string[],
+  label: string,
+): SpeedProcess {
+  const child = spawn(existsSync(NODE) ? NODE : process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
