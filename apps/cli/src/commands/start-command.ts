@@ -157,6 +157,14 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
   serving = servingStarted;
   say(`serving API at ${serving.url}`);
   say(`dashboard at ${serving.url}/`);
+  const metricsAt = [
+    `${serving.url}/metrics`,
+    ...(speed.healthUrl === undefined ? [] : [speed.healthUrl.replace(/\/health$/, '/metrics')]),
+    ...(config.archiverHealthPort > 0
+      ? [`http://${config.healthHost}:${config.archiverHealthPort}/metrics`]
+      : []),
+  ];
+  say(`Prometheus metrics at ${metricsAt.join(', ')}; npx oxbow status shows the whole platform`);
 
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
