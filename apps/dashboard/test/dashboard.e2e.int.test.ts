@@ -2,13 +2,14 @@
  * The dashboard end to end: the serving app (over a lake with a published batch version, realtime increments in
  * Redis, a speed status and a live view) serves the built page at `/`; headless Chromium loads it, enters a read
  * API key, and the numbers the page shows — the explorer's totals, the top keys, the batch run, the speed layer's
- * counters — equal the API's answers for the same view and key. A screenshot is kept under
+ * counters, each model's version and parameters — equal the API's answers for the same view, key and model. A
+ * screenshot is kept under
  * `.oxbow/artifacts/dashboard/`.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RedisLayout } from '@oxbow/contracts';
+import { encodeSpeedModel, RedisLayout, type SpeedModelRecord } from '@oxbow/contracts';
 import { type RunningServer, startServing } from '@oxbow/serving';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,48 @@ const RUN_ID = '20261124T130000000Z-dddddddd';
 const ARTIFACTS_DIR = fileURLToPath(new URL('../../../.oxbow/artifacts/dashboard/', import.meta.url));
 
 const pageViews = exampleProject.view('page_views_hourly');
+const sensorClusters = exampleProject.model('sensor_clusters');
+const latencyPredictor = exampleProject.model('latency_predictor');
+if (sensorClusters === undefined || latencyPredictor === undefined) {
+  throw new Error('the example project declares sensor_clusters and latency_predictor');
+}
+
+/** The k-means model the batch version publishes: five sites' (temperature, humidity), as `@oxbow/ml` saves it. */
+const SENSOR_CLUSTERS_SAVED = {
+  format: 'oxbow-ml-model',
+  type: 'kmeans',
+  version: 1,
+  clusterCenters: [
+    [12.3456789, 81.25],
+    [18.5, 55.123456],
+    [21.04, 40.5],
+    [27.75, 63.2],
+    [33.125, 22.987654],
+  ],
+  summary: {
+    trainingCost: 1834.56789,
+    numIterations: 9,
+    converged: true,
+    clusterSizes: [410, 388, 402, 395, 405],
+  },
+};
+
+/** The speed layer's latency predictor, started from the batch version's, with `weights` and `intercept`. */
+function latencyPredictorRecord(weights: number[], intercept: number): SpeedModelRecord {
+  return {
+    format: 'oxbow-speed-model',
+    version: 1,
+    name: 'latency_predictor',
+    kind: 'linear-regression',
+    fingerprint: latencyPredictor?.fingerprint ?? '',
+    baseRunId: RUN_ID,
+    batchTime: START_MS + 5 * EPOCH_MS,
+    // After the batch version was published: the served model is the speed layer's.
+    updatedAt: new Date(Date.now() + 1000).toISOString(),
+    examples: 321,
+    model: { format: 'oxbow-ml-model', type: 'linear-regression', version: 1, weights, intercept },
+  };
+}
 const missing = chromiumMissing();
 if (missing) console.warn(missing);
 
@@ -44,6 +87,13 @@ async function text(locator: Locator): Promise<string> {
 /** A number as the page writes it (`1,234.57`), parsed back. */
 function shownNumber(text: string): number {
   return Number(text.replaceAll(',', ''));
+}
+
+/** Expects the page's text for a model parameter to be the API's value (the page writes six significant digits). */
+function expectParameter(text: string, value: number): void {
+  expect(Math.abs(shownNumber(text) - value), `${text} shows ${value}`).toBeLessThanOrEqual(
+    Math.abs(value) * 1e-5,
+  );
 }
 
 /** Expects the page's text for a value to be the API's value (numbers to the page's two decimals). */
@@ -94,7 +144,26 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
       watermarkEpoch: WATERMARK_EPOCH,
       epochMs: EPOCH_MS,
       views: [{ view: pageViews, states: foldStates(pageViews, batchEvents) }],
+      models: [
+        { model: sensorClusters, saved: SENSOR_CLUSTERS_SAVED, examples: 2000 },
+        {
+          model: latencyPredictor,
+          saved: {
+            format: 'oxbow-ml-model',
+            type: 'linear-regression',
+            version: 1,
+            weights: [-24.5, 95.75],
+            intercept: 45.125,
+            summary: { numIterations: 200, converged: true, lossHistory: [900, 80.5], numExamples: 1500 },
+          },
+          examples: 1500,
+        },
+      ],
     });
+    await env.redis.set(
+      new RedisLayout(env.prefix).model('latency_predictor'),
+      encodeSpeedModel(latencyPredictorRecord([-26.0123456, 101.5], 47.25)),
+    );
     await writeRealtime(
       env.redis,
       env.prefix,
@@ -163,6 +232,7 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
       timeout: 60_000,
     });
     await expect.poll(() => text(page.locator('#views'))).toContain('needs an API key');
+    await expect.poll(() => text(page.getByTestId('models'))).toContain('needs an API key');
 
     const before = await refreshes();
     await page.fill('#api-key', READ_KEY);
@@ -247,6 +317,76 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
     const screenshot = join(ARTIFACTS_DIR, 'dashboard.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`dashboard screenshot: ${screenshot}`);
+  });
+
+  it('shows each model as GET /v1/models/:name answers it, and follows the speed layer on refresh', async () => {
+    const listed = await api<{ models: { name: string; kind: string }[] }>('/v1/models');
+    expect(listed.models.map((model) => model.name)).toEqual(['sensor_clusters', 'latency_predictor']);
+    for (const { name, kind } of listed.models) {
+      const model = await api<{
+        source: string;
+        version: string;
+        examples: number;
+        model: Record<string, unknown>;
+      }>(`/v1/models/${name}`);
+      await expect.poll(() => text(page.getByTestId(`model-${name}-version`))).toBe(model.version);
+      expect(await text(page.getByTestId(`model-${name}-kind`))).toBe(kind);
+      expect(await text(page.getByTestId(`model-${name}-source`))).toBe(model.source);
+      expect(shownNumber(await text(page.getByTestId(`model-${name}-examples`)))).toBe(model.examples);
+    }
+
+    // The batch layer's k-means model: every center's coordinates and points, and a scatter of the 2-D centers.
+    const clusters = await api<{
+      source: string;
+      examples: number;
+      model: { clusterCenters: number[][]; summary: { clusterSizes: number[] } };
+    }>('/v1/models/sensor_clusters');
+    expect(clusters.source).toBe('batch');
+    expect(clusters.examples).toBe(2000);
+    expect(clusters.model.clusterCenters).toEqual(SENSOR_CLUSTERS_SAVED.clusterCenters);
+    for (const [index, center] of clusters.model.clusterCenters.entries()) {
+      for (const [feature, value] of center.entries()) {
+        expectParameter(
+          await text(page.getByTestId(`model-sensor_clusters-center-${index}-${feature}`)),
+          value,
+        );
+      }
+      expect(shownNumber(await text(page.getByTestId(`model-sensor_clusters-center-${index}-points`)))).toBe(
+        clusters.model.summary.clusterSizes[index],
+      );
+    }
+    expect(await page.locator('[data-testid=model-sensor_clusters-scatter] canvas').count()).toBeGreaterThan(
+      0,
+    );
+
+    // The latency predictor: the speed layer's (written after the batch version), weights and intercept.
+    const predictor = await api<{ source: string; model: { weights: number[]; intercept: number } }>(
+      '/v1/models/latency_predictor',
+    );
+    expect(predictor.source).toBe('speed');
+    for (const [index, weight] of predictor.model.weights.entries()) {
+      expectParameter(await text(page.getByTestId(`model-latency_predictor-weight-${index}`)), weight);
+    }
+    expectParameter(
+      await text(page.getByTestId('model-latency_predictor-intercept')),
+      predictor.model.intercept,
+    );
+
+    // The speed layer updates the model: the next automatic refresh shows the new version.
+    await env.redis.set(
+      new RedisLayout(env.prefix).model('latency_predictor'),
+      encodeSpeedModel(latencyPredictorRecord([-25.5, 99.0625], 46.5)),
+    );
+    await expect.poll(() => text(page.getByTestId('model-latency_predictor-intercept'))).toBe('46.5');
+    const updated = await api<{ model: { weights: number[] } }>('/v1/models/latency_predictor');
+    for (const [index, weight] of updated.model.weights.entries()) {
+      expectParameter(await text(page.getByTestId(`model-latency_predictor-weight-${index}`)), weight);
+    }
+    expect(pageErrors).toEqual([]);
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const screenshot = join(ARTIFACTS_DIR, 'models.png');
+    await page.locator('#models-section').screenshot({ path: screenshot });
+    console.log(`models panel screenshot: ${screenshot}`);
   });
 
   it('answers a chosen range and a ranking by a quantile as the API does', async () => {

@@ -7,6 +7,16 @@ export function formatNumber(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '—' : NUMBER.format(value);
 }
 
+const PARAMETER = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 });
+
+/**
+ * A model parameter (a center's coordinate, a weight): six significant digits, so small weights are not rounded
+ * to 0 (`0.000123456789` → `0.000123457`, `-27.93456` → `-27.9346`); `null` → `—`.
+ */
+export function formatParameter(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : PARAMETER.format(value);
+}
+
 /** `1530` → `1.53 s`, `420` → `420 ms`, `95000` → `1.6 min`. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';

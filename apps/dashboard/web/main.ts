@@ -7,6 +7,7 @@ import { fill, h, note } from './dom.ts';
 import { renderBatch } from './panels/batch-panel.ts';
 import { renderExplorer } from './panels/explorer-panel.ts';
 import { renderLiveView } from './panels/live-panel.ts';
+import { isTrained, type ModelEntry, renderModels } from './panels/models-panel.ts';
 import { renderSpeed } from './panels/speed-panel.ts';
 import { renderTop } from './panels/top-panel.ts';
 import { renderViews } from './panels/views-panel.ts';
@@ -23,6 +24,8 @@ import { ThroughputHistory } from './throughput.ts';
 import type {
   LiveAnswer,
   ManifestsAnswer,
+  ModelAnswer,
+  ModelsAnswer,
   ReadinessAnswer,
   SpeedAnswer,
   TopAnswer,
@@ -57,6 +60,7 @@ const ui = {
   batch: element<HTMLDivElement>('batch'),
   speed: element<HTMLDivElement>('speed'),
   live: element<HTMLDivElement>('live'),
+  models: element<HTMLDivElement>('models'),
 };
 
 const state: DashboardState = {
@@ -213,12 +217,42 @@ async function refreshLive(): Promise<void> {
   fill(ui.live, ...cards);
 }
 
+async function refreshModels(): Promise<void> {
+  let listed: ModelsAnswer;
+  try {
+    listed = await getJson<ModelsAnswer>('/v1/models');
+  } catch (error) {
+    renderModels(ui.models, error instanceof Error ? error : new Error(String(error)));
+    return;
+  }
+  const entries = await Promise.all(
+    listed.models.map(async (model): Promise<ModelEntry> => {
+      if (!isTrained(model)) return { listed: model, detail: undefined };
+      try {
+        return {
+          listed: model,
+          detail: await getJson<ModelAnswer>(`/v1/models/${encodeURIComponent(model.name)}`),
+        };
+      } catch (error) {
+        return { listed: model, detail: error instanceof Error ? error : new Error(String(error)) };
+      }
+    }),
+  );
+  renderModels(ui.models, entries);
+}
+
 let running: Promise<void> | undefined;
 
 /** Refreshes every panel (once at a time: a tick during a refresh is skipped). */
 function refreshAll(): Promise<void> {
   running ??= (async () => {
-    await Promise.all([refreshReadiness(), refreshViews(), refreshManifests(), refreshSpeed()]);
+    await Promise.all([
+      refreshReadiness(),
+      refreshViews(),
+      refreshManifests(),
+      refreshSpeed(),
+      refreshModels(),
+    ]);
     await Promise.all([refreshExplorer(), refreshTop(), refreshLive()]);
     refreshes++;
     document.body.dataset.refreshes = String(refreshes);

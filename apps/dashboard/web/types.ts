@@ -122,3 +122,35 @@ export interface ReadinessAnswer {
   readonly ready: boolean;
   readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly message?: string }>>;
 }
+
+/** A model's latest version as `GET /v1/models` lists it (without the model itself). */
+export interface ModelVersion {
+  readonly name: string;
+  readonly kind: string;
+  readonly topic: string;
+  readonly source: 'batch' | 'speed';
+  readonly version: string;
+  readonly runId: string | null;
+  readonly watermarkEpoch?: number;
+  readonly updatedAt: string;
+  readonly examples: number;
+  readonly fingerprint: string;
+  readonly current: boolean;
+}
+
+/** A model of the project no layer has trained yet. */
+export interface ModelNotTrained {
+  readonly name: string;
+  readonly kind: string;
+  readonly topic: string;
+  readonly trained: false;
+}
+
+export interface ModelsAnswer {
+  readonly models: readonly (ModelVersion | ModelNotTrained)[];
+}
+
+/** `GET /v1/models/:name`: the latest version with the model as `@oxbow/ml` saves it. */
+export interface ModelAnswer extends ModelVersion {
+  readonly model: Readonly<Record<string, unknown>>;
+}

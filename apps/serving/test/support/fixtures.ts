@@ -22,7 +22,14 @@ import {
   httpLogs,
   WEB_ANALYTICS_PROJECT,
 } from '@oxbow/example-web-analytics';
-import { type AnyEvent, bucketStart, loadProject, type Project, type ViewDefinition } from '@oxbow/views';
+import {
+  type AnyEvent,
+  bucketStart,
+  loadProject,
+  type ModelDefinition,
+  type Project,
+  type ViewDefinition,
+} from '@oxbow/views';
 import type { Redis } from 'ioredis';
 
 export type { HttpLogEvent };
@@ -89,10 +96,20 @@ export interface BatchVersion {
     states: ViewStates;
     fingerprint?: string | null | undefined;
   }>;
+  /**
+   * Models the version publishes (`views/v=<runId>/models/<name>.json`, listed in the manifest's `models`, as the
+   * batch app writes them): the definition, the saved model (`@oxbow/ml`'s JSON) and the examples it learnt from.
+   */
+  readonly models?: ReadonlyArray<{
+    model: ModelDefinition;
+    saved: Readonly<Record<string, unknown>>;
+    examples: number;
+  }>;
 }
 
 /**
- * Writes `views/v=<runId>/views.duckdb` (one table per view: key, bucket, state, hits) and then the manifest,
+ * Writes `views/v=<runId>/views.duckdb` (one table per view: key, bucket, state, hits), the models' JSON files
+ * (`views/v=<runId>/models/<name>.json`, when `models` is given) and then the manifest,
  * `views/_manifest.json` and `views/_manifests/<runId>.json`, like the batch app.
  */
 export async function writeBatchVersion(version: BatchVersion): Promise<void> {
@@ -124,6 +141,19 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
   connection.closeSync();
   instance.closeSync();
   const relativeDir = versionDir(version.runId);
+  const models = (version.models ?? []).map(({ model, saved, examples }) => {
+    const path = `${relativeDir}/models/${model.name}.json`;
+    mkdirSync(join(version.lakeDir, relativeDir, 'models'), { recursive: true });
+    writeFileSync(join(version.lakeDir, path), JSON.stringify(saved));
+    return {
+      name: model.name,
+      kind: model.kind,
+      topic: model.topic,
+      path,
+      examples,
+      fingerprint: model.fingerprint,
+    };
+  });
   const manifest: BatchManifest = {
     format: 'oxbow-batch-manifest',
     version: 1,
@@ -144,6 +174,7 @@ export async function writeBatchVersion(version: BatchVersion): Promise<void> {
     startedAt: new Date().toISOString(),
     finishedAt: new Date().toISOString(),
     durationsMs: { read: 0, compute: 0, write: 0 },
+    ...(models.length === 0 ? {} : { models }),
   };
   const bytes = encodeManifest(manifest);
   const history = join(version.lakeDir, historyManifestPath(version.runId));
