@@ -108,10 +108,12 @@ describe('the S3 endpoint killed with SIGKILL mid-upload (fault 8)', () => {
 
     // A supervisor: an archiver that gave up during the outage is started again.
     let restarts = 0;
-    const exits: Array<number | string> = [];
+    const exits: string[] = [];
     const lakeComplete = async (): Promise<boolean> => {
       if (child.process.exitCode !== null || child.process.signalCode !== null) {
-        exits.push(await child.exited);
+        const why =
+          child.events.findLast((event) => event.level === 'error') ?? child.stderr.slice(-12).join(' | ');
+        exits.push(`${await child.exited}: ${JSON.stringify(why).slice(0, 1500)}`);
         restarts++;
         child = startArchiver(env);
         children.push(child);
