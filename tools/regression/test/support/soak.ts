@@ -1,0 +1,312 @@
+/**
+ * A soak run (issue 13): `oxbow speed` and `oxbow serve` as processes on the web-analytics example while HTTP logs
+ * and sensor readings are produced at a steady rate for a given time and a loopback load generator queries the
+ * API at the same time. Every few seconds it samples the speed layer's lag (its status hash) and both processes'
+ * resident memory (`/proc/<pid>/status`); at the end it waits for the speed layer to commit everything, stops
+ * both processes with SIGTERM, and asks the verifier for a verdict on the increments (`speedVerdicts`).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { RedisLayout } from '@oxbow/contracts';
+import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
+import type { DeliveryReport } from '@oxbow/testing-tools';
+import type { Redis } from 'ioredis';
+import {
+  createTestNames,
+  produce,
+  scanKeys,
+  testEnv,
+  waitFor,
+} from '../../../../apps/speed/test/support/speed-test-env.ts';
+import { freePort } from './private-redis.ts';
+import { stopProcess } from './speed-process.ts';
+import { speedVerdicts } from './speed-verdict.ts';
+
+const CLI = fileURLToPath(new URL('../../../../apps/cli/src/main.ts', import.meta.url));
+
+/**
+ * A modest produce rate for the shared 2-core development machine and CI (events per second over both topics):
+ * the speed layer alone folds well over 10 times this (docs/benchmarks.md); the soak runs at half of it.
+ */
+export const MODEST_RATE_PER_SEC = 1_000;
+
+/** Options of {@link runSoak}. */
+export interface SoakOptions {
+  readonly label: string;
+  /** How long events are produced (and the API loaded). */
+  readonly durationMs: number;
+  /** Events per second over both topics (80 % HTTP logs, 20 % sensor readings). Default half the modest rate. */
+  readonly ratePerSec?: number;
+  /** Time between samples. Default 5 s. */
+  readonly sampleEveryMs?: number;
+  /** Concurrent API clients. Default 4. */
+  readonly clients?: number;
+}
+
+/** One sample of the run. */
+export interface SoakSample {
+  /** Seconds since production started. */
+  readonly atS: number;
+  readonly produced: number;
+  readonly committed: number;
+  /** The speed layer's lag as its status says (`lagMs`, `lagRecords`). */
+  readonly lagMs: number;
+  readonly lagRecords: number;
+  /** Estimated MiB of the cell states the speed layer caches (bounded by its memory setting). */
+  readonly cachedCellsMiB: number;
+  /** Resident memory of `oxbow speed` and `oxbow serve`, MiB. */
+  readonly speedRssMiB: number;
+  readonly servingRssMiB: number;
+  /** API requests answered so far. */
+  readonly requests: number;
+}
+
+/** What a soak run saw. */
+export interface SoakReport {
+  readonly samples: readonly SoakSample[];
+  readonly produced: number;
+  /** Answers by HTTP status. */
+  readonly statuses: ReadonlyMap<number, number>;
+  /** Requests that got no answer at all (connection errors). */
+  readonly failedRequests: number;
+  /** Log lines of both processes, and those that report an error. */
+  readonly logLines: number;
+  readonly errorLines: readonly string[];
+  /** Exit codes (or signals) of the SIGTERMed processes. */
+  readonly speedExit: number | string;
+  readonly servingExit: number | string;
+  readonly verdicts: { readonly http: DeliveryReport; readonly sensors: DeliveryReport };
+}
+
+/** A log line reporting an error: pino levels error/fatal, or an error the apps print in text. */
+export function isErrorLine(line: string): boolean {
+  if (/"level":\s*(50|60)\b/.test(line) || /"level":\s*"(error|fatal)"/.test(line)) return true;
+  return /\b(Error|failed|could not|uncaught|unhandled)\b/i.test(line) && !/"level":\s*(30|40)\b/.test(line);
+}
+
+/** Resident memory of a process in MiB (0 when it is gone). */
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function spawnCli(args: readonly string[], env: Record<string, string>, logs: string[], label: string) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => logs.push(`${label}: ${line}`));
+  createInterface({ input: child.stderr }).on('line', (line) => logs.push(`${label} err: ${line}`));
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  return { process: child, exited };
+}
+
+/** Formats the samples as a table (one line per sample). */
+export function formatSamples(samples: readonly SoakSample[]): string {
+  const lines = [
+    '   t s  produced  committed  backlog  lag ms  lag records  cells MiB  speed RSS MiB  serve RSS MiB  requests',
+  ];
+  for (const s of samples) {
+    lines.push(
+      `${String(s.atS).padStart(6)}  ${String(s.produced).padStart(8)}  ${String(s.committed).padStart(9)}  ${String(s.produced - s.committed).padStart(7)}  ${String(s.lagMs).padStart(6)}  ${String(s.lagRecords).padStart(11)}  ${String(s.cachedCellsMiB).padStart(9)}  ${String(s.speedRssMiB).padStart(13)}  ${String(s.servingRssMiB).padStart(13)}  ${String(s.requests).padStart(8)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs a soak (see the module comment) and returns what it saw; throws only when the run itself cannot proceed
+ * (a process that does not start, records never all committed).
+ *
+ * @example
+ * const report = await runSoak(redis, { label: 'soak', durationMs: 60_000 });
+ * expect(report.verdicts.http.verdict).toBe('ALL-RECORDS-DELIVERED');
+ */
+export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakReport> {
+  const rate = options.ratePerSec ?? MODEST_RATE_PER_SEC / 2;
+  const sampleEveryMs = options.sampleEveryMs ?? 5_000;
+  const names = await createTestNames(options.label);
+  const layout = new RedisLayout(names.prefix);
+  const stateDir = mkdtempSync(join(tmpdir(), `oxbow-${options.label}-state-`));
+  const port = await freePort();
+  const env = testEnv(names, {
+    OXBOW_EPOCH_MS: '60000',
+    OXBOW_STATE_DIR: stateDir,
+    OXBOW_SERVING_CACHE_DIR: join(stateDir, 'serving-cache'),
+    OXBOW_API_RATE_LIMIT: '100000000',
+  });
+  const logs: string[] = [];
+  const seconds = Math.ceil(options.durationMs / 1000);
+  const startMs = Date.now();
+  const http = [
+    ...generateHttpLogs({
+      count: Math.round(seconds * rate * 0.8),
+      seed: 71,
+      startMs,
+      ratePerSec: rate * 0.8,
+    }),
+  ];
+  const sensors = [
+    ...generateSensorReadings({
+      count: Math.round(seconds * rate * 0.2),
+      seed: 72,
+      startMs,
+      ratePerSec: rate * 0.2,
+    }),
+  ];
+  const speed = spawnCli(['speed'], env, logs, 'speed');
+  const serving = spawnCli(['serve', '--port', String(port)], env, logs, 'serve');
+  const url = `http://127.0.0.1:${port}`;
+  const statuses = new Map<number, number>();
+  let failedRequests = 0;
+  let requests = 0;
+  let loading = true;
+  try {
+    const committed = async () => {
+      const status = await redis.hgetall(layout.status());
+      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
+    };
+    await waitFor(
+      async () => {
+        if (speed.process.exitCode !== null || serving.process.exitCode !== null)
+          throw new Error(`a process exited: ${logs.slice(-20).join('\n')}`);
+        const status = await redis.hget(layout.status(), 'state');
+        const healthy = await fetch(`${url}/healthz`)
+          .then((response) => response.status === 200)
+          .catch(() => false);
+        return status === 'running' && healthy ? true : undefined;
+      },
+      120_000,
+      'oxbow speed running and oxbow serve answering',
+    );
+
+    // The API under load for the whole run: views listing, keys of two views, the speed status.
+    const paths = [...new Set(http.slice(0, 2_000).map((log) => log.path))].slice(0, 20);
+    const targets = [
+      '/v1/views',
+      '/v1/speed/status',
+      ...paths.map((path) => `/v1/views/page_views_hourly?key=${encodeURIComponent(path)}`),
+      '/v1/views/status_minutely?key=2xx',
+      `/v1/views/sensor_hourly?key=${encodeURIComponent(sensors[0]?.sensorId ?? 'none')}`,
+    ];
+    const client = async (seed: number) => {
+      for (let i = seed; loading; i++) {
+        const target = targets[i % targets.length] as string;
+        try {
+          const response = await fetch(`${url}${target}`);
+          await response.arrayBuffer();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        } catch {
+          failedRequests++;
+        }
+        requests++;
+      }
+    };
+    const clients = Array.from({ length: options.clients ?? 4 }, (_, i) => client(i * 7));
+
+    // Production at a steady rate, in ticks of 200 ms, and samples meanwhile.
+    const samples: SoakSample[] = [];
+    const started = Date.now();
+    let producedHttp = 0;
+    let producedSensors = 0;
+    let nextSample = started;
+    while (producedHttp < http.length || producedSensors < sensors.length) {
+      const elapsed = Date.now() - started;
+      const wantHttp = Math.min(http.length, Math.ceil((elapsed / options.durationMs) * http.length));
+      const wantSensors = Math.min(
+        sensors.length,
+        Math.ceil((elapsed / options.durationMs) * sensors.length),
+      );
+      if (wantHttp > producedHttp) {
+        await produce(
+          names.http,
+          http.slice(producedHttp, wantHttp).map((e) => JSON.stringify(e)),
+          `h${producedHttp}-`,
+        );
+        producedHttp = wantHttp;
+      }
+      if (wantSensors > producedSensors) {
+        await produce(
+          names.sensors,
+          sensors.slice(producedSensors, wantSensors).map((e) => JSON.stringify(e)),
+          `s${producedSensors}-`,
+        );
+        producedSensors = wantSensors;
+      }
+      if (Date.now() >= nextSample) {
+        const status = await redis.hgetall(layout.status());
+        samples.push({
+          atS: Math.round((Date.now() - started) / 1000),
+          produced: producedHttp + producedSensors,
+          committed: await committed(),
+          lagMs: Number(status.lagMs ?? 0),
+          lagRecords: Number(status.lagRecords ?? 0),
+          cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
+          speedRssMiB: rssMiB(speed.process.pid),
+          servingRssMiB: rssMiB(serving.process.pid),
+          requests,
+        });
+        nextSample += sampleEveryMs;
+      }
+      await sleep(200);
+    }
+    const produced = http.length + sensors.length;
+    await waitFor(
+      async () => {
+        const seen = await committed();
+        if (seen > produced) throw new Error(`committed ${seen} records, only ${produced} were produced`);
+        return seen === produced ? true : undefined;
+      },
+      180_000,
+      'every record to be committed',
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
+    });
+    const status = await redis.hgetall(layout.status());
+    samples.push({
+      atS: Math.round((Date.now() - started) / 1000),
+      produced,
+      committed: await committed(),
+      lagMs: Number(status.lagMs ?? 0),
+      lagRecords: Number(status.lagRecords ?? 0),
+      cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
+      speedRssMiB: rssMiB(speed.process.pid),
+      servingRssMiB: rssMiB(serving.process.pid),
+      requests,
+    });
+    loading = false;
+    await Promise.all(clients);
+    const speedExit = await stopProcess(speed.process as ChildProcess, speed.exited);
+    const servingExit = await stopProcess(serving.process as ChildProcess, serving.exited);
+    const verdicts = await speedVerdicts(redis, layout, http, sensors);
+    return {
+      samples,
+      produced,
+      statuses,
+      failedRequests,
+      logLines: logs.length,
+      errorLines: logs.filter(isErrorLine),
+      speedExit,
+      servingExit,
+      verdicts,
+    };
+  } finally {
+    loading = false;
+    for (const child of [speed.process, serving.process]) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
+    rmSync(names.lakeDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
