@@ -25,7 +25,7 @@ export interface SoakLimits {
 /** Prints the run and checks it against `limits`. */
 export function expectSoakHeld(label: string, report: SoakReport, limits: SoakLimits): void {
   console.log(
-    `${label}: ${report.produced} events, ${[...report.statuses].map(([status, n]) => `${n}× ${status}`).join(', ')} API answers, ${report.logLines} log lines\n${formatSamples(report.samples)}`,
+    `${label}: ${report.produced} events, ${[...report.statuses].map(([status, n]) => `${n}× ${status}`).join(', ')} API answers, ${report.logLines} log lines:\n${report.firstLogLines.join('\n')}\n${formatSamples(report.samples)}`,
   );
   const warm = report.samples.filter((sample) => sample.atS >= 10);
   expect(warm.length).toBeGreaterThan(0);

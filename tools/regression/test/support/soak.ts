@@ -74,7 +74,8 @@ export interface SoakReport {
   readonly statuses: ReadonlyMap<number, number>;
   /** Requests that got no answer at all (connection errors). */
   readonly failedRequests: number;
-  /** Log lines of both processes, and those that report an error. */
+  /** Log lines of both processes (the first 20), how many, and those that report an error. */
+  readonly firstLogLines: readonly string[];
   readonly logLines: number;
   readonly errorLines: readonly string[];
   /** Exit codes (or signals) of the SIGTERMed processes. */
@@ -86,7 +87,11 @@ export interface SoakReport {
 /** A log line reporting an error: pino levels error/fatal, or an error the apps print in text. */
 export function isErrorLine(line: string): boolean {
   if (/"level":\s*(50|60)\b/.test(line) || /"level":\s*"(error|fatal)"/.test(line)) return true;
-  return /\b(Error|failed|could not|uncaught|unhandled)\b/i.test(line) && !/"level":\s*(30|40)\b/.test(line);
+  // Text lines: an error's name (`KafkaSourceError: …`) or words saying something failed.
+  return (
+    /(Error:|\bfailed\b|\bcould not\b|\buncaught\b|\bunhandled\b)/i.test(line) &&
+    !/"level":\s*(30|40)\b/.test(line)
+  );
 }
 
 /** Resident memory of a process in MiB (0 when it is gone). */
@@ -296,6 +301,7 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
       produced,
       statuses,
       failedRequests,
+      firstLogLines: logs.slice(0, 20),
       logLines: logs.length,
       errorLines: logs.filter(isErrorLine),
       speedExit,
