@@ -10,6 +10,7 @@ export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private latencyMs = 0;
+  private watcher: ((chunk: Buffer) => void) | undefined;
   /** Connections accepted so far. */
   accepted = 0;
   /** Connections dropped by {@link TcpProxy.dropAll}. */
@@ -42,6 +43,14 @@ export class TcpProxy {
     this.latencyMs = ms;
   }
 
+  /**
+   * Calls `watcher` with every chunk a client sends, before it is forwarded (`undefined`: stop watching), so a
+   * test can strike at an exact moment — say, the first request line of an upload.
+   */
+  watchClients(watcher: ((chunk: Buffer) => void) | undefined): void {
+    this.watcher = watcher;
+  }
+
   /** Destroys every open connection, both sides, without a FIN: what a crashed middlebox or a reset does. */
   dropAll(): number {
     let count = 0;
@@ -70,6 +79,7 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
+    client.on('data', (chunk: Buffer) => this.watcher?.(chunk));
     this.pipe(client, upstream);
     this.pipe(upstream, client);
     client.on('close', () => upstream.destroy());
