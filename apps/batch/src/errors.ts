@@ -12,6 +12,8 @@ export const BATCH_ERROR_CODES = [
   'OXBOW_BATCH_NO_SQL_PLAN',
   /** A project model cannot be trained: its features or label of an event are not finite numbers of one length. */
   'OXBOW_BATCH_MODEL',
+  /** `oxbow batch merge`: a part of the run is missing, or a part does not agree with the merge's listing of the lake. */
+  'OXBOW_BATCH_PARTS',
 ] as const;
 
 /** One of {@link BATCH_ERROR_CODES}. */

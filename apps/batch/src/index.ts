@@ -40,6 +40,12 @@ export {
 export { lakeTopicsOf } from './lake/lake-topics.ts';
 export { type BatchConfig, storageOptionsOf } from './lake/storage-options.ts';
 export { listManifestHistory, readCurrentManifest } from './publish/manifest.ts';
+export {
+  mergePartialStates,
+  type PartialCell,
+  readPartialStates,
+  writePartialStates,
+} from './publish/partial-states.ts';
 export { collectGarbage, type RetentionOptions } from './publish/retention.ts';
 export {
   DUCKDB_FILE,
@@ -50,6 +56,18 @@ export {
   writeViewTables,
 } from './publish/view-tables.ts';
 export { BatchMetrics, type BatchRunOutcome } from './run/batch-metrics.ts';
+export {
+  isPartsRunId,
+  PART_MARKER,
+  PARTS_DIR,
+  type PartMarker,
+  type PartOf,
+  type PartView,
+  partDir,
+  partsRunDir,
+  partsRunIdOf,
+  sliceOf,
+} from './run/batch-parts.ts';
 export { coverageOf, mergeWithPrevious, modeOf, type ViewMode } from './run/incremental.ts';
 export { LakeLock, type LakeLockOptions, type LockRecord } from './run/lake-lock.ts';
 export {
@@ -62,9 +80,14 @@ export {
 } from './run/progress.ts';
 export {
   type BatchEngine,
+  type BatchMergeOptions,
+  type BatchPartOptions,
+  type BatchPartSummary,
   type BatchRunOptions,
   type BatchRunSummary,
+  mergeBatchParts,
   runBatch,
+  runBatchPart,
   type ScanSummary,
   type ViewChange,
   type ViewRunSummary,

@@ -32,6 +32,8 @@ export interface ParsedArgs {
     readonly cron: string | undefined;
     /** `oxbow batch run --full`: recompute every view from every sealed epoch. */
     readonly full: boolean;
+    /** `oxbow batch run --index I`: part I of a split run, as given (validated by the command). */
+    readonly index: string | undefined;
     /** `oxbow sql` flags, as given (validated by the command): the row limit and the time limit. */
     readonly limit: string | undefined;
     readonly timeoutMs: string | undefined;
@@ -64,6 +66,7 @@ const COMMAND_FLAGS = {
   engine: { type: 'string' },
   cron: { type: 'string' },
   full: { type: 'boolean' },
+  index: { type: 'string' },
   limit: { type: 'string' },
   'timeout-ms': { type: 'string' },
 } as const;
@@ -134,6 +137,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       engine: stringFlag(values.engine),
       cron: stringFlag(values.cron),
       full: values.full === true,
+      index: stringFlag(values.index),
       limit: stringFlag(values.limit),
       timeoutMs: stringFlag(values['timeout-ms']),
     },

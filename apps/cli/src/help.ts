@@ -116,9 +116,11 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     usage: [
       'batch run [--views a,b] [--until-epoch E] [--engine rdd|duckdb|auto] [--full] [--json]',
       'batch schedule --cron "0 2 * * *" [same flags]',
+      'batch run --index I [--count N] [--views a,b] [--until-epoch E] [--engine E] [--json]',
+      'batch merge [--count N] [--views a,b] [--until-epoch E] [--json]',
     ],
     summary:
-      'recompute the project views from the sealed epochs of the lake and publish them (schedule: on a cron, UTC)',
+      'recompute the project views from the sealed epochs of the lake and publish them (schedule: on a cron, UTC; run --index, then merge: one run split across machines, a Kubernetes Indexed Job)',
     flags: {
       '--views a,b': 'only these views',
       '--until-epoch E': 'stop at epoch E',
@@ -126,6 +128,9 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       '--full': 'recompute everything instead of merging new epochs into the previous version',
       '--json': 'progress as JSON lines',
       '--cron EXPR': 'schedule: when to run',
+      '--index I':
+        'run: compute only part I (0 … N−1; else JOB_COMPLETION_INDEX when set) of a split run and stage its states under views/_parts/, publishing nothing',
+      '--count N': 'run --index, merge: the number of parts (else OXBOW_BATCH_PARTS)',
     },
     settings: ['project', 'lake', 'epochMs', ...S3, 'batch*', 'archiverTopics', 'healthHost'],
   },

@@ -90,8 +90,11 @@ export function modeOf(
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** `plus` of a previous state and a new one, adding a sum's per-file partials one by one (see the module comment). */
-function mergeState(
+/**
+ * `plus` of a previous state and a new one, adding a sum's per-file partials one by one (see the module comment).
+ * Also the merge of a split run's parts (`merge-parts.ts`): the earlier parts' state, then the next part's.
+ */
+export function mergeState(
   view: ViewDefinition<AnyEvent>,
   previous: Record<string, unknown>,
   delta: Record<string, unknown>,

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import { ConnectorError, type FileSystem, openFileSystem } from '@oxbow/connectors';
 import {
   type BatchManifest,
   decodeSealedMarker,
@@ -49,8 +49,23 @@ import { lakeTopicsOf } from '../lake/lake-topics.ts';
 import { type BatchConfig, storageOptionsOf } from '../lake/storage-options.ts';
 import { type TrainedModel, trainModels } from '../models/train-models.ts';
 import { readCurrentManifest } from '../publish/manifest.ts';
+import { mergePartialStates, readPartialStates, writePartialStates } from '../publish/partial-states.ts';
 import { collectGarbage } from '../publish/retention.ts';
 import { DUCKDB_FILE, type TableCell, type ViewTable, writeViewTables } from '../publish/view-tables.ts';
+import {
+  assertPartOf,
+  decodePartMarker,
+  encodePartMarker,
+  PART_MARKER,
+  PARTS_DIR,
+  type PartMarker,
+  type PartOf,
+  type PartView,
+  partDir,
+  partsRunDir,
+  partsRunIdOf,
+  sliceOf,
+} from './batch-parts.ts';
 import { coverageOf, mergeWithPrevious, modeOf, type ViewMode } from './incremental.ts';
 import { LakeLock } from './lake-lock.ts';
 import { type ProgressReporter, silentProgress } from './progress.ts';
@@ -252,6 +267,8 @@ class ViewComputer {
   readonly #job: { project: string; lakeUrl: string; storage: ReturnType<typeof storageOptionsOf> };
   readonly #progress: ProgressReporter;
   readonly #runId: string;
+  /** A part of a split run: only this part's slice of each pass's files, per-file partial sums kept. */
+  readonly #part: PartOf | undefined;
 
   constructor(options: {
     duck: RunDuckDb;
@@ -260,6 +277,7 @@ class ViewComputer {
     job: { project: string; lakeUrl: string; storage: ReturnType<typeof storageOptionsOf> };
     progress: ProgressReporter;
     runId: string;
+    part?: PartOf;
   }) {
     this.#duck = options.duck;
     this.#local = options.local;
@@ -267,6 +285,7 @@ class ViewComputer {
     this.#job = options.job;
     this.#progress = options.progress;
     this.#runId = options.runId;
+    this.#part = options.part;
   }
 
   /** The passes to make: views grouped by topic, mode (and first new epoch) and engine. */
@@ -289,7 +308,10 @@ class ViewComputer {
 
   async run(works: readonly ViewWork[]): Promise<void> {
     const first = works[0] as ViewWork;
-    const files = ViewComputer.filesOf(works);
+    const files =
+      this.#part === undefined
+        ? ViewComputer.filesOf(works)
+        : sliceOf(ViewComputer.filesOf(works), this.#part);
     const mode = first.mode.mode;
     const topic = first.view.topic;
     if (first.plan.compiled) {
@@ -316,7 +338,7 @@ class ViewComputer {
     const began = performance.now();
     const paths = await this.#local.pathsOf(files.map((file) => file.path));
     const result = await scanTopic(this.#duck.connection, plans, paths, {
-      keepPartials: mode === 'incremental',
+      keepPartials: mode === 'incremental' || this.#part !== undefined,
     });
     const seconds = (performance.now() - began) / 1000;
     for (const [index, { cells }] of result.views.entries()) {
@@ -445,6 +467,168 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
  * ```
  */
 export async function runBatch(config: BatchConfig, options: BatchRunOptions = {}): Promise<BatchRunSummary> {
+  return (await execute(config, options, { kind: 'single' })) as BatchRunSummary;
+}
+
+/** Options of {@link runBatchPart}: those of a run (every view is computed in full), and which part. */
+export interface BatchPartOptions extends Omit<BatchRunOptions, 'full' | 'afterDataWritten'> {
+  /** Part `index` of `count` (a Kubernetes Indexed Job's `JOB_COMPLETION_INDEX` and completions). */
+  readonly part: PartOf;
+  /** The id the parts and the merge share (the `batchRunId` setting); default `w<E>`, see `partsRunIdOf`. */
+  readonly partsRunId?: string;
+}
+
+/** What one part of a split run did. */
+export interface BatchPartSummary {
+  /** `part-written`: its states and `_part.json` are staged; `nothing-sealed`: no sealed epoch yet. */
+  readonly status: 'part-written' | 'nothing-sealed';
+  /** The id of this process's run (its log lines). */
+  readonly runId: string;
+  /** The id the parts and the merge share; undefined when nothing was sealed. */
+  readonly partsRunId?: string;
+  readonly index: number;
+  readonly count: number;
+  readonly project: string;
+  readonly watermarkEpoch?: number;
+  /** Where the part was staged (`views/_parts/<partsRunId>/part-<I>-of-<N>`). */
+  readonly path?: string;
+  readonly views: readonly PartView[];
+  readonly scans: readonly ScanSummary[];
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number;
+  readonly parallelism: number;
+}
+
+/**
+ * Part `index` of `count` of a batch run split across processes or machines: lists the lake as a run does, computes
+ * every chosen view in full over this part's slice of each topic's sealed files (`sliceOf`: a contiguous range in
+ * lake order) and stages the partial states under `views/_parts/<partsRunId>/part-<I>-of-<N>/` (one Parquet table
+ * per view, then `_part.json`). It takes no lock, publishes nothing and trains no model; `mergeBatchParts` does.
+ *
+ * @example
+ * ```ts
+ * await runBatchPart(config, { part: { index: Number(process.env.JOB_COMPLETION_INDEX), count: 3 } });
+ * // { status: 'part-written', partsRunId: 'w489012', path: 'views/_parts/w489012/part-1-of-3', … }
+ * ```
+ */
+export async function runBatchPart(
+  config: BatchConfig,
+  options: BatchPartOptions,
+): Promise<BatchPartSummary> {
+  assertPartOf(options.part);
+  return (await execute(config, options, {
+    kind: 'part',
+    part: options.part,
+    partsRunId: options.partsRunId,
+  })) as BatchPartSummary;
+}
+
+/** Options of {@link mergeBatchParts}: those of a run (every view is merged in full), and how many parts. */
+export interface BatchMergeOptions extends Omit<BatchRunOptions, 'full'> {
+  /** The parts of the run (the Indexed Job's completions). */
+  readonly count: number;
+  /** The id the parts were staged under (the `batchRunId` setting); default `w<E>`, see `partsRunIdOf`. */
+  readonly partsRunId?: string;
+}
+
+/**
+ * The final step of a split run: takes the lock and lists the lake as a run does, checks that all `count` parts of
+ * the run are staged and agree with this listing (watermark, views, fingerprints, coverage), merges their states per
+ * (view, key, bucket) with each view's monoid `plus` in part order, and publishes them as `runBatch` does (the same
+ * tables, manifest, models and garbage collection); then deletes the staged parts. A missing or disagreeing part
+ * fails with `OXBOW_BATCH_PARTS` and publishes nothing.
+ *
+ * @example
+ * ```ts
+ * const summary = await mergeBatchParts(config, { count: 3 });
+ * summary.status; // 'published'
+ * ```
+ */
+export async function mergeBatchParts(
+  config: BatchConfig,
+  options: BatchMergeOptions,
+): Promise<BatchRunSummary> {
+  if (!Number.isSafeInteger(options.count) || options.count < 1) {
+    throw new BatchError('OXBOW_BATCH_USAGE', `part count ${options.count}: expected a positive integer`);
+  }
+  return (await execute(config, options, {
+    kind: 'merge',
+    count: options.count,
+    partsRunId: options.partsRunId,
+  })) as BatchRunSummary;
+}
+
+/** What a run does: all of it (`single`), one part of a split run, or the merge of the parts. */
+type RunRole =
+  | { readonly kind: 'single' }
+  | { readonly kind: 'part'; readonly part: PartOf; readonly partsRunId: string | undefined }
+  | { readonly kind: 'merge'; readonly count: number; readonly partsRunId: string | undefined };
+
+/** The markers of every part of a split run, checked against the merge's own listing. */
+async function readPartMarkers(
+  fs: FileSystem,
+  partsRunId: string,
+  count: number,
+  watermark: number,
+  works: readonly ViewWork[],
+): Promise<PartMarker[]> {
+  const markers: PartMarker[] = [];
+  const missing: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const path = `${partDir(partsRunId, { index, count })}/${PART_MARKER}`;
+    try {
+      markers.push(decodePartMarker(await fs.read(path), path));
+    } catch (error) {
+      if (!ConnectorError.is(error, 'OXBOW_STORAGE_NOT_FOUND')) throw error;
+      missing.push(`${index} (${path})`);
+    }
+  }
+  if (missing.length > 0) {
+    const staged = new Set<string>();
+    for await (const file of fs.list(`${PARTS_DIR}/`)) {
+      const match = /^views\/_parts\/([^/]+)\/part-(\d+)-of-(\d+)\/_part\.json$/.exec(file.path);
+      if (match !== null) staged.add(`${match[1]} (part ${match[2]} of ${match[3]})`);
+    }
+    throw new BatchError(
+      'OXBOW_BATCH_PARTS',
+      `batch run ${partsRunId}: ${missing.length} of ${count} parts missing: ${missing.join(', ')}; nothing published` +
+        (staged.size === 0 ? '' : ` (staged: ${[...staged].sort().join(', ')})`),
+    );
+  }
+  for (const marker of markers) {
+    const where = `part ${marker.index} of ${marker.count} of batch run ${partsRunId}`;
+    const disagree = (what: string) =>
+      new BatchError('OXBOW_BATCH_PARTS', `${where}: ${what}; nothing published (run the parts again)`);
+    if (marker.count !== count) throw disagree(`computed for ${marker.count} parts, not ${count}`);
+    if (marker.watermarkEpoch !== watermark) {
+      throw disagree(`computed up to epoch ${marker.watermarkEpoch}, the lake is sealed up to ${watermark}`);
+    }
+    const names = marker.views.map((view) => view.name);
+    const expected = works.map((work) => work.view.name);
+    if ([...names].sort().join(',') !== [...expected].sort().join(',')) {
+      throw disagree(`holds views ${names.join(', ')}, not ${expected.join(', ')}`);
+    }
+    for (const work of works) {
+      const view = marker.views.find((candidate) => candidate.name === work.view.name) as PartView;
+      if (view.fingerprint !== work.view.fingerprint) {
+        throw disagree(
+          `view ${view.name} was computed with definition ${view.fingerprint}, not ${work.view.fingerprint}`,
+        );
+      }
+      const coverage = coverageOf(work.lakeTopics, work.files);
+      if (view.coverage.filesDigest !== coverage.filesDigest || view.coverage.files !== coverage.files) {
+        throw disagree(`view ${view.name} was computed over other lake files than those sealed now`);
+      }
+    }
+  }
+  return markers;
+}
+
+async function execute(
+  config: BatchConfig,
+  options: BatchRunOptions,
+  role: RunRole,
+): Promise<BatchRunSummary | BatchPartSummary> {
   const now = options.now ?? Date.now;
   const progress = options.progress ?? silentProgress;
   const engine = options.engine ?? 'auto';
@@ -498,15 +682,18 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
   let ctx: DataflowContext | undefined;
   let duck: RunDuckDb | undefined;
   try {
-    lock = await LakeLock.acquire(fs, {
-      runId,
-      ttlMs: config.batchLockTtlMs,
-      now,
-      ...(options.lockSettleMs === undefined ? {} : { settleMs: options.lockSettleMs }),
-    });
-    if (lock === undefined) {
-      progress.log('locked', { runId, message: 'another batch run holds views/_lock' });
-      return { ...base, status: 'locked', finishedAtMs: now(), tasksInWorkers: 0 };
+    // The parts of a split run run side by side and publish nothing: only a single run and the merge lock.
+    if (role.kind !== 'part') {
+      lock = await LakeLock.acquire(fs, {
+        runId,
+        ttlMs: config.batchLockTtlMs,
+        now,
+        ...(options.lockSettleMs === undefined ? {} : { settleMs: options.lockSettleMs }),
+      });
+      if (lock === undefined) {
+        progress.log('locked', { runId, message: 'another batch run holds views/_lock' });
+        return { ...base, status: 'locked', finishedAtMs: now(), tasksInWorkers: 0 };
+      }
     }
     progress.log('run-started', {
       runId,
@@ -514,8 +701,10 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       project: project.source,
       views: viewNames,
       engine,
-      full: options.full === true,
+      full: role.kind !== 'single' || options.full === true,
       parallelism,
+      ...(role.kind === 'part' ? { part: role.part } : {}),
+      ...(role.kind === 'merge' ? { parts: role.count } : {}),
     });
     const previous = await currentManifest(fs, progress);
     const published = new Map((previous?.views ?? []).map((view) => [view.name, view.fingerprint]));
@@ -552,8 +741,23 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     const watermark = watermarkEpoch(listings, options.untilEpoch);
     if (watermark === undefined) {
       progress.log('nothing-sealed', { runId, message: 'no sealed epoch to compute from' });
+      if (role.kind === 'part') {
+        return {
+          status: 'nothing-sealed',
+          runId,
+          index: role.part.index,
+          count: role.part.count,
+          project: project.source,
+          views: [],
+          scans: [],
+          startedAtMs,
+          finishedAtMs: now(),
+          parallelism,
+        };
+      }
       return { ...base, status: 'nothing-sealed', finishedAtMs: now(), tasksInWorkers: 0 };
     }
+    const partsRunId = role.kind === 'single' ? undefined : partsRunIdOf(role.partsRunId, watermark);
     const endOffsets: Record<string, Record<string, string>> = {};
     const filesOf = new Map<string, ListedPartFile[]>();
     const allFilesOf = new Map<string, ListedPartFile[]>();
@@ -589,7 +793,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
         view,
         plan: plans.get(view.name) as PlanResult,
         mode: modeOf(view, directories, allFilesOf.get(view.topic) ?? [], {
-          full: options.full === true,
+          full: role.kind !== 'single' || options.full === true,
           previous,
           epochMs: config.epochMs,
           watermark,
@@ -622,8 +826,9 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       job: { project: projectPath, lakeUrl: config.lake, storage },
       progress,
       runId,
+      ...(role.kind === 'part' ? { part: role.part } : {}),
     });
-    const passes = ViewComputer.passesOf(works);
+    const passes = role.kind === 'merge' ? [] : ViewComputer.passesOf(works);
     progress.stage('compute', passes.length);
     for (const pass of passes) {
       await computer.run(pass);
@@ -634,6 +839,97 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
           ? undefined
           : `${scan.topic}: ${integer.format(scan.rows)} rows, ${scan.files} files scanned (${scan.engine}, ${scan.mode})`,
       );
+    }
+    if (role.kind === 'part') {
+      // Stage this part's states, then its marker: the part is complete once `_part.json` is there.
+      const dir = partDir(partsRunId as string, role.part);
+      await fs.deletePrefix(`${dir}/`);
+      const staged: PartView[] = [];
+      progress.stage('write', works.length + 1);
+      for (const work of works) {
+        const outcome = computer.outcomes.find((candidate) => candidate.work === work) as ViewOutcome;
+        const file = join(scratch, `part-${work.view.name}.parquet`);
+        const cells = await writePartialStates(duck.connection, file, work.view, outcome.cells);
+        const path = `${dir}/${work.view.name}.parquet`;
+        await fs.writeAtomic(path, createReadStream(file));
+        staged.push({
+          name: work.view.name,
+          fingerprint: work.view.fingerprint,
+          engine: outcome.engine,
+          rowsIn: outcome.rowsIn,
+          cells,
+          files: sliceOf(ViewComputer.filesOf([work]), role.part).length,
+          seconds: outcome.seconds,
+          coverage: coverageOf(work.lakeTopics, work.files),
+          path,
+        });
+        progress.advance(staged.length, path);
+      }
+      const marker: PartMarker = {
+        format: 'oxbow-batch-part',
+        version: 1,
+        partsRunId: partsRunId as string,
+        index: role.part.index,
+        count: role.part.count,
+        watermarkEpoch: watermark,
+        views: staged,
+        writtenAt: new Date(now()).toISOString(),
+      };
+      await fs.putAtomic(`${dir}/${PART_MARKER}`, encodePartMarker(marker));
+      progress.advance(works.length + 1, `${dir}/${PART_MARKER}`);
+      progress.log('part-written', {
+        runId,
+        partsRunId,
+        index: role.part.index,
+        count: role.part.count,
+        watermarkEpoch: watermark,
+        path: dir,
+      });
+      return {
+        status: 'part-written',
+        runId,
+        partsRunId: partsRunId as string,
+        index: role.part.index,
+        count: role.part.count,
+        project: project.source,
+        watermarkEpoch: watermark,
+        path: dir,
+        views: staged,
+        scans: computer.scans,
+        startedAtMs,
+        finishedAtMs: now(),
+        parallelism,
+      };
+    }
+    if (role.kind === 'merge') {
+      // The parts' states instead of a computation: merged per cell with each view's monoid, in part order.
+      const markers = await readPartMarkers(fs, partsRunId as string, role.count, watermark, works);
+      progress.stage('compute', works.length);
+      for (const work of works) {
+        const began = performance.now();
+        const parts = [];
+        let rowsIn = 0;
+        let seconds = 0;
+        let engine: 'rdd' | 'duckdb' = 'duckdb';
+        for (const marker of markers) {
+          const staged = marker.views.find((view) => view.name === work.view.name) as PartView;
+          parts.push(await readPartialStates(duck.connection, await local.pathOf(staged.path), work.view));
+          rowsIn += staged.rowsIn;
+          seconds = Math.max(seconds, staged.seconds);
+          if (staged.engine === 'rdd') engine = 'rdd';
+        }
+        const cells = mergePartialStates(work.view, parts);
+        computer.outcomes.push({ work, engine, cells, rowsIn, seconds });
+        progress.log('parts-merged', {
+          runId,
+          partsRunId,
+          view: work.view.name,
+          parts: markers.length,
+          cells: cells.length,
+          seconds: (performance.now() - began) / 1000,
+        });
+        progress.advance(computer.outcomes.length, work.view.name);
+      }
     }
     // Models: trained on the same sealed files, published beside the views.
     const trainedModels: TrainedModel[] = [];
@@ -699,7 +995,7 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
       await fs.putAtomic(`${dir}/models/${trained.model.name}.json`, new TextEncoder().encode(trained.json));
     }
     await options.afterDataWritten?.(runId);
-    await lock.assertHeld();
+    await (lock as LakeLock).assertHeld();
     const finishedAtMs = now();
     durations.write += Date.now() - phase;
     const rowsOf = new Map(localVersion.views.map((view) => [view.name, view.rows]));
@@ -773,6 +1069,10 @@ export async function runBatch(config: BatchConfig, options: BatchRunOptions = {
     progress.stage('gc', 1);
     const deletedVersions = await collectGarbage(fs, { keepRuns: config.batchKeepRuns, currentRunId: runId });
     progress.advance(1, `${deletedVersions.length} old versions deleted`);
+    if (role.kind === 'merge') {
+      const deleted = await fs.deletePrefix(`${partsRunDir(partsRunId as string)}/`);
+      progress.log('parts-deleted', { runId, partsRunId, files: deleted });
+    }
     return {
       ...base,
       status: 'published',

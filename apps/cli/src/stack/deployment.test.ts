@@ -11,6 +11,7 @@ import { loadConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/conf
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -223,6 +224,7 @@ const MODELS: readonly {
   HorizontalPodAutoscaler,
   PodDisruptionBudget,
   CronJob,
+  Job,
 ];
 
 interface Located {
@@ -230,13 +232,13 @@ interface Located {
   readonly object: K8sObject;
 }
 
-function manifests(): Located[] {
+function manifests(directory = K8S_DIR): Located[] {
   const located: Located[] = [];
-  const files = readdirSync(repoFile(K8S_DIR)).filter(
+  const files = readdirSync(repoFile(directory)).filter(
     (file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yaml',
   );
   for (const file of files.sort()) {
-    parseAllDocuments(read(`${K8S_DIR}/${file}`)).forEach((document, index) => {
+    parseAllDocuments(read(`${directory}/${file}`)).forEach((document, index) => {
       if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0]?.message}`);
       const object = document.toJS() as K8sObject | null;
       if (object !== null) located.push({ where: `${file}#${index}`, object });
@@ -478,5 +480,92 @@ describe('infra/k8s', () => {
       selector: { matchLabels: Record<string, string> };
     };
     expect(servingLabels).toMatchObject(pdb.selector.matchLabels);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// infra/k8s/batch-indexed: one batch run split across machines (an Indexed Job of parts, then the merge Job)
+
+const INDEXED_DIR = `${K8S_DIR}/batch-indexed`;
+const INDEXED = manifests(INDEXED_DIR);
+
+describe('infra/k8s/batch-indexed', () => {
+  const job = (name: string) => {
+    const found = INDEXED.find(({ object }) => object.kind === 'Job' && object.metadata.name === name);
+    if (!found) throw new Error(`${INDEXED_DIR} has no Job ${name}`);
+    return found.object;
+  };
+
+  it('lists both Jobs in its kustomization.yaml, with the image of the Dockerfile', () => {
+    const kustomization = parse(read(`${INDEXED_DIR}/kustomization.yaml`)) as {
+      namespace: string;
+      resources: string[];
+      images?: { name: string; newTag?: string }[];
+    };
+    const files = readdirSync(repoFile(INDEXED_DIR)).filter(
+      (file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yaml',
+    );
+    expect([...kustomization.resources].sort()).toEqual(files.sort());
+    expect(kustomization.namespace).toBe(find('Namespace', 'oxbow').metadata.name);
+    expect(kustomization.images).toEqual([{ name: 'oxbow', newTag: ROOT_PACKAGE.version }]);
+    expect(INDEXED.map(({ object }) => `${object.kind} ${object.metadata.name}`).sort()).toEqual([
+      'Job oxbow-batch-merge',
+      'Job oxbow-batch-parts',
+    ]);
+  });
+
+  it('validates both Jobs against the Kubernetes JSON schemas and types', () => {
+    for (const { where, object } of INDEXED) {
+      expect(() => new Job(object as never).validate(), where).not.toThrow();
+    }
+    expect(typeErrors(INDEXED)).toEqual([]);
+  });
+
+  it('runs N indexed parts side by side, then a merge of the same N parts', async () => {
+    const parts = job('oxbow-batch-parts');
+    const spec = parts.spec as { completionMode: string; completions: number; parallelism: number };
+    expect(spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3 });
+    const merge = job('oxbow-batch-merge');
+    expect((merge.spec as { completionMode?: string; completions?: number }).completionMode).toBeUndefined();
+    const partsContainer = podTemplate(parts).spec.containers[0] as Container;
+    const mergeContainer = podTemplate(merge).spec.containers[0] as Container;
+    // `oxbow batch run` computes part JOB_COMPLETION_INDEX (set by Kubernetes in an Indexed Job's pods).
+    expect(partsContainer.args).toEqual(['batch', 'run']);
+    expect(mergeContainer.args).toEqual(['batch', 'merge']);
+    for (const container of [partsContainer, mergeContainer]) {
+      const { config } = await loadConfig({ env: containerEnv(container), noFile: true });
+      expect(config.batchParts, container.name).toBe(spec.completions);
+      // Both find the same run id: the configured one, or else the watermark of the same sealed lake.
+      expect(config.batchRunId).toBe('');
+    }
+  });
+
+  it('runs each Job like the other workloads: the image, the settings, an oxbow command, non-root', async () => {
+    const user = dockerInstructions(read('Dockerfile'))
+      .filter((i) => i.keyword === 'USER')
+      .at(-1)
+      ?.args.split(':')
+      .map(Number);
+    for (const { where, object } of INDEXED) {
+      const template = podTemplate(object);
+      expect(template.spec.securityContext, where).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: user?.[0],
+        runAsGroup: user?.[1],
+      });
+      for (const container of template.spec.containers) {
+        expect(container.image, where).toBe(IMAGE);
+        expect(container.command, where).toBeUndefined();
+        expectOxbowCommand(container.args ?? [], where);
+        expect(container.envFrom, where).toEqual([
+          { configMapRef: { name: 'oxbow-config' } },
+          { secretRef: { name: 'oxbow-secrets' } },
+        ]);
+        const env = containerEnv(container);
+        for (const name of Object.keys(env)) expect(SETTING_BY_ENV.has(name), `${where} ${name}`).toBe(true);
+        const loaded = await loadConfig({ env, noFile: true, cwd: '/app', homeDir: '/var/lib/oxbow' });
+        expect(loaded.config.lake, where).toMatch(/^s3:\/\//);
+      }
+    }
   });
 });
