@@ -35,6 +35,12 @@ export type ArchiverConfig = Pick<
 /** Extra knobs for {@link runArchiver} beyond the configuration (tests, embedding). */
 export type ArchiverOverrides = Partial<Omit<ArchiverOptions, 'lake' | 'brokers' | 'topics' | 'groupId'>>;
 
+/**
+ * Attempts of each S3 request of the archiver: exponential back-off with jitter (capped at 20 s a wait) spreads 15
+ * of them over about a minute, so an S3 endpoint that restarts is ridden out (no request waits on the archiver).
+ */
+const ARCHIVER_S3_ATTEMPTS = 15;
+
 /** Opens the lake URL of the configuration with its S3 credentials (WebHDFS uses simple auth, user `oxbow`). */
 export function openLake(
   config: Pick<ArchiverConfig, 'lake' | 's3Endpoint' | 's3AccessKey' | 's3SecretKey' | 's3Region'>,
@@ -46,6 +52,7 @@ export function openLake(
       secretAccessKey: config.s3SecretKey,
       region: config.s3Region,
       forcePathStyle: true,
+      maxAttempts: ARCHIVER_S3_ATTEMPTS,
     },
     hdfs: { user: process.env.HADOOP_USER_NAME ?? 'oxbow' },
   });
