@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  committedOffsets,
   type SpeedTestNames,
   scanKeys,
   TEST_REDIS_URL,
@@ -84,10 +85,9 @@ describe('Kafka behind our TCP proxy: connections reset mid-fetch, then 30 ms of
     const total = http.length + sensors.length;
     const layout = new RedisLayout(names.prefix);
     const status = () => redis.hgetall(layout.status());
-    const committed = async () => {
-      const fields = await status();
-      return Number(fields[`records:${names.http}`] ?? 0) + Number(fields[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = async () =>
+      (await committedOffsets(redis, layout, names.http)) +
+      (await committedOffsets(redis, layout, names.sensors));
 
     // A backlog of the first 60 %, consumed at a capped rate while connections are reset.
     await produce(names.http, http.slice(0, 2400));

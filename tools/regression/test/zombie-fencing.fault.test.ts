@@ -17,6 +17,7 @@ import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-ana
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  committedOffsets,
   createTestNames,
   produce,
   scanKeys,
@@ -76,10 +77,9 @@ describe('a speed instance frozen mid-commit past its session and resumed (fault
     const http = [...generateHttpLogs({ count: 4000, seed: 111, startMs: start0, ratePerSec: 5 })];
     const sensors = [...generateSensorReadings({ count: 1200, seed: 112, startMs: start0, ratePerSec: 2 })];
     const total = http.length + sensors.length;
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = async () =>
+      (await committedOffsets(redis, layout, names.http)) +
+      (await committedOffsets(redis, layout, names.sensors));
     const until = async (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 120_000) =>
       waitFor(async () => ((await check()) ? true : undefined), timeoutMs, what).catch((error: unknown) => {
         throw failure(error);
