@@ -24,7 +24,6 @@ import { gunzipSync } from 'node:zlib';
 import { generateHttpLogs } from '@oxbow/example-web-analytics';
 import { type DeliveryReport, deliveryVerdict } from '@oxbow/testing-tools';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanKeys, waitFor } from '../../../apps/speed/test/support/speed-test-env.ts';
 import {
@@ -33,6 +32,7 @@ import {
   goldenAdmin,
   goldenDir,
   goldenEnv,
+  goldenKafka,
   type RedisEntry,
   readGolden,
   restoreRedis,
@@ -123,11 +123,7 @@ describe.each(SETS)('golden fixtures %s (fault 11)', (version) => {
 
     // 1. The set's topic and records (same partitions and offsets), Redis keys and lake.
     await createEmptyTopics(admin, [meta.topic, meta.deadLetters], meta.partitions, [meta.deadLetters]);
-    const producer = new Kafka({
-      clientId: 'oxbow-golden-test',
-      brokers: (process.env.OXBOW_KAFKA_BROKERS ?? '127.0.0.1:29092').split(','),
-      logLevel: logLevel.NOTHING,
-    }).producer();
+    const producer = goldenKafka.producer();
     await producer.connect();
     const produce = (batch: readonly GoldenRecord[]) =>
       producer.send({ topic: meta.topic, acks: -1, messages: [...batch] });

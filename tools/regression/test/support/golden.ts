@@ -99,14 +99,17 @@ export function goldenEnv(
   };
 }
 
-/** A Kafka admin client on the stack's broker (connected). */
+/** A client of the stack's broker. */
+export const goldenKafka = new Kafka({
+  clientId: 'oxbow-golden',
+  brokers: BROKERS.split(','),
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 8, initialRetryTime: 200 },
+});
+
+/** An admin client of the stack's broker (connected). */
 export async function goldenAdmin(): Promise<Admin> {
-  const admin = new Kafka({
-    clientId: 'oxbow-golden',
-    brokers: BROKERS.split(','),
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 200 },
-  }).admin();
+  const admin = goldenKafka.admin();
   await admin.connect();
   return admin;
 }
