@@ -59,6 +59,8 @@ export interface SoakSample {
   readonly lagRecords: number;
   /** Estimated MiB of the cell states the speed layer caches (bounded by its memory setting). */
   readonly cachedCellsMiB: number;
+  /** The speed layer's V8 heap in use (`nodejs_heap_size_used_bytes` of its `/metrics`), MiB. */
+  readonly speedHeapMiB: number;
   /** Resident memory of `oxbow speed` and `oxbow serve`, MiB. */
   readonly speedRssMiB: number;
   readonly servingRssMiB: number;
@@ -121,11 +123,11 @@ function spawnCli(args: readonly string[], env: Record<string, string>, logs: st
 /** Formats the samples as a table (one line per sample). */
 export function formatSamples(samples: readonly SoakSample[]): string {
   const lines = [
-    '   t s  produced  committed  backlog  lag ms  lag records  cells MiB  speed RSS MiB  serve RSS MiB  requests',
+    '   t s  produced  committed  backlog  lag ms  lag records  cells MiB  speed heap MiB  speed RSS MiB  serve RSS MiB  requests',
   ];
   for (const s of samples) {
     lines.push(
-      `${String(s.atS).padStart(6)}  ${String(s.produced).padStart(8)}  ${String(s.committed).padStart(9)}  ${String(s.produced - s.committed).padStart(7)}  ${String(s.lagMs).padStart(6)}  ${String(s.lagRecords).padStart(11)}  ${String(s.cachedCellsMiB).padStart(9)}  ${String(s.speedRssMiB).padStart(13)}  ${String(s.servingRssMiB).padStart(13)}  ${String(s.requests).padStart(8)}`,
+      `${String(s.atS).padStart(6)}  ${String(s.produced).padStart(8)}  ${String(s.committed).padStart(9)}  ${String(s.produced - s.committed).padStart(7)}  ${String(s.lagMs).padStart(6)}  ${String(s.lagRecords).padStart(11)}  ${String(s.cachedCellsMiB).padStart(9)}  ${String(s.speedHeapMiB).padStart(14)}  ${String(s.speedRssMiB).padStart(13)}  ${String(s.servingRssMiB).padStart(13)}  ${String(s.requests).padStart(8)}`,
     );
   }
   return lines.join('\n');
@@ -146,12 +148,21 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
   const layout = new RedisLayout(names.prefix);
   const stateDir = mkdtempSync(join(tmpdir(), `oxbow-${options.label}-state-`));
   const port = await freePort();
+  const speedHealthPort = await freePort();
   const env = testEnv(names, {
     OXBOW_EPOCH_MS: '60000',
     OXBOW_STATE_DIR: stateDir,
     OXBOW_SERVING_CACHE_DIR: join(stateDir, 'serving-cache'),
     OXBOW_API_RATE_LIMIT: '100000000',
+    OXBOW_SPEED_HEALTH_PORT: String(speedHealthPort),
   });
+  const speedHeapMiB = async () => {
+    const text = await fetch(`http://127.0.0.1:${speedHealthPort}/metrics`)
+      .then((response) => response.text())
+      .catch(() => '');
+    const match = /^nodejs_heap_size_used_bytes\s+([0-9.e+]+)/m.exec(text);
+    return match ? Math.round(Number(match[1]) / 2 ** 20) : 0;
+  };
   const logs: string[] = [];
   const seconds = Math.ceil(options.durationMs / 1000);
   const startMs = Date.now();
@@ -259,6 +270,7 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
           lagMs: Number(status.lagMs ?? 0),
           lagRecords: Number(status.lagRecords ?? 0),
           cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
+          speedHeapMiB: await speedHeapMiB(),
           speedRssMiB: rssMiB(speed.process.pid),
           servingRssMiB: rssMiB(serving.process.pid),
           requests,
@@ -287,6 +299,7 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
       lagMs: Number(status.lagMs ?? 0),
       lagRecords: Number(status.lagRecords ?? 0),
       cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
+      speedHeapMiB: await speedHeapMiB(),
       speedRssMiB: rssMiB(speed.process.pid),
       servingRssMiB: rssMiB(serving.process.pid),
       requests,
