@@ -3,7 +3,8 @@
  * `JOB_COMPLETION_INDEX` 0, 1 and 2 side by side on one lake, then `oxbow batch merge --count 3`; the published
  * version equals a single-process run over a copy of the same lake byte for byte (every table's rows, state bytes
  * and presented columns; the manifest's watermark, end offsets, views with fingerprints and coverage, and models).
- * With a part missing the merge fails and publishes nothing.
+ * With a part missing the merge fails and publishes nothing. A top-K field whose summaries drop items is merged
+ * from the parts' exact item counts, equal to the single run's too.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,7 +18,7 @@ import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchError } from '../src/errors.ts';
 import { PART_MARKER, partDir, partsRunDir } from '../src/run/batch-parts.ts';
-import { mergeBatchParts } from '../src/run/run-batch.ts';
+import { mergeBatchParts, runBatch, runBatchPart } from '../src/run/run-batch.ts';
 import { type GeneratedLake, writeGeneratedLake } from './support/generated-lake.ts';
 import { readManifestFile, readPublishedTables } from './support/published.ts';
 import { testConfig } from './support/test-config.ts';
@@ -202,5 +203,40 @@ describe('a batch run as a Kubernetes Indexed Job (3 parts, then the merge)', ()
     const left: string[] = [];
     for await (const file of split.list(`${partsRunDir(`w${lake.watermark}`)}/`)) left.push(file.path);
     expect(left).toEqual([]);
+  });
+});
+
+describe('a split run of a view with a top-K summary that drops items', () => {
+  const TOP_K_PROJECT = fileURLToPath(new URL('./fixtures/top-k.project.ts', import.meta.url));
+
+  it('merges the parts’ exact item counts into the single run’s summaries, byte for byte', async () => {
+    const one = `${pathToFileURL(join(dir, 'topk-single')).href}/`;
+    const three = `${pathToFileURL(join(dir, 'topk-split')).href}/`;
+    const oneFs = openFileSystem(one);
+    const threeFs = openFileSystem(three);
+    try {
+      await writeGeneratedLake(oneFs, LAKE_OPTIONS);
+      await writeGeneratedLake(threeFs, LAKE_OPTIONS);
+      await runBatch(testConfig(one, { project: TOP_K_PROJECT }), { lockSettleMs: 20 });
+      for (const index of [0, 1, 2]) {
+        const part = await runBatchPart(testConfig(three, { project: TOP_K_PROJECT }), {
+          part: { index, count: 3 },
+        });
+        expect(part.views.map((view) => view.engine)).toEqual(['duckdb']);
+      }
+      await mergeBatchParts(testConfig(three, { project: TOP_K_PROJECT }), { count: 3, lockSettleMs: 20 });
+      const expected = await readPublishedTables(oneFs, await readManifestFile(oneFs));
+      const rows = expected.get('top_paths_daily') ?? [];
+      // Summaries that had to drop items: more hits in the cell than the 3 paths kept account for.
+      const dropped = rows.filter((row) => {
+        const kept = JSON.parse(String(row.topPaths)) as Array<[string, number]>;
+        return kept.length === 3 && kept.reduce((total, [, hits]) => total + hits, 0) < Number(row.hits);
+      });
+      expect(dropped.length).toBeGreaterThan(0);
+      expect(await readPublishedTables(threeFs, await readManifestFile(threeFs))).toEqual(expected);
+    } finally {
+      await oneFs.close();
+      await threeFs.close();
+    }
   });
 });

@@ -37,6 +37,11 @@ export interface ComputedCell {
    * an incremental merge that adds them to the previous total one by one, as a full recompute would).
    */
   readonly partials?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Per top-K field, the cell's exact count of every item (only when the scan keeps them: a part of a split run,
+   * whose merge rebuilds from them the exact summary a single run computes; see {@link exactTopKSummary}).
+   */
+  readonly itemCounts?: Readonly<Record<string, ReadonlyArray<readonly [item: unknown, count: number]>>>;
 }
 
 /** The columns of one chunk of the scan, in the layout of {@link TopicFold.selectList}. */
@@ -584,6 +589,19 @@ class ItemsFold implements FieldFold {
 
   endFile(): void {}
 
+  /** True for a top-K field (a distinct set has no capacity). */
+  get isTopK(): boolean {
+    return this.#capacity !== undefined;
+  }
+
+  /** The cell's exact count of every item it saw. */
+  itemCounts(cell: number): Array<[item: unknown, count: number]> {
+    return [...(this.#cells[cell] ?? new Map<number, number>())].map(([item, itemCount]) => [
+      this.#items[item],
+      itemCount,
+    ]);
+  }
+
   state(cell: number): unknown {
     const counts = this.#cells[cell] ?? new Map<number, number>();
     if (this.#capacity === undefined) {
@@ -610,10 +628,28 @@ function topKSummary(
   counts: ReadonlyMap<number, number>,
   items: readonly unknown[],
 ): SpaceSavingSummary {
+  return exactTopKSummary(
+    capacity,
+    [...counts].map(([item, itemCount]) => [items[item], itemCount] as const),
+  );
+}
+
+/**
+ * The Space-Saving summary of exact counts of distinct items (`[item, count]` pairs, in any order): what the
+ * columnar fold builds for a top-K field, and what the merge of a split run's parts rebuilds from their summed
+ * counts.
+ *
+ * @example
+ * exactTopKSummary(2, [['/a', 5], ['/b', 2], ['/c', 7]]).items; // ['/a', '/c']
+ */
+export function exactTopKSummary(
+  capacity: number,
+  counts: Iterable<readonly [item: unknown, count: number]>,
+): SpaceSavingSummary {
   let total = 0;
   const counters = [...counts].map(([item, itemCount]) => {
     total += itemCount;
-    return { item: items[item] as string, count: itemCount };
+    return { item: item as string, count: itemCount };
   });
   counters.sort((a, b) => b.count - a.count || compareItems(a.item, b.item));
   const kept = counters.slice(0, capacity).reverse(); // ascending counts form a valid min-heap
@@ -759,10 +795,18 @@ export class TopicFold {
   rows = 0;
 
   readonly #keepPartials: boolean;
+  readonly #keepItemCounts: boolean;
 
-  /** `keepPartials`: keep each cell's per-file partial sums (see {@link ComputedCell.partials}). */
-  constructor(plans: readonly ViewPlan[], options: { readonly keepPartials?: boolean } = {}) {
+  /**
+   * `keepPartials`: keep each cell's per-file partial sums (see {@link ComputedCell.partials}); `keepItemCounts`:
+   * each top-K field's exact item counts (see {@link ComputedCell.itemCounts}).
+   */
+  constructor(
+    plans: readonly ViewPlan[],
+    options: { readonly keepPartials?: boolean; readonly keepItemCounts?: boolean } = {},
+  ) {
     this.#keepPartials = options.keepPartials ?? false;
+    this.#keepItemCounts = options.keepItemCounts ?? false;
     const slots: Slots = {
       number: (source) => this.#slot(this.#numbers, source.kind === 'number' ? source.sql : ''),
       flag: (source) => this.#slot(this.#flags, source.sql),
@@ -1133,12 +1177,20 @@ export class TopicFold {
             if (field instanceof SumFold) partials[field.name] = field.partials(cell) ?? [];
           }
         }
+        let itemCounts: Record<string, Array<[unknown, number]>> | undefined;
+        if (this.#keepItemCounts) {
+          itemCounts = {};
+          for (const field of view.fields) {
+            if (field instanceof ItemsFold && field.isTopK) itemCounts[field.name] = field.itemCounts(cell);
+          }
+        }
         out.push({
           key: cells.keys[cells.cellKey[cell] as number] as string,
           bucket: cells.cellBucket[cell] as number,
           state: bytes,
           value: aggregator.present(state),
           ...(partials === undefined ? {} : { partials }),
+          ...(itemCounts === undefined ? {} : { itemCounts }),
         });
       }
       yield { view: definition, cells: out };

@@ -62,7 +62,8 @@ function splitHash(hash: unknown): readonly [number, number] {
 
 /**
  * Computes the compiled views `plans` (all of one topic) over the local Parquet files `paths` (in lake order) with
- * `connection`; `keepPartials` keeps each cell's per-file partial sums (incremental runs).
+ * `connection`; `keepPartials` keeps each cell's per-file partial sums (incremental runs), `keepItemCounts` each
+ * top-K field's exact item counts (the parts of a split run).
  * Throws {@link TupleHashCollision} naming the views to recompute on the RDD path in the (astronomically rare)
  * case two distinct tuples share a hash.
  *
@@ -75,7 +76,7 @@ export async function scanTopic(
   connection: DuckDBConnection,
   plans: readonly ViewPlan[],
   paths: readonly string[],
-  options: { readonly keepPartials?: boolean } = {},
+  options: { readonly keepPartials?: boolean; readonly keepItemCounts?: boolean } = {},
 ): Promise<TopicScanResult> {
   const fold = new TopicFold(plans, options);
   if (paths.length === 0) {

@@ -339,6 +339,7 @@ class ViewComputer {
     const paths = await this.#local.pathsOf(files.map((file) => file.path));
     const result = await scanTopic(this.#duck.connection, plans, paths, {
       keepPartials: mode === 'incremental' || this.#part !== undefined,
+      keepItemCounts: this.#part !== undefined,
     });
     const seconds = (performance.now() - began) / 1000;
     for (const [index, { cells }] of result.views.entries()) {
