@@ -1,10 +1,11 @@
 /**
  * The partial states of one part of a split batch run (`run/batch-parts.ts`): per view a Parquet table `key
- * VARCHAR, bucket BIGINT, state BLOB, partials BLOB` — key, bucket and state exactly as in the batch view tables
- * (the view's codec bytes), and, for compiled views, each `sum`/`mean` field's per-file partial sums in file order
- * (`partials`: per such field in the view's field order, a little-endian uint32 count then that many float64s),
- * so the merge adds them to the earlier parts' totals one by one as a single run would. Merging is the views'
- * monoid `plus` (`mergeState` of `incremental.ts`), part after part in index order.
+ * VARCHAR, bucket BIGINT, state BLOB, partials BLOB, item_counts VARCHAR` — key, bucket and state exactly as in
+ * the batch view tables (the view's codec bytes), and, for compiled views, each `sum`/`mean` field's per-file
+ * partial sums in file order (`partials`: per such field in the view's field order, a little-endian uint32 count
+ * then that many float64s), so the merge adds them to the earlier parts' totals one by one as a single run would,
+ * and each top-K field's exact item counts (`item_counts`, JSON), from which the merge rebuilds the exact summary.
+ * Merging is the views' monoid `plus` (`mergeState` of `incremental.ts`), part after part in index order.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SpaceSavingSummary } from '@oxbow/dataflow';
