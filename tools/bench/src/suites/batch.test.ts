@@ -20,7 +20,7 @@ describe('the batch benchmark suite', () => {
   it('runs every engine in its own process and checks the results agree', async () => {
     const root = await mkdtemp(join(tmpdir(), 'oxbow-bench-batch-'));
     roots.push(root);
-    const section = await runBatchSuite({ scale: 0.0002, spark: false, s3: false, root });
+    const section = await runBatchSuite({ scale: 0.0002, spark: false, s3: false, root, repeats: 2 });
     expect(section).toContain('## Batch recompute');
     for (const row of [
       '| Oxbow auto (SQL-compiled), full, file:// |',
@@ -32,6 +32,7 @@ describe('the batch benchmark suite', () => {
       expect(section).toContain(row);
     }
     expect(section).toContain('every view of the example compiled');
+    expect(section).toMatch(/median of 2 runs \(wall [\d.]+, [\d.]+ s\)/);
     expect(section).toMatch(/RDD path, full, memory budget/);
   }, 300_000);
 });
