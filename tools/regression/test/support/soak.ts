@@ -148,7 +148,9 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
   const layout = new RedisLayout(names.prefix);
   const stateDir = mkdtempSync(join(tmpdir(), `oxbow-${options.label}-state-`));
   const port = await freePort();
-  const speedHealthPort = await freePort();
+  let speedHealthPort = await freePort();
+  // Two free ports asked one after the other can be the same one.
+  while (speedHealthPort === port) speedHealthPort = await freePort();
   const env = testEnv(names, {
     OXBOW_EPOCH_MS: '60000',
     OXBOW_STATE_DIR: stateDir,
