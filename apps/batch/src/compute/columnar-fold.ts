@@ -5,7 +5,7 @@
  * per row. At the end each cell's product state is built from those arrays, serialized with the view's own codec
  * and presented from the state in memory (no decode). The states equal what `aggregateView`'s `append` and `plus`
  * give for the same events (exactly for counts, integer sums, extremes, HyperLogLog registers, quantile sketch
- * buckets, distinct sets and top-K summaries that kept every item; see docs/design/0004-batch-sql-compilation.md
+ * buckets, distinct sets and top-K summaries that kept every item; see docs/design/0008-batch-at-duckdb-speed.md
  * for floating-point sums and full top-K summaries).
  */
 import {

@@ -5,7 +5,7 @@
  * bucket) cells those events touch, with the aggregator's monoid `plus`. A late event of a new epoch that lands in
  * an old bucket is merged into that bucket's old state, so the result equals a full recompute; untouched cells are
  * copied. `sum` and `mean` fields add the new files' partial sums to the old total one file at a time, the order a
- * full recompute adds them in, so even fractional sums are bit-identical (see the design note).
+ * full recompute adds them in, so even fractional sums are bit-identical (docs/design/0008-batch-at-duckdb-speed.md).
  */
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
