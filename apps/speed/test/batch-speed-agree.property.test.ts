@@ -345,7 +345,8 @@ describe('batch and speed agree (the Lambda promise)', () => {
                 const at = `${key}\u0000${bucket}`;
                 const before = served.get(at);
                 // A copy of the speed cell's state (`plus` may update its left state in place).
-                const own = before ?? aggregator.codec.deserialize(aggregator.codec.serialize(aggregator.zero));
+                const own =
+                  before ?? aggregator.codec.deserialize(aggregator.codec.serialize(aggregator.zero));
                 served.set(at, aggregator.plus(own, state));
               }
               const events = (byTopic.get(view.topic) ?? []).map(
