@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateStreamCommand,
+  DescribeStreamSummaryCommand,
   KinesisClient,
   ListShardsCommand,
   PutRecordsCommand,
@@ -25,7 +26,7 @@ import {
   startKinesalite,
   startKinesisProxy,
 } from './support/kinesalite.ts';
-import { waitUntil } from './support/wait-for.ts';
+import { waitFor, waitUntil } from './support/wait-for.ts';
 
 const credentials = { accessKeyId: 'oxbow-test', secretAccessKey: 'oxbow-test-secret' };
 const runId = randomBytes(3).toString('hex');
@@ -50,8 +51,17 @@ afterEach(async () => {
   for (const ssc of contexts.splice(0)) await ssc.stop();
 });
 
+/** Creates a stream and waits until it is ACTIVE (kinesalite, like Kinesis, refuses records while CREATING). */
 async function createStream(name: string, shards: number): Promise<void> {
   await admin.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  await waitFor(
+    async () => {
+      const summary = await admin.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined;
+    },
+    20_000,
+    `stream ${name} to be ACTIVE`,
+  );
 }
 
 async function put(name: string, values: readonly string[]): Promise<void> {
