@@ -1,4 +1,16 @@
-/** The answers of the serving API the page reads (see apps/serving/README.md). */
+/**
+ * The answers of the serving API the page reads (see apps/serving/README.md). Those of the dashboard and model
+ * routes are the serving app's own, from `@oxbow/contracts` (types only: nothing of it is bundled).
+ */
+
+export type {
+  ModelNotTrained,
+  ModelsAnswer,
+  ModelVersion,
+  PublishedRunsAnswer as ManifestsAnswer,
+  ServedModel as ModelAnswer,
+  SpeedOverview as SpeedAnswer,
+} from '@oxbow/contracts';
 
 export interface FieldInfo {
   readonly name: string;
@@ -74,83 +86,7 @@ export interface LiveAnswer {
   readonly value: unknown;
 }
 
-export interface PublishedRun {
-  readonly runId: string;
-  readonly watermarkEpoch: number;
-  readonly epochMs: number;
-  readonly watermarkThrough: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
-  readonly durationsMs: { readonly read: number; readonly compute: number; readonly write: number };
-  readonly views: readonly {
-    readonly name: string;
-    readonly rows: number;
-    readonly computeMs: number | null;
-  }[];
-}
-
-export interface ManifestsAnswer {
-  readonly current: PublishedRun | null;
-  readonly runs: readonly PublishedRun[];
-}
-
-export interface SpeedAnswer {
-  readonly reported: boolean;
-  readonly state: string | null;
-  readonly lagMs: number | null;
-  readonly lagRecords: number | null;
-  readonly realtimeThrough: string | null;
-  readonly lastBatchTime: string | null;
-  readonly lastBatchMs: number | null;
-  readonly batches: number | null;
-  readonly records: number | null;
-  readonly refusedBatches: number | null;
-  readonly rebuilding: boolean;
-  readonly watermarkEpoch: number | null;
-  readonly deadLettered: number;
-  readonly topics: readonly {
-    readonly topic: string;
-    readonly records: number;
-    readonly deadLettered: number;
-  }[];
-  readonly lastError: string | null;
-  readonly updatedAt: string | null;
-}
-
 export interface ReadinessAnswer {
   readonly ready: boolean;
   readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly message?: string }>>;
-}
-
-/** A model's latest version as `GET /v1/models` lists it (without the model itself). */
-export interface ModelVersion {
-  readonly name: string;
-  readonly kind: string;
-  readonly topic: string;
-  readonly source: 'batch' | 'speed';
-  readonly version: string;
-  readonly runId: string | null;
-  readonly watermarkEpoch?: number;
-  readonly updatedAt: string;
-  readonly examples: number;
-  readonly fingerprint: string;
-  readonly current: boolean;
-}
-
-/** A model of the project no layer has trained yet. */
-export interface ModelNotTrained {
-  readonly name: string;
-  readonly kind: string;
-  readonly topic: string;
-  readonly trained: false;
-}
-
-export interface ModelsAnswer {
-  readonly models: readonly (ModelVersion | ModelNotTrained)[];
-}
-
-/** `GET /v1/models/:name`: the latest version with the model as `@oxbow/ml` saves it. */
-export interface ModelAnswer extends ModelVersion {
-  readonly model: Readonly<Record<string, unknown>>;
 }

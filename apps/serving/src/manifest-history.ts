@@ -9,28 +9,9 @@ import {
   decodeManifest,
   historyManifestPath,
   MANIFEST_HISTORY_DIR,
+  type PublishedRun,
   runIdOfHistoryManifest,
 } from '@oxbow/contracts';
-
-/** One published batch run as the dashboard lists it. */
-export interface PublishedRun {
-  readonly runId: string;
-  /** The watermark epoch E of the version. */
-  readonly watermarkEpoch: number;
-  readonly epochMs: number;
-  /** The end of epoch E, `(E + 1) · epochMs`, as ISO-8601: events appended before it are in the batch part. */
-  readonly watermarkThrough: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  /** `finishedAt − startedAt` in ms. */
-  readonly durationMs: number;
-  readonly durationsMs: BatchManifest['durationsMs'];
-  readonly views: readonly {
-    readonly name: string;
-    readonly rows: number;
-    readonly computeMs: number | null;
-  }[];
-}
 
 /** The dashboard's summary of a manifest. */
 export function publishedRunOf(manifest: BatchManifest): PublishedRun {

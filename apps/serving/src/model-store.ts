@@ -9,47 +9,15 @@ import {
   type BatchManifest,
   decodeSpeedModel,
   type ManifestModel,
+  type ModelNotTrained,
+  type ModelVersion,
   RedisLayout,
+  type ServedModel,
   type SpeedModelRecord,
 } from '@oxbow/contracts';
 import type { ModelDefinition } from '@oxbow/views';
 import type { Redis } from 'ioredis';
 import { ServingError } from './errors.ts';
-
-/** One answer of `GET /v1/models/:name`. */
-export interface ServedModel {
-  readonly name: string;
-  readonly kind: string;
-  readonly topic: string;
-  /** Which layer's model this is. */
-  readonly source: 'batch' | 'speed';
-  /**
-   * The model's version: `batch:<runId>` for a published model, `speed:<baseRunId|none>:<batchTime>` for the speed
-   * layer's.
-   */
-  readonly version: string;
-  /** The batch run the model is (or started from); `null` for a speed model that started without one. */
-  readonly runId: string | null;
-  /** The batch version's watermark epoch (batch models). */
-  readonly watermarkEpoch?: number;
-  /** When it was published (the batch run's end) or last updated (the speed layer's micro-batch). */
-  readonly updatedAt: string;
-  /** Examples it learnt from: the batch history, or the micro-batches since the speed layer started from it. */
-  readonly examples: number;
-  /** The definition's fingerprint it was trained with, and whether it is the one the server's project declares. */
-  readonly fingerprint: string;
-  readonly current: boolean;
-  /** The model as `@oxbow/ml` saves it: read it back with `modelFromJSON`. */
-  readonly model: Readonly<Record<string, unknown>>;
-}
-
-/** A model of the project no layer has trained yet. */
-export interface ModelNotTrained {
-  readonly name: string;
-  readonly kind: string;
-  readonly topic: string;
-  readonly trained: false;
-}
 
 /** What the model store reads. */
 export interface ModelStoreOptions {
@@ -84,8 +52,8 @@ export class ModelStore {
    * Every model of the project, in declaration order: its latest version without the model itself
    * (`trained: false` and no version for a model neither layer has trained yet).
    */
-  async list(): Promise<Array<Omit<ServedModel, 'model'> | ModelNotTrained>> {
-    const entries: Array<Omit<ServedModel, 'model'> | ModelNotTrained> = [];
+  async list(): Promise<Array<ModelVersion | ModelNotTrained>> {
+    const entries: Array<ModelVersion | ModelNotTrained> = [];
     for (const definition of this.#byName.values()) {
       try {
         const { model: _model, ...summary } = await this.latest(definition.name);

@@ -3,43 +3,7 @@
  * dashboard shows it: state, lag, throughput counters and dead-lettered records per Kafka topic.
  */
 
-/** Records and dead-lettered records of one Kafka topic since the speed layer's first commit. */
-export interface SpeedTopicCounts {
-  readonly topic: string;
-  readonly records: number;
-  readonly deadLettered: number;
-}
-
-/** What `GET /v1/speed/status` answers. */
-export interface SpeedOverview {
-  /** False when the speed layer never reported (then every other field is null or empty). */
-  readonly reported: boolean;
-  readonly state: string | null;
-  /** 0 when caught up, else now − realtimeThrough at the last commit (ms). */
-  readonly lagMs: number | null;
-  /** Offsets between the last cut and the partitions' high watermarks. */
-  readonly lagRecords: number | null;
-  /** The largest Kafka append time processed, ISO-8601. */
-  readonly realtimeThrough: string | null;
-  /** When the last micro-batch was committed, ISO-8601. */
-  readonly lastBatchTime: string | null;
-  /** How long computing and committing the last micro-batch took (ms). */
-  readonly lastBatchMs: number | null;
-  /** Micro-batches and records committed by the running speed process. */
-  readonly batches: number | null;
-  readonly records: number | null;
-  readonly refusedBatches: number | null;
-  /** True while a new generation replays Kafka (merged answers incomplete). */
-  readonly rebuilding: boolean;
-  /** The batch watermark epoch the speed layer last saw (−1 without a manifest). */
-  readonly watermarkEpoch: number | null;
-  /** Dead-lettered records of every topic since the first commit (the records and reasons are in Kafka). */
-  readonly deadLettered: number;
-  readonly topics: readonly SpeedTopicCounts[];
-  readonly lastError: string | null;
-  /** When the status was last written, ISO-8601. */
-  readonly updatedAt: string | null;
-}
+import type { SpeedOverview } from '@oxbow/contracts';
 
 function numberOf(text: string | undefined): number | null {
   if (text === undefined || text === '') return null;

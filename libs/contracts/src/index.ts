@@ -1,8 +1,18 @@
 /**
  * `@oxbow/contracts`: the contracts between Oxbow's layers, written once (docs/design/0002-layer-contracts.md):
  * the lake layout, the `_sealed` marker and batch manifest codecs, epochs, the Redis key layout, topic bindings,
- * and the `OxbowError` base of every error. It depends on no other workspace package and does no I/O, so every project may import it.
+ * the answers of the serving routes the dashboard reads, and the `OxbowError` base of every error. It depends on no other workspace package and does no I/O, so every project may import it.
  */
+export type {
+  ModelNotTrained,
+  ModelsAnswer,
+  ModelVersion,
+  PublishedRun,
+  PublishedRunsAnswer,
+  ServedModel,
+  SpeedOverview,
+  SpeedTopicCounts,
+} from './api/serving-answers.ts';
 export { CONTRACT_ERROR_CODES, ContractError, type ContractErrorCode } from './errors/contract-error.ts';
 export { OxbowError, type OxbowErrorOptions } from './errors/oxbow-error.ts';
 export { epochOf } from './lake/epochs.ts';
