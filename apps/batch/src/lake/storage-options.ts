@@ -22,8 +22,16 @@ export type BatchConfig = Pick<
   Partial<Pick<OxbowConfig, 'archiverTopics' | 'project'>>;
 
 /**
+ * Attempts of each S3 request of a batch run: exponential back-off with jitter spreads 15 of them over about a
+ * minute, so a run rides out an S3 endpoint that restarts (as the archiver does) instead of failing and leaving the
+ * next run to wait for its lock to expire; a minute stays well within the lock's TTL (`batchLockTtlMs`).
+ */
+const BATCH_S3_ATTEMPTS = 15;
+
+/**
  * How to open the lake: the S3 endpoint and credentials of the configuration (path-style addressing, as the
- * local S3Proxy and MinIO need). Plain data, so it can be shipped to worker threads.
+ * local S3Proxy and MinIO need), each request retried ({@link BATCH_S3_ATTEMPTS}). Plain data, so it can be
+ * shipped to worker threads.
  */
 export function storageOptionsOf(config: BatchConfig): OpenFileSystemOptions {
   return {
@@ -33,6 +41,7 @@ export function storageOptionsOf(config: BatchConfig): OpenFileSystemOptions {
       accessKeyId: config.s3AccessKey,
       secretAccessKey: config.s3SecretKey,
       forcePathStyle: true,
+      maxAttempts: BATCH_S3_ATTEMPTS,
     },
   };
 }
