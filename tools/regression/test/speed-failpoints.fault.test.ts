@@ -7,7 +7,7 @@
  * of the input is produced, stopped with SIGTERM, and the verifier compares the increments with the produced
  * records: ALL-RECORDS-DELIVERED.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailpointName } from '@oxbow/connectors';
@@ -18,20 +18,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createTestNames,
   produce,
-  scanKeys,
   TEST_REDIS_URL,
   testEnv,
-  waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  killLeftoverProcesses,
+  QUICK_SPEED_SETTINGS,
+  removeSpeedTestData,
+  waitForEveryRecordCommitted,
+  withRecentLogs,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess, within } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 
 const redis = new Redis(TEST_REDIS_URL);
 const running: SpeedProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
 afterAll(async () => {
-  for (const child of running) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  killLeftoverProcesses(running);
   for (const cleanup of cleanups) await cleanup();
   redis.disconnect();
 });
@@ -40,16 +46,9 @@ async function speedUnderFailpoint(failpoint: FailpointName, seed: number): Prom
   const names = await createTestNames(`fp-${failpoint}`);
   const markers = mkdtempSync(join(tmpdir(), 'oxbow-failpoint-'));
   const layout = new RedisLayout(names.prefix);
-  cleanups.push(async () => {
-    for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-    rmSync(names.lakeDir, { recursive: true, force: true });
-    rmSync(markers, { recursive: true, force: true });
-  });
+  cleanups.push(() => removeSpeedTestData(redis, names, markers));
   const env = testEnv(names, {
-    OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '2000',
-    OXBOW_SPEED_BATCH_MS: '300',
-    OXBOW_SPEED_LIVE_WINDOW_MS: '3000',
-    OXBOW_SPEED_LIVE_SLIDE_MS: '600',
+    ...QUICK_SPEED_SETTINGS,
     OXBOW_FAILPOINT: failpoint,
     OXBOW_FAILPOINT_DIR: markers,
   });
@@ -59,7 +58,7 @@ async function speedUnderFailpoint(failpoint: FailpointName, seed: number): Prom
   const sensors = [...generateSensorReadings({ count: 600, seed: seed + 1, startMs: start0, ratePerSec: 2 })];
   const half = (list: readonly object[], second: boolean) =>
     (second ? list.slice(list.length / 2) : list.slice(0, list.length / 2)).map((r) => JSON.stringify(r));
-  const failure = (error: unknown) => new Error(`${(error as Error).message}\n${logs.slice(-60).join('\n')}`);
+  const failure = withRecentLogs(logs);
 
   // The first half is waiting in Kafka: the first batches reach the failpoint.
   await produce(names.http, half(http, false));
@@ -81,27 +80,16 @@ async function speedUnderFailpoint(failpoint: FailpointName, seed: number): Prom
   await produce(names.http, half(http, true), 'm');
   await produce(names.sensors, half(sensors, true), 'm');
   const total = http.length + sensors.length;
-  await waitFor(
-    async () => {
-      const status = await redis.hgetall(layout.status());
-      const committed =
-        Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-      if (committed > total) throw new Error(`committed ${committed} records, only ${total} were produced`);
-      return committed === total ? true : undefined;
-    },
-    120_000,
+  await waitForEveryRecordCommitted(
+    () => committedRecords(redis, layout, names),
+    total,
     'every record to be committed after the restart',
-  ).catch((error: unknown) => {
-    throw failure(error);
-  });
+    failure,
+  );
   expect(await stopProcess(second.process, second.exited), logs.slice(-30).join('\n')).toBe(0);
 
-  const verdicts = await speedVerdicts(redis, layout, http, sensors);
-  expect(verdicts.http.verdict, verdicts.http.summary).toBe('ALL-RECORDS-DELIVERED');
-  expect(verdicts.sensors.verdict, verdicts.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
-  console.log(
-    `speed failpoint ${failpoint}: ${verdicts.http.summary.split('\n')[0]}; ${verdicts.sensors.summary.split('\n')[0]}`,
-  );
+  const delivered = await expectSpeedDeliveredAll(redis, layout, http, sensors);
+  console.log(`speed failpoint ${failpoint}: ${delivered.http}; ${delivered.sensors}`);
 }
 
 describe('oxbow speed under failpoints (fault 2)', () => {

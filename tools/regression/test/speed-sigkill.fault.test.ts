@@ -3,7 +3,6 @@
  * committed progress since its start, then after a random delay), restarted each time, stopped with SIGTERM; the
  * verifier compares the increments with the produced records: ALL-RECORDS-DELIVERED.
  */
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
@@ -12,13 +11,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createTestNames,
   produce,
-  scanKeys,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  killLeftoverProcesses,
+  QUICK_SPEED_SETTINGS,
+  removeSpeedTestData,
+  waitForEveryRecordCommitted,
+  withRecentLogs,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 
 const KILLS = 5;
 const redis = new Redis(TEST_REDIS_URL);
@@ -26,7 +32,7 @@ const running: SpeedProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
 afterAll(async () => {
-  for (const child of running) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  killLeftoverProcesses(running);
   for (const cleanup of cleanups) await cleanup();
   redis.disconnect();
 });
@@ -35,27 +41,15 @@ describe('oxbow speed SIGKILLed at random points (fault 1)', () => {
   it(`ends ALL-RECORDS-DELIVERED after ${KILLS} kills and restarts`, async () => {
     const names = await createTestNames('sigkill');
     const layout = new RedisLayout(names.prefix);
-    cleanups.push(async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-      rmSync(names.lakeDir, { recursive: true, force: true });
-    });
-    const env = testEnv(names, {
-      OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '2000',
-      OXBOW_SPEED_BATCH_MS: '300',
-      OXBOW_SPEED_LIVE_WINDOW_MS: '3000',
-      OXBOW_SPEED_LIVE_SLIDE_MS: '600',
-    });
+    cleanups.push(() => removeSpeedTestData(redis, names));
+    const env = testEnv(names, QUICK_SPEED_SETTINGS);
     const logs: string[] = [];
     const start0 = Date.now() - 2 * 3_600_000;
     const http = [...generateHttpLogs({ count: 4000, seed: 61, startMs: start0, ratePerSec: 5 })];
     const sensors = [...generateSensorReadings({ count: 1200, seed: 62, startMs: start0, ratePerSec: 2 })];
     const total = http.length + sensors.length;
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
-    const failure = (error: unknown) =>
-      new Error(`${(error as Error).message}\n${logs.slice(-60).join('\n')}`);
+    const committed = () => committedRecords(redis, layout, names);
+    const failure = withRecentLogs(logs);
 
     // Input flows in chunks; the chunks of phase k are produced once k kills happened, so every restarted process
     // has records to make progress with.
@@ -91,24 +85,10 @@ describe('oxbow speed SIGKILLed at random points (fault 1)', () => {
       running.push(child);
     }
     await producing;
-    await waitFor(
-      async () => {
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      120_000,
-      'every record to be committed',
-    ).catch((error: unknown) => {
-      throw failure(error);
-    });
+    await waitForEveryRecordCommitted(committed, total, 'every record to be committed', failure);
     expect(await stopProcess(child.process, child.exited), logs.slice(-30).join('\n')).toBe(0);
 
-    const verdicts = await speedVerdicts(redis, layout, http, sensors);
-    expect(verdicts.http.verdict, verdicts.http.summary).toBe('ALL-RECORDS-DELIVERED');
-    expect(verdicts.sensors.verdict, verdicts.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
-    console.log(
-      `speed SIGKILLed ${KILLS} times: ${verdicts.http.summary.split('\n')[0]}; ${verdicts.sensors.summary.split('\n')[0]}`,
-    );
+    const delivered = await expectSpeedDeliveredAll(redis, layout, http, sensors);
+    console.log(`speed SIGKILLed ${KILLS} times: ${delivered.http}; ${delivered.sensors}`);
   });
 });

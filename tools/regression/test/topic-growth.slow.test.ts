@@ -6,7 +6,6 @@
  * Redis and the lake. Neither process is restarted.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileSystem } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
@@ -28,14 +27,13 @@ import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
 import {
   createTestNames,
   produce,
-  scanKeys,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
+import { committedRecords, expectSpeedDeliveredAll, removeSpeedTestData } from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 
 const METADATA_MAX_AGE_MS = 4000;
 const redis = new Redis(TEST_REDIS_URL);
@@ -57,10 +55,7 @@ describe('a topic grown from 3 to 6 partitions while running (fault 10)', () => 
   it('is read from offset 0 of each new partition by the speed layer and the archiver: ALL-RECORDS-DELIVERED', async () => {
     const names = await createTestNames('grow');
     const layout = new RedisLayout(names.prefix);
-    cleanups.push(async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-      rmSync(names.lakeDir, { recursive: true, force: true });
-    });
+    cleanups.push(() => removeSpeedTestData(redis, names));
     const logs: string[] = [];
     const refresh = { OXBOW_KAFKA_METADATA_MAX_AGE_MS: String(METADATA_MAX_AGE_MS) };
     const speed: SpeedProcess = startSpeedProcess(
@@ -98,10 +93,7 @@ describe('a topic grown from 3 to 6 partitions while running (fault 10)', () => 
       events.map((event, index) => ({ partition: index % partitions, value: JSON.stringify(event) }));
     const lake = openFileSystem(`file://${lakeDir}`);
     cleanups.push(() => lake.close());
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = () => committedRecords(redis, layout, names);
     const lakeComplete = async (): Promise<boolean> => {
       const watermarks = await highWatermarks(admin, names.http);
       const next = new Map<number, bigint>();
@@ -157,14 +149,12 @@ describe('a topic grown from 3 to 6 partitions while running (fault 10)', () => 
     archiver.process.kill('SIGTERM');
     expect(await archiver.exited, describeState()).toBe(0);
 
-    const speedReports = await speedVerdicts(redis, layout, http, sensors);
-    expect(speedReports.http.verdict, speedReports.http.summary).toBe('ALL-RECORDS-DELIVERED');
-    expect(speedReports.sensors.verdict, speedReports.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
+    const speedReports = await expectSpeedDeliveredAll(redis, layout, http, sensors);
     const lakeReport = await lakeVerdict(lakeDir, names.http, http);
     expect(lakeReport.verdict, lakeReport.summary).toBe('ALL-RECORDS-DELIVERED');
     console.log(
       `topic grown 3 → 6 partitions (metadata refresh ${METADATA_MAX_AGE_MS} ms): every record in both after ${tookMs} ms\n` +
-        `speed: ${speedReports.http.summary.split('\n')[0]}\nlake: ${lakeReport.summary.split('\n')[0]}`,
+        `speed: ${speedReports.http}\nlake: ${lakeReport.summary.split('\n')[0]}`,
     );
   });
 });

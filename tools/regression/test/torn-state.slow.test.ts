@@ -6,7 +6,7 @@
  * views what that one lags behind Redis). The verifier ends with ALL-RECORDS-DELIVERED, and the live views
  * absorbed every record exactly once.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
@@ -16,13 +16,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createTestNames,
   produce,
-  scanKeys,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  killLeftoverProcesses,
+  QUICK_SPEED_SETTINGS,
+  removeSpeedTestData,
+  waitForEveryRecordCommitted,
+  withRecentLogs,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 
 const RUN = '20261201T000000000Z-0badc0de';
 const redis = new Redis(TEST_REDIS_URL);
@@ -30,7 +37,7 @@ const running: SpeedProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
 afterAll(async () => {
-  for (const child of running) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  killLeftoverProcesses(running);
   for (const cleanup of cleanups) await cleanup();
   redis.disconnect();
 });
@@ -39,10 +46,7 @@ describe('torn checkpoint and manifest (fault 3)', () => {
   it('recovers from the last complete checkpoint and manifest, logs what it skipped: ALL-RECORDS-DELIVERED', async () => {
     const names = await createTestNames('torn');
     const layout = new RedisLayout(names.prefix);
-    cleanups.push(async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-      rmSync(names.lakeDir, { recursive: true, force: true });
-    });
+    cleanups.push(() => removeSpeedTestData(redis, names));
     // A complete history manifest (watermark epoch 0: it expires nothing of this test) and a torn _manifest.json.
     const manifest = `${JSON.stringify(
       {
@@ -66,23 +70,14 @@ describe('torn checkpoint and manifest (fault 3)', () => {
     writeFileSync(join(names.lakeDir, 'views', '_manifest.json'), manifest.slice(0, manifest.length / 2));
     writeFileSync(join(names.lakeDir, 'views', '._manifest.json.oxbow-tmp-torn'), manifest.slice(0, 40));
 
-    const env = testEnv(names, {
-      OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '2000',
-      OXBOW_SPEED_BATCH_MS: '300',
-      OXBOW_SPEED_LIVE_WINDOW_MS: '3000',
-      OXBOW_SPEED_LIVE_SLIDE_MS: '600',
-    });
+    const env = testEnv(names, QUICK_SPEED_SETTINGS);
     const logs: string[] = [];
-    const failure = (error: unknown) =>
-      new Error(`${(error as Error).message}\n${logs.slice(-60).join('\n')}`);
+    const failure = withRecentLogs(logs);
     const start0 = Date.now() - 2 * 3_600_000;
     const http = [...generateHttpLogs({ count: 3000, seed: 101, startMs: start0, ratePerSec: 5 })];
     const sensors = [...generateSensorReadings({ count: 900, seed: 102, startMs: start0, ratePerSec: 2 })];
     const total = http.length + sensors.length;
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = () => committedRecords(redis, layout, names);
     const checkpointDir = join(names.lakeDir, 'checkpoints', 'speed');
     const checkpoints = () => {
       try {
@@ -136,17 +131,7 @@ describe('torn checkpoint and manifest (fault 3)', () => {
     const second = startSpeedProcess(env, logs, '1');
     running.push(second);
     for (let c = chunks / 2; c < chunks; c++) await produceChunk(c);
-    await waitFor(
-      async () => {
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      120_000,
-      'every record committed after the restart',
-    ).catch((error: unknown) => {
-      throw failure(error);
-    });
+    await waitForEveryRecordCommitted(committed, total, 'every record committed after the restart', failure);
     const damagedLine = logs.find((line) => line.includes(`checkpoint ${newest} is damaged`));
     expect(damagedLine, logs.join('\n')).toBeDefined();
     const restoredLine = logs.find(
@@ -155,9 +140,7 @@ describe('torn checkpoint and manifest (fault 3)', () => {
     expect(restoredLine, logs.join('\n')).toBeDefined();
     expect(await stopProcess(second.process, second.exited), logs.slice(-30).join('\n')).toBe(0);
 
-    const verdicts = await speedVerdicts(redis, layout, http, sensors);
-    expect(verdicts.http.verdict, verdicts.http.summary).toBe('ALL-RECORDS-DELIVERED');
-    expect(verdicts.sensors.verdict, verdicts.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
+    const delivered = await expectSpeedDeliveredAll(redis, layout, http, sensors);
     // The live views resumed from the older checkpoint and were replayed up to Redis: every record absorbed once.
     const anomalies = JSON.parse((await redis.get(layout.live('sensor_anomalies'))) ?? '{}');
     const readings = anomalies.value.bySensor.reduce(
@@ -169,7 +152,7 @@ describe('torn checkpoint and manifest (fault 3)', () => {
     expect(sessions.value.requests, logs.join('\n')).toBe(http.length);
     console.log(
       `torn state: ${damagedLine}\n${restoredLine}\n` +
-        `${verdicts.http.summary.split('\n')[0]}; ${verdicts.sensors.summary.split('\n')[0]}; live views exact`,
+        `${delivered.http}; ${delivered.sensors}; live views exact`,
     );
   });
 });

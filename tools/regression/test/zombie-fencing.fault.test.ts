@@ -8,7 +8,7 @@
  * zombie says so (`refused (stored offset …)`, `refusedBatches` of its status) and re-reads from Redis. The
  * verifier ends with ALL-RECORDS-DELIVERED: a late write that got through would show as MORE.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,12 +20,12 @@ import {
   committedOffsets,
   createTestNames,
   produce,
-  scanKeys,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
 import { freePort } from './support/private-redis.ts';
+import { removeSpeedTestData, withRecentLogs } from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
 import { speedVerdicts } from './support/speed-verdict.ts';
 
@@ -59,11 +59,7 @@ describe('a speed instance frozen mid-commit past its session and resumed (fault
     const names = await createTestNames('zombie');
     const layout = new RedisLayout(names.prefix);
     const failpoints = mkdtempSync(join(tmpdir(), 'oxbow-zombie-failpoints-'));
-    cleanups.push(async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-      rmSync(names.lakeDir, { recursive: true, force: true });
-      rmSync(failpoints, { recursive: true, force: true });
-    });
+    cleanups.push(() => removeSpeedTestData(redis, names, failpoints));
     const env = (instance: string, extra: Record<string, string> = {}) =>
       testEnv(names, {
         OXBOW_SPEED_INSTANCE_ID: instance,
@@ -71,8 +67,7 @@ describe('a speed instance frozen mid-commit past its session and resumed (fault
         ...extra,
       });
     const logs: string[] = [];
-    const failure = (error: unknown) =>
-      new Error(`${(error as Error).message}\n${logs.slice(-80).join('\n')}`);
+    const failure = withRecentLogs(logs, 80);
     const start0 = Date.now() - 2 * 3_600_000;
     const http = [...generateHttpLogs({ count: 4000, seed: 111, startMs: start0, ratePerSec: 5 })];
     const sensors = [...generateSensorReadings({ count: 1200, seed: 112, startMs: start0, ratePerSec: 2 })];
