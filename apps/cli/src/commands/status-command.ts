@@ -69,6 +69,20 @@ function iso(ms: number): string {
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : '-';
 }
 
+/** Which part a probe asks about, and where. */
+type PartIdentity = Pick<PlatformPart, 'name' | 'kind' | 'address'>;
+
+/** One line of the status (an empty report when the part could not say anything). */
+function partOf(
+  part: PartIdentity,
+  state: string,
+  ok: boolean,
+  detail: string,
+  report: Readonly<Record<string, unknown>> = {},
+): PlatformPart {
+  return { name: part.name, kind: part.kind, state, ok, address: part.address, detail, report };
+}
+
 async function fetchJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
@@ -77,62 +91,38 @@ async function fetchJson(url: string): Promise<{ status: number; body: Record<st
 
 async function stackParts(env: CommandEnvironment): Promise<PlatformPart[]> {
   const statuses = await stackStatus({ config: env.config, clock: env.clock, output: env.output });
-  return statuses.map((status) => ({
-    name: status.name,
-    kind: 'service',
-    state: status.healthy ? 'ok' : 'down',
-    ok: status.healthy,
-    address: status.address,
-    detail: status.healthy
+  return statuses.map((status) => {
+    const part = { name: status.name, kind: 'service', address: status.address } as const;
+    const detail = status.healthy
       ? status.managed
         ? `pid ${status.pid}`
         : 'reachable'
-      : (status.error ?? 'not reachable'),
-    report: { ...status },
-  }));
+      : (status.error ?? 'not reachable');
+    return partOf(part, status.healthy ? 'ok' : 'down', status.healthy, detail, { ...status });
+  });
 }
 
 async function archiverPart(config: OxbowConfig): Promise<PlatformPart> {
   const address = `http://${reachableHost(config.healthHost)}:${config.archiverHealthPort}/healthz`;
   if (config.archiverHealthPort === 0) {
-    return {
-      name: 'archiver',
-      kind: 'app',
-      state: 'unknown',
-      ok: false,
-      address: '-',
-      detail: 'no health port (OXBOW_ARCHIVER_HEALTH_PORT=0)',
-      report: {},
-    };
+    const unprobed = { name: 'archiver', kind: 'app', address: '-' } as const;
+    return partOf(unprobed, 'unknown', false, 'no health port (OXBOW_ARCHIVER_HEALTH_PORT=0)');
   }
+  const part = { name: 'archiver', kind: 'app', address } as const;
   try {
     const { status, body } = await fetchJson(address);
     const state = typeof body.state === 'string' ? body.state : status === 200 ? 'running' : 'unhealthy';
-    return {
-      name: 'archiver',
-      kind: 'app',
-      state,
-      ok: status === 200,
-      address,
-      detail: `${Number(body.filesPublished ?? 0)} files, ${Number(body.recordsArchived ?? 0)} records archived, ${Number(body.epochsSealed ?? 0)} epochs sealed`,
-      report: body,
-    };
+    const detail = `${Number(body.filesPublished ?? 0)} files, ${Number(body.recordsArchived ?? 0)} records archived, ${Number(body.epochsSealed ?? 0)} epochs sealed`;
+    return partOf(part, state, status === 200, detail, body);
   } catch (error) {
-    return {
-      name: 'archiver',
-      kind: 'app',
-      state: 'unreachable',
-      ok: false,
-      address,
-      detail: messageOf(error),
-      report: {},
-    };
+    return partOf(part, 'unreachable', false, messageOf(error));
   }
 }
 
 async function speedPart(config: OxbowConfig): Promise<PlatformPart> {
   const layout = new RedisLayout(config.redisPrefix);
   const address = `${config.redisUrl} ${layout.status()}`;
+  const part = { name: 'speed', kind: 'app', address } as const;
   const redis = createRedis(config, { quiet: true });
   try {
     const fields = await withTimeout(
@@ -140,15 +130,7 @@ async function speedPart(config: OxbowConfig): Promise<PlatformPart> {
       'Redis',
     );
     if (Object.keys(fields).length === 0) {
-      return {
-        name: 'speed',
-        kind: 'app',
-        state: 'none',
-        ok: false,
-        address,
-        detail: 'no status in Redis (the speed layer never ran with this prefix)',
-        report: {},
-      };
+      return partOf(part, 'none', false, 'no status in Redis (the speed layer never ran with this prefix)');
     }
     const number = (name: string) => Number(fields[name] ?? 0);
     const state = fields.state ?? 'unknown';
@@ -171,73 +153,34 @@ async function speedPart(config: OxbowConfig): Promise<PlatformPart> {
     };
     const lag =
       report.lagRecords === 0 ? 'caught up' : `lag ${report.lagRecords} records (${report.lagMs} ms)`;
-    return {
-      name: 'speed',
-      kind: 'app',
-      state,
-      ok: state === 'running',
-      address,
-      detail: `${lag}, last batch ${iso(report.lastBatchTime)} (${report.lastBatchMs} ms), ${report.records} records${report.rebuilding ? ', rebuilding' : ''}${report.lastError ? `, last error: ${report.lastError}` : ''}`,
-      report,
-    };
+    const detail = `${lag}, last batch ${iso(report.lastBatchTime)} (${report.lastBatchMs} ms), ${report.records} records${report.rebuilding ? ', rebuilding' : ''}${report.lastError ? `, last error: ${report.lastError}` : ''}`;
+    return partOf(part, state, state === 'running', detail, report);
   } catch (error) {
-    return {
-      name: 'speed',
-      kind: 'app',
-      state: 'unknown',
-      ok: false,
-      address,
-      detail: `Redis: ${messageOf(error)}`,
-      report: {},
-    };
+    return partOf(part, 'unknown', false, `Redis: ${messageOf(error)}`);
   } finally {
     redis.disconnect();
   }
 }
 
 async function batchPart(config: OxbowConfig): Promise<PlatformPart> {
+  const part = { name: 'batch', kind: 'data', address: config.lake } as const;
   const lake = openFileSystem(config.lake, storageOptionsOf(config));
   try {
     const manifest = await withTimeout(readCurrentManifest(lake), 'the lake');
-    if (manifest === undefined) {
-      return {
-        name: 'batch',
-        kind: 'data',
-        state: 'none',
-        ok: false,
-        address: config.lake,
-        detail: 'no batch version published yet',
-        report: {},
-      };
-    }
+    if (manifest === undefined) return partOf(part, 'none', false, 'no batch version published yet');
     const epochEnd = (manifest.watermarkEpoch + 1) * manifest.epochMs;
-    return {
-      name: 'batch',
-      kind: 'data',
-      state: 'published',
-      ok: true,
-      address: config.lake,
-      detail: `run ${manifest.runId}, watermark epoch ${manifest.watermarkEpoch} (up to ${iso(epochEnd)}), published ${manifest.finishedAt}, ${manifest.views.length} views`,
-      report: {
-        runId: manifest.runId,
-        watermarkEpoch: manifest.watermarkEpoch,
-        watermarkEnd: iso(epochEnd),
-        epochMs: manifest.epochMs,
-        startedAt: manifest.startedAt,
-        finishedAt: manifest.finishedAt,
-        views: manifest.views.map((view) => view.name),
-      },
-    };
+    const detail = `run ${manifest.runId}, watermark epoch ${manifest.watermarkEpoch} (up to ${iso(epochEnd)}), published ${manifest.finishedAt}, ${manifest.views.length} views`;
+    return partOf(part, 'published', true, detail, {
+      runId: manifest.runId,
+      watermarkEpoch: manifest.watermarkEpoch,
+      watermarkEnd: iso(epochEnd),
+      epochMs: manifest.epochMs,
+      startedAt: manifest.startedAt,
+      finishedAt: manifest.finishedAt,
+      views: manifest.views.map((view) => view.name),
+    });
   } catch (error) {
-    return {
-      name: 'batch',
-      kind: 'data',
-      state: 'unknown',
-      ok: false,
-      address: config.lake,
-      detail: messageOf(error),
-      report: {},
-    };
+    return partOf(part, 'unknown', false, messageOf(error));
   } finally {
     await lake.close().catch(() => undefined);
   }
@@ -245,34 +188,20 @@ async function batchPart(config: OxbowConfig): Promise<PlatformPart> {
 
 async function servingPart(config: OxbowConfig): Promise<PlatformPart> {
   const address = `http://${reachableHost(config.apiHost)}:${config.apiPort}`;
+  const part = { name: 'serving', kind: 'app', address } as const;
   try {
     const { status, body } = await fetchJson(`${address}/readyz`);
     const checks = (body.checks ?? {}) as Record<string, { ok?: boolean; message?: string }>;
     const failing = Object.entries(checks)
       .filter(([, check]) => check.ok !== true)
       .map(([name, check]) => `${name}: ${check.message ?? 'failing'}`);
-    return {
-      name: 'serving',
-      kind: 'app',
-      state: status === 200 ? 'ready' : 'not ready',
-      ok: status === 200,
-      address,
-      detail:
-        status === 200
-          ? 'GET /readyz 200'
-          : `GET /readyz ${status}${failing.length ? ` (${failing.join('; ')})` : ''}`,
-      report: body,
-    };
+    const ready = status === 200;
+    const detail = ready
+      ? 'GET /readyz 200'
+      : `GET /readyz ${status}${failing.length ? ` (${failing.join('; ')})` : ''}`;
+    return partOf(part, ready ? 'ready' : 'not ready', ready, detail, body);
   } catch (error) {
-    return {
-      name: 'serving',
-      kind: 'app',
-      state: 'unreachable',
-      ok: false,
-      address,
-      detail: messageOf(error),
-      report: {},
-    };
+    return partOf(part, 'unreachable', false, messageOf(error));
   }
 }
 
@@ -280,6 +209,7 @@ async function deadLetterPart(config: OxbowConfig, speedCounted: number | undefi
   const topic = config.speedDeadLetterTopic;
   const admin = createKafka(config, 'oxbow-status', { quiet: true }).admin();
   const counted = speedCounted === undefined ? '' : `; the speed layer counted ${speedCounted}`;
+  const part = { name: 'dead letters', kind: 'data', address: topic } as const;
   try {
     const offsets = await withTimeout(
       admin.connect().then(async () => {
@@ -291,25 +221,14 @@ async function deadLetterPart(config: OxbowConfig, speedCounted: number | undefi
     const messages =
       offsets?.reduce((sum, partition) => sum + Number(BigInt(partition.high) - BigInt(partition.low)), 0) ??
       0;
-    return {
-      name: 'dead letters',
-      kind: 'data',
-      state: String(messages),
-      ok: true,
-      address: topic,
-      detail: `${messages} messages in ${topic}${offsets === undefined ? ' (no such topic yet)' : ''}${counted}`,
-      report: { topic, messages, ...(speedCounted === undefined ? {} : { speedCounted }) },
-    };
+    const detail = `${messages} messages in ${topic}${offsets === undefined ? ' (no such topic yet)' : ''}${counted}`;
+    return partOf(part, String(messages), true, detail, {
+      topic,
+      messages,
+      ...(speedCounted === undefined ? {} : { speedCounted }),
+    });
   } catch (error) {
-    return {
-      name: 'dead letters',
-      kind: 'data',
-      state: 'unknown',
-      ok: false,
-      address: topic,
-      detail: messageOf(error),
-      report: {},
-    };
+    return partOf(part, 'unknown', false, messageOf(error));
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
