@@ -267,6 +267,25 @@ function podTemplate(object: K8sObject): PodTemplate {
 
 const WORKLOADS = OBJECTS.filter(({ object }) => ['Deployment', 'CronJob'].includes(object.kind));
 
+/** The image's user and group: the Dockerfile's last `USER uid:gid`. */
+function imageUser(): number[] | undefined {
+  return dockerInstructions(read('Dockerfile'))
+    .filter((i) => i.keyword === 'USER')
+    .at(-1)
+    ?.args.split(':')
+    .map(Number);
+}
+
+/** A pod runs as the image's user and group, never as root. */
+function expectRunsAsImageUser(template: PodTemplate, where: string): void {
+  const user = imageUser();
+  expect(template.spec.securityContext, where).toMatchObject({
+    runAsNonRoot: true,
+    runAsUser: user?.[0],
+    runAsGroup: user?.[1],
+  });
+}
+
 /** The environment a container sees: its ConfigMaps and Secrets (`envFrom`), then its `env`. */
 function containerEnv(container: Container): Record<string, string> {
   const env: Record<string, string> = {};
@@ -458,18 +477,9 @@ describe('infra/k8s', () => {
   });
 
   it('selects its own pods and runs them as the image user, never as root', () => {
-    const user = dockerInstructions(read('Dockerfile'))
-      .filter((i) => i.keyword === 'USER')
-      .at(-1)
-      ?.args.split(':')
-      .map(Number);
     for (const { where, object } of WORKLOADS) {
       const template = podTemplate(object);
-      expect(template.spec.securityContext, where).toMatchObject({
-        runAsNonRoot: true,
-        runAsUser: user?.[0],
-        runAsGroup: user?.[1],
-      });
+      expectRunsAsImageUser(template, where);
       const selector = (object.spec as { selector?: { matchLabels: Record<string, string> } }).selector;
       if (selector) expect(template.metadata?.labels, where).toMatchObject(selector.matchLabels);
     }
@@ -541,18 +551,9 @@ describe('infra/k8s/batch-indexed', () => {
   });
 
   it('runs each Job like the other workloads: the image, the settings, an oxbow command, non-root', async () => {
-    const user = dockerInstructions(read('Dockerfile'))
-      .filter((i) => i.keyword === 'USER')
-      .at(-1)
-      ?.args.split(':')
-      .map(Number);
     for (const { where, object } of INDEXED) {
       const template = podTemplate(object);
-      expect(template.spec.securityContext, where).toMatchObject({
-        runAsNonRoot: true,
-        runAsUser: user?.[0],
-        runAsGroup: user?.[1],
-      });
+      expectRunsAsImageUser(template, where);
       for (const container of template.spec.containers) {
         expect(container.image, where).toBe(IMAGE);
         expect(container.command, where).toBeUndefined();
