@@ -29,6 +29,8 @@ export const INGEST_ERROR_STATUS = {
   OXBOW_UNAVAILABLE: 503,
   /** Wrong settings or options, found at start-up. */
   OXBOW_INGEST_BAD_OPTIONS: 500,
+  /** A non-loopback listen host without API keys (anyone could write to Kafka), found at start-up. */
+  OXBOW_INSECURE_LISTEN: 500,
   OXBOW_INTERNAL: 500,
 } as const;
 

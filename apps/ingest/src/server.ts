@@ -32,6 +32,7 @@ export type IngestConfig = Pick<
   | 'project'
   | 'kafkaBrokers'
   | 'apiKeys'
+  | 'apiAllowOpen'
   | 'ingestHost'
   | 'ingestPort'
   | 'ingestMaxBodyBytes'

@@ -2,6 +2,8 @@
  * Starts the ingest gateway: the HTTP API on its configured address and the syslog and MQTT sources the settings
  * ask for; `close` drains them all into Kafka before disconnecting.
  */
+import { listenProblem } from '@oxbow/http-auth';
+import { IngestError } from './errors.ts';
 import type { MqttMapping, SyslogMapping } from './mappings.ts';
 import {
   buildIngestServer,
@@ -47,6 +49,17 @@ export async function startIngest(
   config: IngestConfig,
   options: StartIngestOptions = {},
 ): Promise<RunningIngest> {
+  // A non-loopback host without API keys would let anyone who reaches the port write to Kafka.
+  const problem = listenProblem(options.host ?? config.ingestHost, config, {
+    app: 'anyone who reaches the port could write to the project topics',
+    hostSetting: 'OXBOW_INGEST_HOST',
+  });
+  if (problem !== undefined) {
+    throw new IngestError(
+      problem.code === 'OXBOW_INSECURE_LISTEN' ? 'OXBOW_INSECURE_LISTEN' : 'OXBOW_INGEST_BAD_OPTIONS',
+      problem.message,
+    );
+  }
   const server = await buildIngestServer(config, options);
   const log = options.log ?? (() => {});
   let sources: IngestSources | undefined;

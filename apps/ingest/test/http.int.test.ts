@@ -258,4 +258,30 @@ describe('listening', () => {
       await topics.cleanup();
     }
   });
+
+  it('refuses a host other machines reach while no API keys are configured, and takes it with keys', async () => {
+    const topics = await testTopics('open');
+    try {
+      const refused = startIngest(await ingestConfig(), {
+        project: topics.project,
+        port: 0,
+        host: '0.0.0.0',
+      });
+      await expect(refused).rejects.toMatchObject({
+        code: 'OXBOW_INSECURE_LISTEN',
+        message: expect.stringMatching(/refusing to listen on 0\.0\.0\.0 without API keys/),
+      });
+      const keyed = await startIngest(
+        await ingestConfig({ apiKeys: `${INGEST_KEY}:ingest,${ADMIN_KEY}:admin` }),
+        {
+          project: topics.project,
+          port: 0,
+          host: '0.0.0.0',
+        },
+      );
+      await keyed.close();
+    } finally {
+      await topics.cleanup();
+    }
+  });
 });

@@ -9,10 +9,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { OxbowError } from '@oxbow/contracts';
-import { type ApiKeys, hashApiKeys, MIN_API_KEY_LENGTH, parseApiKeyEntries } from '@oxbow/http-auth';
+import {
+  type ApiKeys,
+  hashApiKeys,
+  listenProblem,
+  MIN_API_KEY_LENGTH,
+  parseApiKeyEntries,
+} from '@oxbow/http-auth';
+
+export { isLoopbackHost } from '@oxbow/http-auth';
 
 /** Codes of a refused start of the serving API. */
 export type StartRefusedCode = 'OXBOW_INSECURE_LISTEN' | 'OXBOW_BAD_SETTING' | 'OXBOW_ADMIN_KEY_FILE';
@@ -116,18 +123,10 @@ export function apiAccessOf(
   return { keys, keysConfigured, adminKeyFile };
 }
 
-/** Whether `host` can only be reached from this machine: `localhost`, 127.0.0.0/8, `::1`. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost') return true;
-  const v4 = bare.startsWith('::ffff:') ? bare.slice(7) : bare;
-  if (isIP(v4) === 4) return v4.startsWith('127.');
-  return isIP(bare) === 6 && /^(0{0,4}:){7}0{0,3}1$|^::1$/.test(bare);
-}
-
 /**
  * Refuses to listen on a host other machines can reach while no API keys are configured (every view would be
- * open to the network), unless `apiAllowOpen` is `yes`.
+ * open to the network), unless `apiAllowOpen` is `yes` (`listenProblem` of `@oxbow/http-auth`, shared with the
+ * ingest gateway).
  *
  * @example
  * assertListenAllowed('0.0.0.0', { apiKeys: 'none', apiAllowOpen: 'no' }); // throws OXBOW_INSECURE_LISTEN
@@ -136,16 +135,9 @@ export function assertListenAllowed(
   host: string,
   settings: { readonly apiKeys: string; readonly apiAllowOpen: string },
 ): void {
-  if (settings.apiAllowOpen !== 'yes' && settings.apiAllowOpen !== 'no') {
-    throw new StartRefusedError(
-      'OXBOW_BAD_SETTING',
-      `apiAllowOpen (OXBOW_API_ALLOW_OPEN) is "${settings.apiAllowOpen}": expected yes or no`,
-    );
-  }
-  if (isLoopbackHost(host) || settings.apiAllowOpen === 'yes') return;
-  if (parseApiKeyEntries(settings.apiKeys).size > 0) return;
-  throw new StartRefusedError(
-    'OXBOW_INSECURE_LISTEN',
-    `refusing to listen on ${host} without API keys: every view would be readable by anyone who reaches the port. Set OXBOW_API_KEYS (e.g. OXBOW_API_KEYS=<reader-key>:read,<admin-key>:admin), listen on 127.0.0.1 (OXBOW_API_HOST), or, behind a boundary you trust (a container port published on 127.0.0.1), OXBOW_API_ALLOW_OPEN=yes`,
-  );
+  const problem = listenProblem(host, settings, {
+    app: 'every view would be readable by anyone who reaches the port',
+    hostSetting: 'OXBOW_API_HOST',
+  });
+  if (problem !== undefined) throw new StartRefusedError(problem.code, problem.message);
 }

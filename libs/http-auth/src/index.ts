@@ -16,3 +16,4 @@ export {
   scopeCovers,
 } from './api-keys.ts';
 export { AUTH_ERROR_STATUS, AuthError, type AuthErrorCode } from './errors.ts';
+export { isLoopbackHost, type ListenProblem, listenProblem } from './listen-guard.ts';
