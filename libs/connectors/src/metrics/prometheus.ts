@@ -52,6 +52,16 @@ export interface ScrapedMetricSpec {
   read(): number | readonly ScrapedSample[];
 }
 
+/** What prom-client needs to register a scraped metric: its name, help, label names and registry. */
+function registrationOf(spec: ScrapedMetricSpec) {
+  return {
+    name: spec.name,
+    help: spec.help,
+    labelNames: [...(spec.labelNames ?? [])],
+    registers: [spec.registry],
+  };
+}
+
 function samplesOf(read: ScrapedMetricSpec['read']): readonly ScrapedSample[] {
   const value = read();
   return typeof value === 'number' ? [{ value }] : value;
@@ -68,10 +78,7 @@ function samplesOf(read: ScrapedMetricSpec['read']): readonly ScrapedSample[] {
 export function scrapedCounter(spec: ScrapedMetricSpec): Counter {
   const { read } = spec;
   return new Counter({
-    name: spec.name,
-    help: spec.help,
-    labelNames: [...(spec.labelNames ?? [])],
-    registers: [spec.registry],
+    ...registrationOf(spec),
     collect() {
       this.reset();
       for (const sample of samplesOf(read)) {
@@ -93,10 +100,7 @@ export function scrapedCounter(spec: ScrapedMetricSpec): Counter {
 export function scrapedGauge(spec: ScrapedMetricSpec): Gauge {
   const { read } = spec;
   return new Gauge({
-    name: spec.name,
-    help: spec.help,
-    labelNames: [...(spec.labelNames ?? [])],
-    registers: [spec.registry],
+    ...registrationOf(spec),
     collect() {
       this.reset();
       for (const sample of samplesOf(read)) {
