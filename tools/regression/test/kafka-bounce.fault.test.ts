@@ -5,9 +5,6 @@
  * restarted: both must ride out the outage and the verifier ends with ALL-RECORDS-DELIVERED on the increments in
  * Redis and on the lake.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +12,7 @@ import { openFileSystem } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ArchiverChild,
@@ -23,17 +20,12 @@ import {
   waitUntil,
 } from '../../../apps/archiver/test/support/archiver-child.ts';
 import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
-import {
-  type SpeedTestNames,
-  scanKeys,
-  TEST_REDIS_URL,
-  testEnv,
-  waitFor,
-} from '../../../apps/speed/test/support/speed-test-env.ts';
+import { TEST_REDIS_URL, testEnv, waitFor } from '../../../apps/speed/test/support/speed-test-env.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
+import { connectToPrivateKafka, privateBrokerTestNames } from './support/private-broker-names.ts';
 import { PrivateKafka } from './support/private-stack.ts';
+import { expectSpeedDeliveredAll } from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 
 const PARTITIONS = 3;
 const redis = new Redis(TEST_REDIS_URL);
@@ -48,28 +40,16 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
   it('is ridden out by the speed layer and the archiver without a restart: ALL-RECORDS-DELIVERED', async () => {
     const broker = await PrivateKafka.start();
     cleanups.push(() => broker.stop());
-    const kafka = new Kafka({
-      clientId: 'oxbow-fault-kafka-bounce',
-      brokers: [broker.brokers],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 10, initialRetryTime: 300 },
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    cleanups.push(() => admin.disconnect());
-    const id = randomUUID().slice(0, 8);
-    const lakeDir = mkdtempSync(join(tmpdir(), 'oxbow-kafka-bounce-'));
-    cleanups.push(() => rmSync(lakeDir, { recursive: true, force: true }));
-    const names: SpeedTestNames = {
-      http: `bounce-http-${id}`,
-      sensors: `bounce-sensors-${id}`,
-      deadLetters: `bounce-dlq-${id}`,
-      prefix: `oxbow-test-bounce-${id}:`,
-      lakeDir,
-      lake: `${pathToFileURL(join(lakeDir, 'speed')).href}/`,
-    };
-    cleanups.push(async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
+    const { kafka, admin } = await connectToPrivateKafka(
+      broker.brokers,
+      'oxbow-fault-kafka-bounce',
+      cleanups,
+    );
+    const { id, names } = privateBrokerTestNames(redis, cleanups, {
+      topicLabel: 'bounce',
+      prefixLabel: 'bounce',
+      dirLabel: 'kafka-bounce',
+      speedLakeSubdir: 'speed',
     });
     await admin.createTopics({
       waitForLeaders: true,
@@ -106,7 +86,7 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
     cleanups.push(() => {
       if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
     });
-    const archiveLake = join(lakeDir, 'archive');
+    const archiveLake = join(names.lakeDir, 'archive');
     const archiver: ArchiverChild = startArchiver({
       OXBOW_KAFKA_BROKERS: broker.brokers,
       OXBOW_LAKE: pathToFileURL(archiveLake).href,
@@ -193,14 +173,12 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
     archiver.process.kill('SIGTERM');
     expect(await archiver.exited, describeState()).toBe(0);
 
-    const speedReports = await speedVerdicts(redis, layout, http, sensors);
-    expect(speedReports.http.verdict, speedReports.http.summary).toBe('ALL-RECORDS-DELIVERED');
-    expect(speedReports.sensors.verdict, speedReports.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
+    const speedReports = await expectSpeedDeliveredAll(redis, layout, http, sensors);
     const lakeReport = await lakeVerdict(archiveLake, names.http, http);
     expect(lakeReport.verdict, lakeReport.summary).toBe('ALL-RECORDS-DELIVERED');
     console.log(
       `kafka bounce: broker down ${downMs} ms after ${beforeKill} of ${total} records were committed\n` +
-        `speed: ${speedReports.http.summary.split('\n')[0]}; ${speedReports.sensors.summary.split('\n')[0]}\n` +
+        `speed: ${speedReports.http}; ${speedReports.sensors}\n` +
         `lake: ${lakeReport.summary.split('\n')[0]}`,
     );
   });

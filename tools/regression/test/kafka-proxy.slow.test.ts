@@ -6,25 +6,18 @@
  * produced. The process is never restarted: its increments must end complete and contiguous —
  * ALL-RECORDS-DELIVERED — and its lag back to 0.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   committedOffsets,
-  type SpeedTestNames,
-  scanKeys,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
 import { createEmptyTopics } from './support/golden.ts';
+import { connectToPrivateKafka, privateBrokerTestNames } from './support/private-broker-names.ts';
 import { ProxiedKafka } from './support/proxied-kafka.ts';
 import { startSpeedProcess, stopProcess } from './support/speed-process.ts';
 import { speedVerdicts } from './support/speed-verdict.ts';
@@ -42,28 +35,15 @@ describe('Kafka behind our TCP proxy: connections reset mid-fetch, then 30 ms of
   it('leaves the speed layer complete and contiguous without a restart: ALL-RECORDS-DELIVERED', async () => {
     const kafka = await ProxiedKafka.start();
     cleanups.push(() => kafka.stop());
-    const client = new Kafka({
-      clientId: 'oxbow-fault-kafka-proxy',
-      brokers: [kafka.brokers],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 10, initialRetryTime: 300 },
-    });
-    const admin = client.admin();
-    await admin.connect();
-    cleanups.push(() => admin.disconnect());
-    const id = randomUUID().slice(0, 8);
-    const lakeDir = mkdtempSync(join(tmpdir(), 'oxbow-kafka-proxy-'));
-    cleanups.push(() => rmSync(lakeDir, { recursive: true, force: true }));
-    const names: SpeedTestNames = {
-      http: `proxied-http-${id}`,
-      sensors: `proxied-sensors-${id}`,
-      deadLetters: `proxied-dlq-${id}`,
-      prefix: `oxbow-test-kafka-proxy-${id}:`,
-      lakeDir,
-      lake: `${pathToFileURL(lakeDir).href}/`,
-    };
-    cleanups.push(async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
+    const { kafka: client, admin } = await connectToPrivateKafka(
+      kafka.brokers,
+      'oxbow-fault-kafka-proxy',
+      cleanups,
+    );
+    const { names } = privateBrokerTestNames(redis, cleanups, {
+      topicLabel: 'proxied',
+      prefixLabel: 'kafka-proxy',
+      dirLabel: 'kafka-proxy',
     });
     await createEmptyTopics(admin, [names.http, names.sensors, names.deadLetters], 3, [names.deadLetters]);
     // The producer goes through the proxy too, but never while it drops connections (a retried send would be a
