@@ -305,6 +305,22 @@ function containerEnv(container: Container): Record<string, string> {
   return env;
 }
 
+/**
+ * A container takes its settings from the cluster's ConfigMap and Secret, sets only known settings itself, and
+ * loads a config that reads the lake from S3.
+ */
+async function expectSettingsOfTheCluster(container: Container, where: string) {
+  expect(container.envFrom, where).toEqual([
+    { configMapRef: { name: 'oxbow-config' } },
+    { secretRef: { name: 'oxbow-secrets' } },
+  ]);
+  const env = containerEnv(container);
+  for (const name of Object.keys(env)) expect(SETTING_BY_ENV.has(name), `${where} ${name}`).toBe(true);
+  const loaded = await loadConfig({ env, noFile: true, cwd: '/app', homeDir: '/var/lib/oxbow' });
+  expect(loaded.config.lake, where).toMatch(/^s3:\/\//);
+  return loaded;
+}
+
 /** Type-checks every object as a literal of its kubernetes-models interface: unknown fields are errors. */
 function typeErrors(objects: readonly Located[]): string[] {
   const file = join(dirname(fileURLToPath(import.meta.url)), '__k8s_manifests__.ts');
@@ -418,14 +434,7 @@ describe('infra/k8s', () => {
     }
     for (const { where, object } of WORKLOADS) {
       for (const container of podTemplate(object).spec.containers) {
-        expect(container.envFrom, where).toEqual([
-          { configMapRef: { name: 'oxbow-config' } },
-          { secretRef: { name: 'oxbow-secrets' } },
-        ]);
-        const env = containerEnv(container);
-        for (const name of Object.keys(env)) expect(SETTING_BY_ENV.has(name), `${where} ${name}`).toBe(true);
-        const loaded = await loadConfig({ env, noFile: true, cwd: '/app', homeDir: '/var/lib/oxbow' });
-        expect(loaded.config.lake, where).toMatch(/^s3:\/\//);
+        const loaded = await expectSettingsOfTheCluster(container, where);
         expect(loaded.config.stateDir, where).toBe('/var/lib/oxbow');
       }
     }
@@ -558,14 +567,7 @@ describe('infra/k8s/batch-indexed', () => {
         expect(container.image, where).toBe(IMAGE);
         expect(container.command, where).toBeUndefined();
         expectOxbowCommand(container.args ?? [], where);
-        expect(container.envFrom, where).toEqual([
-          { configMapRef: { name: 'oxbow-config' } },
-          { secretRef: { name: 'oxbow-secrets' } },
-        ]);
-        const env = containerEnv(container);
-        for (const name of Object.keys(env)) expect(SETTING_BY_ENV.has(name), `${where} ${name}`).toBe(true);
-        const loaded = await loadConfig({ env, noFile: true, cwd: '/app', homeDir: '/var/lib/oxbow' });
-        expect(loaded.config.lake, where).toMatch(/^s3:\/\//);
+        await expectSettingsOfTheCluster(container, where);
       }
     }
   });
