@@ -3,6 +3,8 @@
  * routes are the serving app's own, from `@oxbow/contracts` (types only: nothing of it is bundled).
  */
 
+import type { Freshness } from '@oxbow/contracts';
+
 export type {
   ModelNotTrained,
   ModelsAnswer,
@@ -56,13 +58,6 @@ export interface ViewsAnswer {
 
 /** A view's value: field name → number, null, quantiles, or another JSON value. */
 export type ViewValue = Readonly<Record<string, unknown>>;
-
-export interface Freshness {
-  readonly batchRunId: string | null;
-  readonly batchWatermarkEpoch: number | null;
-  readonly realtimeThrough: string | null;
-  readonly speedLagMs: number | null;
-}
 
 export interface ViewAnswer {
   readonly view: string;

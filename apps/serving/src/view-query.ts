@@ -9,7 +9,7 @@
  * date by a read barrier first. Answers are rendered once as bytes and cached per stamp (answer-cache.ts); `/top`
  * merges a maintained ranking with the keys realtime touched (rankings.ts).
  */
-import type { BatchManifest, ViewReconciliation } from '@oxbow/contracts';
+import type { BatchManifest, Freshness, ViewReconciliation } from '@oxbow/contracts';
 import type { Project } from '@oxbow/views';
 import { AnswerCache, type RenderedAnswer } from './answer-cache.ts';
 import type { BatchViewModel } from './batch-model.ts';
@@ -26,18 +26,14 @@ import {
   RankingOverlay,
 } from './rankings.ts';
 import type { RealtimeKey, RealtimeMirror } from './realtime-mirror.ts';
-import type { SpeedReport, SpeedStatus } from './realtime-store.ts';
+import type { SpeedReport } from './realtime-store.ts';
 import { type AnyView, type PresentedValue, ViewStateOps } from './state-ops.ts';
 import type { TimeRange } from './time-range.ts';
 import { batchStatusOf, requireReady, speedStatusOf, type ViewStatus, viewStatusOf } from './view-status.ts';
 
+/** Which versions an answer is made of (the contract the dashboard reads). */
+export type { Freshness } from '@oxbow/contracts';
 export type { AnyView, PresentedValue } from './state-ops.ts';
-
-/** Which versions an answer is made of. */
-export interface Freshness extends SpeedStatus {
-  readonly batchRunId: string | null;
-  readonly batchWatermarkEpoch: number | null;
-}
 
 /** The answer of `GET /v1/views/:view`. */
 export interface ViewAnswer {

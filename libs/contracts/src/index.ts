@@ -4,6 +4,7 @@
  * the answers of the serving routes the dashboard reads, and the `OxbowError` base of every error. It depends on no other workspace package and does no I/O, so every project may import it.
  */
 export type {
+  Freshness,
   ModelNotTrained,
   ModelsAnswer,
   ModelVersion,

@@ -1,8 +1,20 @@
 /**
  * The answers of the serving API's dashboard and model routes, written once: the serving app builds them and the
  * dashboard reads them (`GET /v1/speed/status`, `GET /v1/batch/manifests`, `GET /v1/models`,
- * `GET /v1/models/:name`). Types only: importing them (`import type`) adds nothing to a bundle.
+ * `GET /v1/models/:name`, and the `freshness` of the view answers). Types only: importing them (`import type`) adds nothing to a bundle.
  */
+
+/** Which versions a view answer (`GET /v1/views/:view`, `…/top`) is made of: its `freshness`. */
+export interface Freshness {
+  /** The run id of the batch version used (`null` before the first published run). */
+  readonly batchRunId: string | null;
+  /** E: the batch part covers epochs ≤ E. */
+  readonly batchWatermarkEpoch: number | null;
+  /** The largest Kafka append time the speed layer processed (ISO-8601), if reported. */
+  readonly realtimeThrough: string | null;
+  /** The speed layer's lag behind Kafka in ms, if reported. */
+  readonly speedLagMs: number | null;
+}
 
 /** Records and dead-lettered records of one Kafka topic since the speed layer's first commit. */
 export interface SpeedTopicCounts {
