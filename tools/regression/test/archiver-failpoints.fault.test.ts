@@ -27,7 +27,7 @@ import {
   produce,
   testKafka,
 } from '../../../apps/archiver/test/support/kafka.ts';
-import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
+import { lakeReachesWatermarks } from './support/lake-complete.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
 import { within } from './support/speed-process.ts';
 
@@ -93,12 +93,7 @@ async function archiverUnderFailpoint(failpoint: FailpointName, seed: number): P
   await produce(topic, messages.slice(messages.length / 2));
   const lakeComplete = async (): Promise<boolean> => {
     const watermarks = await highWatermarks(admin, topic);
-    const next = new Map<number, bigint>();
-    for (const file of await listPartFiles(lake, topic)) {
-      if (file.lastOffset + 1n > (next.get(file.partition) ?? 0n))
-        next.set(file.partition, file.lastOffset + 1n);
-    }
-    return [...watermarks].every(([partition, high]) => (next.get(partition) ?? 0n) === high);
+    return lakeReachesWatermarks(lake, topic, watermarks);
   };
   await waitUntil(lakeComplete, 120_000, describe, 200);
   const last = child;

@@ -19,12 +19,16 @@ import {
   startArchiver,
   waitUntil,
 } from '../../../apps/archiver/test/support/archiver-child.ts';
-import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
 import { TEST_REDIS_URL, testEnv, waitFor } from '../../../apps/speed/test/support/speed-test-env.ts';
+import { lakeReachesWatermarks } from './support/lake-complete.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
 import { connectToPrivateKafka, privateBrokerTestNames } from './support/private-broker-names.ts';
 import { PrivateKafka } from './support/private-stack.ts';
-import { expectSpeedDeliveredAll } from './support/speed-fault-run.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  waitForEveryRecordCommitted,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
 
 const PARTITIONS = 3;
@@ -110,10 +114,7 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
     const total = http.length + sensors.length;
     const messages = (events: readonly object[], from: number, to: number): Message[] =>
       events.slice(from, to).map((event, i) => ({ key: `k${from + i}`, value: JSON.stringify(event) }));
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = () => committedRecords(redis, layout, names);
     const layout = new RedisLayout(names.prefix);
 
     await produce(names.http, messages(http, 0, http.length / 2));
@@ -138,31 +139,21 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
 
     await produce(names.http, messages(http, http.length / 2, http.length));
     await produce(names.sensors, messages(sensors, sensors.length / 2, sensors.length));
-    await waitFor(
-      async () => {
-        if (speed.process.exitCode !== null)
-          throw new Error(`oxbow speed exited (${speed.process.exitCode})`);
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      240_000,
+    await waitForEveryRecordCommitted(
+      committed,
+      total,
       'every record to be committed after the bounce',
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${describeState()}`);
-    });
+      (error: unknown) => new Error(`${(error as Error).message}\n${describeState()}`),
+      240_000,
+      speed.process,
+    );
     const lakeComplete = async (): Promise<boolean> => {
       if (archiver.process.exitCode !== null)
         throw new Error(`the archiver exited (${archiver.process.exitCode})`);
       const watermarks = new Map(
         (await admin.fetchTopicOffsets(names.http)).map((o) => [o.partition, BigInt(o.high)] as const),
       );
-      const next = new Map<number, bigint>();
-      for (const file of await listPartFiles(lake, names.http)) {
-        if (file.lastOffset + 1n > (next.get(file.partition) ?? 0n))
-          next.set(file.partition, file.lastOffset + 1n);
-      }
-      return [...watermarks].every(([partition, high]) => (next.get(partition) ?? 0n) === high);
+      return lakeReachesWatermarks(lake, names.http, watermarks);
     };
     await waitUntil(lakeComplete, 240_000, describeState, 300);
 

@@ -6,9 +6,9 @@
  * layer's lag must come back to 0, and its RSS is sampled over the run (reported; bounded by a generous limit).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FileSystem, openFileSystem, type S3Options } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
@@ -21,23 +21,21 @@ import {
   startArchiver,
   waitUntil,
 } from '../../../apps/archiver/test/support/archiver-child.ts';
-import {
-  createTestTopic,
-  highWatermarks,
-  produce as produceToPartitions,
-  testKafka,
-} from '../../../apps/archiver/test/support/kafka.ts';
-import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
-import {
-  createTestNames,
-  produce,
-  testEnv,
-  waitFor,
-} from '../../../apps/speed/test/support/speed-test-env.ts';
+import { createTestTopic, highWatermarks, testKafka } from '../../../apps/archiver/test/support/kafka.ts';
+import { createTestNames, testEnv, waitFor } from '../../../apps/speed/test/support/speed-test-env.ts';
+import { produceMessagesInChunks } from './support/archiver-input.ts';
+import { lakeReachesWatermarks } from './support/lake-complete.ts';
+import { copyPartFilesOut } from './support/lake-copy.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
 import { freePort, PrivateRedis } from './support/private-redis.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  produceInChunks,
+  waitForEveryRecordCommitted,
+  withRecentLogs,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
 /** A bound no healthy run comes near (the speed layer of these tests stays around 200–300 MB). */
@@ -94,8 +92,7 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
     cleanups.push(() => {
       if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
     });
-    const failure = (error: unknown) =>
-      new Error(`${(error as Error).message}\n${logs.slice(-60).join('\n')}`);
+    const failure = withRecentLogs(logs);
     const rss: number[] = [];
     const sampling = setInterval(() => rss.push(rssOf(speed.process.pid ?? 0)), 500);
     cleanups.push(() => clearInterval(sampling));
@@ -104,20 +101,8 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
     const http = [...generateHttpLogs({ count: 6000, seed: 131, startMs: start0, ratePerSec: 5 })];
     const sensors = [...generateSensorReadings({ count: 1800, seed: 132, startMs: start0, ratePerSec: 2 })];
     const total = http.length + sensors.length;
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
-    const chunks = 60;
-    const slice = (list: readonly object[], c: number) =>
-      list.slice((c * list.length) / chunks, ((c + 1) * list.length) / chunks).map((r) => JSON.stringify(r));
-    const producing = (async () => {
-      for (let c = 0; c < chunks; c++) {
-        await produce(names.http, slice(http, c), `c${c}-`);
-        await produce(names.sensors, slice(sensors, c), `c${c}-`);
-        await sleep(100);
-      }
-    })();
+    const committed = () => committedRecords(redis, layout, names);
+    const producing = produceInChunks(names, http, sensors, 60, 100);
     await waitFor(async () => ((await committed()) > 0 ? true : undefined), 120_000, 'a first commit').catch(
       (error: unknown) => {
         throw failure(error);
@@ -131,19 +116,14 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
     }
     proxy.setLatency(30);
     await producing;
-    await waitFor(
-      async () => {
-        if (speed.process.exitCode !== null)
-          throw new Error(`oxbow speed exited (${speed.process.exitCode})`);
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      180_000,
+    await waitForEveryRecordCommitted(
+      committed,
+      total,
       'every record committed through the proxy',
-    ).catch((error: unknown) => {
-      throw failure(error);
-    });
+      failure,
+      180_000,
+      speed.process,
+    );
     await waitFor(
       async () => ((await redis.hget(layout.status(), 'lagRecords')) === '0' ? true : undefined),
       60_000,
@@ -157,16 +137,14 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
     const peak = Math.max(...rss);
     expect(peak).toBeLessThan(RSS_LIMIT_BYTES);
 
-    const verdicts = await speedVerdicts(redis, layout, http, sensors);
-    expect(verdicts.http.verdict, verdicts.http.summary).toBe('ALL-RECORDS-DELIVERED');
-    expect(verdicts.sensors.verdict, verdicts.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
+    const delivered = await expectSpeedDeliveredAll(redis, layout, http, sensors);
     const mb = (bytes: number) => Math.round(bytes / 1024 ** 2);
     const quarter = Math.max(1, Math.floor(rss.length / 4));
     console.log(
       `proxy to Redis: ${dropped} connections dropped in ${DROPS} drops (${proxy.accepted} accepted), then 30 ms latency; ` +
         `failed batches logged: ${logs.filter((l) => l.includes('restarting')).length}\n` +
         `speed RSS MB by quarter of the run: ${[0, 1, 2, 3].map((q) => mb(Math.max(...rss.slice(q * quarter, (q + 1) * quarter), 0))).join(', ')} (peak ${mb(peak)})\n` +
-        `${verdicts.http.summary.split('\n')[0]}; ${verdicts.sensors.summary.split('\n')[0]}`,
+        `${delivered.http}; ${delivered.sensors}`,
     );
   });
 
@@ -214,16 +192,7 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
       partition: index % 3,
       value: JSON.stringify(event),
     }));
-    const chunks = 30;
-    const producing = (async () => {
-      for (let c = 0; c < chunks; c++) {
-        await produceToPartitions(
-          topic,
-          messages.slice((c * messages.length) / chunks, ((c + 1) * messages.length) / chunks),
-        );
-        await sleep(150);
-      }
-    })();
+    const producing = produceMessagesInChunks(topic, messages, 30, 150);
     await waitUntil(() => archiver.published() >= 2, 120_000, describeState, 50);
     let dropped = 0;
     for (let i = 0; i < DROPS; i++) {
@@ -236,30 +205,18 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
       if (archiver.process.exitCode !== null)
         throw new Error(`the archiver exited (${archiver.process.exitCode})`);
       const watermarks = await highWatermarks(admin, topic);
-      const next = new Map<number, bigint>();
-      for (const file of await listPartFiles(lake, topic)) {
-        if (file.lastOffset + 1n > (next.get(file.partition) ?? 0n))
-          next.set(file.partition, file.lastOffset + 1n);
-      }
-      return [...watermarks].every(([partition, high]) => (next.get(partition) ?? 0n) === high);
+      return lakeReachesWatermarks(lake, topic, watermarks);
     };
     await waitUntil(lakeComplete, 180_000, describeState, 300);
     archiver.process.kill('SIGTERM');
     expect(await archiver.exited, describeState()).toBe(0);
 
-    const local = mkdtempSync(join(tmpdir(), 'oxbow-proxy-s3-'));
-    cleanups.push(() => rmSync(local, { recursive: true, force: true }));
-    const files = await listPartFiles(lake, topic);
-    for (const file of files) {
-      const target = join(local, file.path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, await lake.read(file.path));
-    }
-    const report = await lakeVerdict(local, topic, events);
+    const copied = await copyPartFilesOut(lake, topic, 'proxy-s3', cleanups);
+    const report = await lakeVerdict(copied.dir, topic, events);
     expect(report.verdict, report.summary).toBe('ALL-RECORDS-DELIVERED');
     console.log(
       `proxy to S3: ${dropped} connections dropped in ${DROPS} drops (${proxy.accepted} accepted), then 30 ms latency; ` +
-        `${files.length} part files\n${report.summary.split('\n')[0]}`,
+        `${copied.files} part files\n${report.summary.split('\n')[0]}`,
     );
   });
 });

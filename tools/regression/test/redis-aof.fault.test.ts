@@ -15,15 +15,16 @@ import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createTestNames,
-  produce,
-  testEnv,
-  waitFor,
-} from '../../../apps/speed/test/support/speed-test-env.ts';
+import { createTestNames, testEnv, waitFor } from '../../../apps/speed/test/support/speed-test-env.ts';
 import { freePort, PrivateRedis } from './support/private-redis.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  produceInChunks,
+  waitForEveryRecordCommitted,
+  withRecentLogs,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
-import { speedVerdicts } from './support/speed-verdict.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -53,33 +54,20 @@ async function speedThroughRedisKill(loseLastSecond: boolean): Promise<void> {
     cleanups.push(() => {
       if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
     });
-    const failure = (error: unknown) =>
-      new Error(`${(error as Error).message}\n${logs.slice(-60).join('\n')}`);
+    const failure = withRecentLogs(logs);
 
     const start0 = Date.now() - 2 * 3_600_000;
     const http = [...generateHttpLogs({ count: 3000, seed: 71, startMs: start0, ratePerSec: 5 })];
     const sensors = [...generateSensorReadings({ count: 900, seed: 72, startMs: start0, ratePerSec: 2 })];
-    const chunks = 60;
-    const slice = (list: readonly object[], c: number) =>
-      list.slice((c * list.length) / chunks, ((c + 1) * list.length) / chunks).map((r) => JSON.stringify(r));
     // Input keeps flowing in small chunks, so commits are going on when Redis dies and after it is back.
-    const producing = (async () => {
-      for (let c = 0; c < chunks; c++) {
-        await produce(names.http, slice(http, c), `c${c}-`);
-        await produce(names.sensors, slice(sensors, c), `c${c}-`);
-        await sleep(100);
-      }
-    })();
+    const producing = produceInChunks(names, http, sensors, 60, 100);
 
     // The AOF's size every 100 ms, to cut it back to where it was a second before the kill.
     const aofSizes: Array<{ at: number; bytes: number }> = [];
     const sampling = setInterval(() => aofSizes.push({ at: Date.now(), bytes: server.aofBytes() }), 100);
     cleanups.push(() => clearInterval(sampling));
     let redis = new Redis(server.url);
-    const committed = async (client: Redis) => {
-      const status = await client.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = (client: Redis) => committedRecords(client, layout, names);
     // Kill while records are still being committed: after two seconds of commits, and at a third of the input at
     // least, so a second of the log can be cut without losing the generation it started with.
     let firstCommitAt: number | undefined;
@@ -120,26 +108,20 @@ async function speedThroughRedisKill(loseLastSecond: boolean): Promise<void> {
 
     await producing;
     const total = http.length + sensors.length;
-    await waitFor(
-      async () => {
-        const seen = await committed(redis);
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      180_000,
+    await waitForEveryRecordCommitted(
+      () => committed(redis),
+      total,
       'every record to be committed after Redis came back',
-    ).catch((error: unknown) => {
-      throw failure(error);
-    });
+      failure,
+      180_000,
+    );
     // The speed layer was never restarted: it is the first and only process, still running.
     expect(speed.process.exitCode, logs.slice(-30).join('\n')).toBeNull();
     expect(await stopProcess(speed.process, speed.exited), logs.slice(-30).join('\n')).toBe(0);
 
-    const verdicts = await speedVerdicts(redis, layout, http, sensors);
-    expect(verdicts.http.verdict, verdicts.http.summary).toBe('ALL-RECORDS-DELIVERED');
-    expect(verdicts.sensors.verdict, verdicts.sensors.summary).toBe('ALL-RECORDS-DELIVERED');
+    const delivered = await expectSpeedDeliveredAll(redis, layout, http, sensors);
     console.log(
-      `redis AOF kill${loseLastSecond ? ' losing the last second' : ''}: ${killNote}\n${verdicts.http.summary.split('\n')[0]}; ${verdicts.sensors.summary.split('\n')[0]}`,
+      `redis AOF kill${loseLastSecond ? ' losing the last second' : ''}: ${killNote}\n${delivered.http}; ${delivered.sensors}`,
     );
   }
 }

@@ -8,9 +8,6 @@
  * it with the produced records: ALL-RECORDS-DELIVERED.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FileSystem, openFileSystem, type S3Options } from '@oxbow/connectors';
 import { generateHttpLogs } from '@oxbow/example-web-analytics';
@@ -21,13 +18,10 @@ import {
   startArchiver,
   waitUntil,
 } from '../../../apps/archiver/test/support/archiver-child.ts';
-import {
-  createTestTopic,
-  highWatermarks,
-  produce,
-  testKafka,
-} from '../../../apps/archiver/test/support/kafka.ts';
-import { listPartFiles } from '../../../apps/archiver/test/support/lake.ts';
+import { createTestTopic, highWatermarks, testKafka } from '../../../apps/archiver/test/support/kafka.ts';
+import { produceMessagesInChunks } from './support/archiver-input.ts';
+import { lakeReachesWatermarks } from './support/lake-complete.ts';
+import { copyPartFilesOut } from './support/lake-copy.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
 import { PrivateS3Proxy } from './support/private-stack.ts';
 
@@ -89,16 +83,7 @@ describe('the S3 endpoint killed with SIGKILL mid-upload (fault 8)', () => {
       `archiver ${children.length}: ${child.stderr.slice(-15).join('\n')}\n${JSON.stringify(child.events.slice(-4))}`;
 
     // Input flows in chunks the whole time, so uploads are in flight when S3 dies.
-    const chunks = 30;
-    const producing = (async () => {
-      for (let c = 0; c < chunks; c++) {
-        await produce(
-          topic,
-          messages.slice((c * messages.length) / chunks, ((c + 1) * messages.length) / chunks),
-        );
-        await sleep(150);
-      }
-    })();
+    const producing = produceMessagesInChunks(topic, messages, 30, 150);
     await waitUntil(() => child.published() >= 3, 120_000, describeState, 50);
     await s3proxy.kill();
     const killedAt = Date.now();
@@ -120,12 +105,7 @@ describe('the S3 endpoint killed with SIGKILL mid-upload (fault 8)', () => {
         return false;
       }
       const watermarks = await highWatermarks(admin, topic);
-      const next = new Map<number, bigint>();
-      for (const file of await listPartFiles(lake, topic)) {
-        if (file.lastOffset + 1n > (next.get(file.partition) ?? 0n))
-          next.set(file.partition, file.lastOffset + 1n);
-      }
-      return [...watermarks].every(([partition, high]) => (next.get(partition) ?? 0n) === high);
+      return lakeReachesWatermarks(lake, topic, watermarks);
     };
     await producing;
     await waitUntil(lakeComplete, 240_000, describeState, 300);
@@ -139,20 +119,13 @@ describe('the S3 endpoint killed with SIGKILL mid-upload (fault 8)', () => {
     expect(await child.exited, describeState()).toBe(0);
 
     // Every listed part file, copied out byte for byte: a torn one would not read, a missing range shows as LESS.
-    const local = mkdtempSync(join(tmpdir(), 'oxbow-s3-outage-'));
-    cleanups.push(() => rmSync(local, { recursive: true, force: true }));
-    const files = await listPartFiles(lake, topic);
-    for (const file of files) {
-      const target = join(local, file.path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, await lake.read(file.path));
-    }
-    const report = await lakeVerdict(local, topic, events);
+    const copied = await copyPartFilesOut(lake, topic, 's3-outage', cleanups);
+    const report = await lakeVerdict(copied.dir, topic, events);
     expect(report.verdict, report.summary).toBe('ALL-RECORDS-DELIVERED');
     expect(exits, 'the archiver exited during the outage').toEqual([]);
     console.log(
       `s3 outage: S3Proxy down ${downMs} ms; the archiver ${restarts === 0 ? 'rode it out' : `exited ${restarts} time(s) (${exits.join(', ')}) and was restarted`}; ` +
-        `${files.length} part files\n${report.summary.split('\n')[0]}`,
+        `${copied.files} part files\n${report.summary.split('\n')[0]}`,
     );
   });
 });

@@ -13,34 +13,20 @@ import { join } from 'node:path';
 import type { FailpointName } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createTestNames,
-  produce,
-  TEST_REDIS_URL,
-  testEnv,
-} from '../../../apps/speed/test/support/speed-test-env.ts';
+import { describe, expect, it } from 'vitest';
+import { createTestNames, produce, testEnv } from '../../../apps/speed/test/support/speed-test-env.ts';
 import {
   committedRecords,
   expectSpeedDeliveredAll,
-  killLeftoverProcesses,
   QUICK_SPEED_SETTINGS,
   removeSpeedTestData,
+  speedFaultSuite,
   waitForEveryRecordCommitted,
   withRecentLogs,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess, within } from './support/speed-process.ts';
+import { startSpeedProcess, stopProcess, within } from './support/speed-process.ts';
 
-const redis = new Redis(TEST_REDIS_URL);
-const running: SpeedProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-afterAll(async () => {
-  killLeftoverProcesses(running);
-  for (const cleanup of cleanups) await cleanup();
-  redis.disconnect();
-});
+const { redis, running, cleanups } = speedFaultSuite();
 
 async function speedUnderFailpoint(failpoint: FailpointName, seed: number): Promise<void> {
   const names = await createTestNames(`fp-${failpoint}`);

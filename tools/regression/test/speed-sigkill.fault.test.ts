@@ -6,36 +6,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createTestNames,
   produce,
-  TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
 import {
   committedRecords,
   expectSpeedDeliveredAll,
-  killLeftoverProcesses,
   QUICK_SPEED_SETTINGS,
   removeSpeedTestData,
+  speedFaultSuite,
   waitForEveryRecordCommitted,
   withRecentLogs,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { startSpeedProcess, stopProcess } from './support/speed-process.ts';
 
 const KILLS = 5;
-const redis = new Redis(TEST_REDIS_URL);
-const running: SpeedProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-afterAll(async () => {
-  killLeftoverProcesses(running);
-  for (const cleanup of cleanups) await cleanup();
-  redis.disconnect();
-});
+const { redis, running, cleanups } = speedFaultSuite();
 
 describe('oxbow speed SIGKILLed at random points (fault 1)', () => {
   it(`ends ALL-RECORDS-DELIVERED after ${KILLS} kills and restarts`, async () => {

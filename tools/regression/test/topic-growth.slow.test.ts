@@ -29,10 +29,15 @@ import {
   produce,
   TEST_REDIS_URL,
   testEnv,
-  waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
+import { lakeReachesWatermarks } from './support/lake-complete.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
-import { committedRecords, expectSpeedDeliveredAll, removeSpeedTestData } from './support/speed-fault-run.ts';
+import {
+  committedRecords,
+  expectSpeedDeliveredAll,
+  removeSpeedTestData,
+  waitForEveryRecordCommitted,
+} from './support/speed-fault-run.ts';
 import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
 
 const METADATA_MAX_AGE_MS = 4000;
@@ -95,28 +100,17 @@ describe('a topic grown from 3 to 6 partitions while running (fault 10)', () => 
     cleanups.push(() => lake.close());
     const committed = () => committedRecords(redis, layout, names);
     const lakeComplete = async (): Promise<boolean> => {
-      const watermarks = await highWatermarks(admin, names.http);
-      const next = new Map<number, bigint>();
-      for (const file of await listPartFiles(lake, names.http)) {
-        if (file.lastOffset + 1n > (next.get(file.partition) ?? 0n))
-          next.set(file.partition, file.lastOffset + 1n);
-      }
-      return [...watermarks].every(([partition, high]) => (next.get(partition) ?? 0n) === high);
+      return lakeReachesWatermarks(lake, names.http, await highWatermarks(admin, names.http));
     };
     const waitForAll = async (records: number, what: string) => {
-      await waitFor(
-        async () => {
-          if (speed.process.exitCode !== null)
-            throw new Error(`oxbow speed exited (${speed.process.exitCode})`);
-          const seen = await committed();
-          if (seen > records) throw new Error(`committed ${seen} records, only ${records} were produced`);
-          return seen === records ? true : undefined;
-        },
-        180_000,
+      await waitForEveryRecordCommitted(
+        committed,
+        records,
         `the speed layer to commit ${what}`,
-      ).catch((error: unknown) => {
-        throw new Error(`${(error as Error).message}\n${describeState()}`);
-      });
+        (error: unknown) => new Error(`${(error as Error).message}\n${describeState()}`),
+        180_000,
+        speed.process,
+      );
       await waitUntil(lakeComplete, 180_000, describeState, 200);
     };
 

@@ -11,36 +11,26 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createTestNames,
   produce,
-  TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from '../../../apps/speed/test/support/speed-test-env.ts';
 import {
   committedRecords,
   expectSpeedDeliveredAll,
-  killLeftoverProcesses,
   QUICK_SPEED_SETTINGS,
   removeSpeedTestData,
+  speedFaultSuite,
   waitForEveryRecordCommitted,
   withRecentLogs,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { startSpeedProcess, stopProcess } from './support/speed-process.ts';
 
 const RUN = '20261201T000000000Z-0badc0de';
-const redis = new Redis(TEST_REDIS_URL);
-const running: SpeedProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-afterAll(async () => {
-  killLeftoverProcesses(running);
-  for (const cleanup of cleanups) await cleanup();
-  redis.disconnect();
-});
+const { redis, running, cleanups } = speedFaultSuite();
 
 describe('torn checkpoint and manifest (fault 3)', () => {
   it('recovers from the last complete checkpoint and manifest, logs what it skipped: ALL-RECORDS-DELIVERED', async () => {

@@ -6,7 +6,7 @@
  * both processes with SIGTERM, and asks the verifier for a verdict on the increments (`speedVerdicts`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,11 +19,16 @@ import type { Redis } from 'ioredis';
 import {
   createTestNames,
   produce,
-  scanKeys,
   testEnv,
   waitFor,
 } from '../../../../apps/speed/test/support/speed-test-env.ts';
 import { freePort } from './private-redis.ts';
+import {
+  committedRecords,
+  removeSpeedTestData,
+  waitForEveryRecordCommitted,
+  withRecentLogs,
+} from './speed-fault-run.ts';
 import { stopProcess } from './speed-process.ts';
 import { speedVerdicts } from './speed-verdict.ts';
 
@@ -192,10 +197,7 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
   let requests = 0;
   let loading = true;
   try {
-    const committed = async () => {
-      const status = await redis.hgetall(layout.status());
-      return Number(status[`records:${names.http}`] ?? 0) + Number(status[`records:${names.sensors}`] ?? 0);
-    };
+    const committed = () => committedRecords(redis, layout, names);
     await waitFor(
       async () => {
         if (speed.process.exitCode !== null || serving.process.exitCode !== null)
@@ -240,6 +242,21 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
     let producedHttp = 0;
     let producedSensors = 0;
     let nextSample = started;
+    const takeSample = async (produced: number): Promise<SoakSample> => {
+      const status = await redis.hgetall(layout.status());
+      return {
+        atS: Math.round((Date.now() - started) / 1000),
+        produced,
+        committed: await committed(),
+        lagMs: Number(status.lagMs ?? 0),
+        lagRecords: Number(status.lagRecords ?? 0),
+        cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
+        speedHeapMiB: await speedHeapMiB(),
+        speedRssMiB: rssMiB(speed.process.pid),
+        servingRssMiB: rssMiB(serving.process.pid),
+        requests,
+      };
+    };
     while (producedHttp < http.length || producedSensors < sensors.length) {
       const elapsed = Date.now() - started;
       const wantHttp = Math.min(http.length, Math.ceil((elapsed / options.durationMs) * http.length));
@@ -264,48 +281,20 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
         producedSensors = wantSensors;
       }
       if (Date.now() >= nextSample) {
-        const status = await redis.hgetall(layout.status());
-        samples.push({
-          atS: Math.round((Date.now() - started) / 1000),
-          produced: producedHttp + producedSensors,
-          committed: await committed(),
-          lagMs: Number(status.lagMs ?? 0),
-          lagRecords: Number(status.lagRecords ?? 0),
-          cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
-          speedHeapMiB: await speedHeapMiB(),
-          speedRssMiB: rssMiB(speed.process.pid),
-          servingRssMiB: rssMiB(serving.process.pid),
-          requests,
-        });
+        samples.push(await takeSample(producedHttp + producedSensors));
         nextSample += sampleEveryMs;
       }
       await sleep(200);
     }
     const produced = http.length + sensors.length;
-    await waitFor(
-      async () => {
-        const seen = await committed();
-        if (seen > produced) throw new Error(`committed ${seen} records, only ${produced} were produced`);
-        return seen === produced ? true : undefined;
-      },
-      180_000,
-      'every record to be committed',
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
-    });
-    const status = await redis.hgetall(layout.status());
-    samples.push({
-      atS: Math.round((Date.now() - started) / 1000),
+    await waitForEveryRecordCommitted(
+      committed,
       produced,
-      committed: await committed(),
-      lagMs: Number(status.lagMs ?? 0),
-      lagRecords: Number(status.lagRecords ?? 0),
-      cachedCellsMiB: Math.round(Number(status.cachedCellBytes ?? 0) / 2 ** 20),
-      speedHeapMiB: await speedHeapMiB(),
-      speedRssMiB: rssMiB(speed.process.pid),
-      servingRssMiB: rssMiB(serving.process.pid),
-      requests,
-    });
+      'every record to be committed',
+      withRecentLogs(logs, 40),
+      180_000,
+    );
+    samples.push(await takeSample(produced));
     loading = false;
     await Promise.all(clients);
     const speedExit = await stopProcess(speed.process as ChildProcess, speed.exited);
@@ -326,8 +315,6 @@ export async function runSoak(redis: Redis, options: SoakOptions): Promise<SoakR
   } finally {
     loading = false;
     for (const child of [speed.process, serving.process]) if (child.exitCode === null) child.kill('SIGKILL');
-    for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-    rmSync(names.lakeDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await removeSpeedTestData(redis, names, stateDir);
   }
 }

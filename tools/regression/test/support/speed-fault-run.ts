@@ -3,13 +3,17 @@
  * directories, counting the records `oxbow speed` committed, waiting until every produced record is committed,
  * and the verifier's ALL-RECORDS-DELIVERED check on both topics.
  */
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisLayout } from '@oxbow/contracts';
-import type { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, expect } from 'vitest';
 import {
+  produce,
   type SpeedTestNames,
   scanKeys,
+  TEST_REDIS_URL,
   waitFor,
 } from '../../../../apps/speed/test/support/speed-test-env.ts';
 import type { SpeedProcess } from './speed-process.ts';
@@ -27,8 +31,32 @@ export const QUICK_SPEED_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 /** SIGKILLs every process of `running` that has not exited yet (an `afterAll` step). */
-export function killLeftoverProcesses(running: readonly SpeedProcess[]): void {
+function killLeftoverProcesses(running: readonly SpeedProcess[]): void {
   for (const child of running) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+}
+
+/** What a speed fault suite on the shared stack keeps for its `afterAll`. */
+export interface SpeedFaultSuite {
+  /** A client of the shared stack's Redis, disconnected after the suite. */
+  readonly redis: Redis;
+  /** The `oxbow speed` processes the suite started: those still alive are SIGKILLed after it. */
+  readonly running: SpeedProcess[];
+  /** Run in order after the suite (say {@link removeSpeedTestData}). */
+  readonly cleanups: Array<() => Promise<void>>;
+}
+
+/**
+ * Sets up a speed fault suite on the shared stack and registers its `afterAll`: SIGKILL the processes still
+ * running, run the cleanups in order, disconnect from Redis. Call it at the top level of a test file.
+ */
+export function speedFaultSuite(): SpeedFaultSuite {
+  const suite: SpeedFaultSuite = { redis: new Redis(TEST_REDIS_URL), running: [], cleanups: [] };
+  afterAll(async () => {
+    killLeftoverProcesses(suite.running);
+    for (const cleanup of suite.cleanups) await cleanup();
+    suite.redis.disconnect();
+  });
+  return suite;
 }
 
 /** Deletes the Redis keys under the test's prefix, its lake directory and the `extraDirs`. */
@@ -58,8 +86,9 @@ export async function committedRecords(
 }
 
 /**
- * Waits until `committed()` reaches `total`; fails at once if it passes `total` (a record counted twice), and
- * after `timeoutMs` with `what`, each failure passed through `failure`.
+ * Waits until `committed()` reaches `total`; fails at once if it passes `total` (a record counted twice) or, when
+ * `speed` is given, if that `oxbow speed` process exited, and after `timeoutMs` with `what`; each failure passed
+ * through `failure`.
  */
 export async function waitForEveryRecordCommitted(
   committed: () => Promise<number>,
@@ -67,9 +96,12 @@ export async function waitForEveryRecordCommitted(
   what: string,
   failure: (error: unknown) => Error,
   timeoutMs = 120_000,
+  speed?: ChildProcess,
 ): Promise<void> {
   await waitFor(
     async () => {
+      if (speed !== undefined && speed.exitCode !== null)
+        throw new Error(`oxbow speed exited (${speed.exitCode})`);
       const seen = await committed();
       if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
       return seen === total ? true : undefined;
@@ -98,4 +130,24 @@ export async function expectSpeedDeliveredAll(
     http: verdicts.http.summary.split('\n')[0] ?? '',
     sensors: verdicts.sensors.summary.split('\n')[0] ?? '',
   };
+}
+
+/**
+ * Produces `http` and `sensors` to the test's topics in `chunks` equal slices (the keys of slice k start `c<k>-`),
+ * pausing `pauseMs` after each: input that keeps flowing while the test does its damage.
+ */
+export async function produceInChunks(
+  names: Pick<SpeedTestNames, 'http' | 'sensors'>,
+  http: readonly object[],
+  sensors: readonly object[],
+  chunks: number,
+  pauseMs: number,
+): Promise<void> {
+  const slice = (list: readonly object[], c: number) =>
+    list.slice((c * list.length) / chunks, ((c + 1) * list.length) / chunks).map((r) => JSON.stringify(r));
+  for (let c = 0; c < chunks; c++) {
+    await produce(names.http, slice(http, c), `c${c}-`);
+    await produce(names.sensors, slice(sensors, c), `c${c}-`);
+    await sleep(pauseMs);
+  }
 }
