@@ -29,7 +29,7 @@ import {
   expectSpeedDeliveredAll,
   waitForEveryRecordCommitted,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { type SpeedProcess, startSpeedProcessKilledOnCleanup, stopProcess } from './support/speed-process.ts';
 
 const PARTITIONS = 3;
 const redis = new Redis(TEST_REDIS_URL);
@@ -78,7 +78,7 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
 
     const logs: string[] = [];
     // A capped rate, so the backlog takes the speed layer a few seconds and the broker dies in the middle of it.
-    const speed: SpeedProcess = startSpeedProcess(
+    const speed: SpeedProcess = startSpeedProcessKilledOnCleanup(
       testEnv(names, {
         OXBOW_KAFKA_BROKERS: broker.brokers,
         OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -86,10 +86,8 @@ describe('a Kafka broker killed with SIGKILL mid-stream and restarted (fault 4)'
       }),
       logs,
       'speed',
+      cleanups,
     );
-    cleanups.push(() => {
-      if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
-    });
     const archiveLake = join(names.lakeDir, 'archive');
     const archiver: ArchiverChild = startArchiver({
       OXBOW_KAFKA_BROKERS: broker.brokers,

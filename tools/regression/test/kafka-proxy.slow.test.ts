@@ -19,7 +19,7 @@ import {
 import { createEmptyTopics } from './support/golden.ts';
 import { connectToPrivateKafka, privateBrokerTestNames } from './support/private-broker-names.ts';
 import { ProxiedKafka } from './support/proxied-kafka.ts';
-import { startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { startSpeedProcessKilledOnCleanup, stopProcess } from './support/speed-process.ts';
 import { speedVerdicts } from './support/speed-verdict.ts';
 
 const DROPS = 5;
@@ -74,7 +74,7 @@ describe('Kafka behind our TCP proxy: connections reset mid-fetch, then 30 ms of
     await produce(names.sensors, sensors.slice(0, 720));
     const backlog = 2400 + 720;
     const logs: string[] = [];
-    const speed = startSpeedProcess(
+    const speed = startSpeedProcessKilledOnCleanup(
       testEnv(names, {
         OXBOW_KAFKA_BROKERS: kafka.brokers,
         OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -82,8 +82,8 @@ describe('Kafka behind our TCP proxy: connections reset mid-fetch, then 30 ms of
       }),
       logs,
       'speed',
+      cleanups,
     );
-    cleanups.push(() => speed.process.exitCode === null && speed.process.kill('SIGKILL'));
     const failure = (error: unknown) =>
       new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
     const until = (check: () => Promise<boolean>, what: string, timeoutMs = 180_000) =>

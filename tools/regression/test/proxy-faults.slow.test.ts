@@ -6,9 +6,7 @@
  * layer's lag must come back to 0, and its RSS is sampled over the run (reported; bounded by a generous limit).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FileSystem, openFileSystem, type S3Options } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
@@ -27,7 +25,7 @@ import { produceMessagesInChunks } from './support/archiver-input.ts';
 import { lakeReachesWatermarks } from './support/lake-complete.ts';
 import { copyPartFilesOut } from './support/lake-copy.ts';
 import { lakeVerdict } from './support/lake-verdict.ts';
-import { freePort, PrivateRedis } from './support/private-redis.ts';
+import { startPrivateRedis } from './support/private-redis.ts';
 import {
   committedRecords,
   expectSpeedDeliveredAll,
@@ -35,7 +33,7 @@ import {
   waitForEveryRecordCommitted,
   withRecentLogs,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { type SpeedProcess, startSpeedProcessKilledOnCleanup, stopProcess } from './support/speed-process.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
 /** A bound no healthy run comes near (the speed layer of these tests stays around 200–300 MB). */
@@ -65,11 +63,7 @@ function rssOf(pid: number): number {
 
 describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
   it('the speed layer through a proxy to Redis: ALL-RECORDS-DELIVERED, lag back to 0, RSS bounded', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'oxbow-proxy-redis-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const server = new PrivateRedis(await freePort(), dataDir);
-    cleanups.push(() => server.kill());
-    await server.start();
+    const server = await startPrivateRedis('proxy-redis', cleanups);
     const proxy = await TcpProxy.start(server.port);
     cleanups.push(() => proxy.close());
     const redis = new Redis(server.url);
@@ -78,7 +72,7 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
     cleanups.push(() => rmSync(names.lakeDir, { recursive: true, force: true }));
     const layout = new RedisLayout(names.prefix);
     const logs: string[] = [];
-    const speed: SpeedProcess = startSpeedProcess(
+    const speed: SpeedProcess = startSpeedProcessKilledOnCleanup(
       testEnv(names, {
         OXBOW_REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
         OXBOW_SPEED_BATCH_MS: '200',
@@ -88,10 +82,8 @@ describe('connections dropped and delayed by a TCP proxy (fault 5)', () => {
       }),
       logs,
       'speed',
+      cleanups,
     );
-    cleanups.push(() => {
-      if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
-    });
     const failure = withRecentLogs(logs);
     const rss: number[] = [];
     const sampling = setInterval(() => rss.push(rssOf(speed.process.pid ?? 0)), 500);

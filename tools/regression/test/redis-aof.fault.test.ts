@@ -7,16 +7,14 @@
  * Redis holds: the verifier ends with ALL-RECORDS-DELIVERED (nothing lost with the missing second, nothing
  * counted twice by a replay).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
 import { generateHttpLogs, generateSensorReadings } from '@oxbow/example-web-analytics';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestNames, testEnv, waitFor } from '../../../apps/speed/test/support/speed-test-env.ts';
-import { freePort, PrivateRedis } from './support/private-redis.ts';
+import { startPrivateRedis } from './support/private-redis.ts';
 import {
   committedRecords,
   expectSpeedDeliveredAll,
@@ -24,7 +22,7 @@ import {
   waitForEveryRecordCommitted,
   withRecentLogs,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { type SpeedProcess, startSpeedProcessKilledOnCleanup, stopProcess } from './support/speed-process.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -33,16 +31,12 @@ afterAll(async () => {
 
 async function speedThroughRedisKill(loseLastSecond: boolean): Promise<void> {
   {
-    const dataDir = mkdtempSync(join(tmpdir(), 'oxbow-redis-aof-'));
-    const server = new PrivateRedis(await freePort(), dataDir);
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    cleanups.push(() => server.kill());
-    await server.start();
+    const server = await startPrivateRedis('redis-aof', cleanups);
     const names = await createTestNames('aof');
     cleanups.push(() => rmSync(names.lakeDir, { recursive: true, force: true }));
     const layout = new RedisLayout(names.prefix);
     const logs: string[] = [];
-    const speed: SpeedProcess = startSpeedProcess(
+    const speed: SpeedProcess = startSpeedProcessKilledOnCleanup(
       testEnv(names, {
         OXBOW_REDIS_URL: server.url,
         OXBOW_SPEED_BATCH_MS: '200',
@@ -50,10 +44,8 @@ async function speedThroughRedisKill(loseLastSecond: boolean): Promise<void> {
       }),
       logs,
       'speed',
+      cleanups,
     );
-    cleanups.push(() => {
-      if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
-    });
     const failure = withRecentLogs(logs);
 
     const start0 = Date.now() - 2 * 3_600_000;

@@ -38,7 +38,7 @@ import {
   removeSpeedTestData,
   waitForEveryRecordCommitted,
 } from './support/speed-fault-run.ts';
-import { type SpeedProcess, startSpeedProcess, stopProcess } from './support/speed-process.ts';
+import { type SpeedProcess, startSpeedProcessKilledOnCleanup, stopProcess } from './support/speed-process.ts';
 
 const METADATA_MAX_AGE_MS = 4000;
 const redis = new Redis(TEST_REDIS_URL);
@@ -63,17 +63,15 @@ describe('a topic grown from 3 to 6 partitions while running (fault 10)', () => 
     cleanups.push(() => removeSpeedTestData(redis, names));
     const logs: string[] = [];
     const refresh = { OXBOW_KAFKA_METADATA_MAX_AGE_MS: String(METADATA_MAX_AGE_MS) };
-    const speed: SpeedProcess = startSpeedProcess(
+    const speed: SpeedProcess = startSpeedProcessKilledOnCleanup(
       testEnv(names, {
         ...refresh,
         OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '2000',
       }),
       logs,
       'speed',
+      cleanups,
     );
-    cleanups.push(() => {
-      if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
-    });
     // The archiver writes its own lake (a directory of the speed test's temporary one).
     const lakeDir = join(names.lakeDir, 'archive');
     const archiver: ArchiverChild = startArchiver({

@@ -4,11 +4,13 @@
  * restartable on the same directory and port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import type { CleanupList } from './cleanup-list.ts';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -20,6 +22,19 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/**
+ * A private redis-server on a free port and a new temporary data directory `oxbow-<dirLabel>-…`, started; the
+ * test's `cleanups` (run in reverse order) kill it, then remove the directory.
+ */
+export async function startPrivateRedis(dirLabel: string, cleanups: CleanupList): Promise<PrivateRedis> {
+  const dataDir = mkdtempSync(join(tmpdir(), `oxbow-${dirLabel}-`));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const server = new PrivateRedis(await freePort(), dataDir);
+  cleanups.push(() => server.kill());
+  await server.start();
+  return server;
 }
 
 /** One private redis-server. */

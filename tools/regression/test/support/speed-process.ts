@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { CleanupList } from './cleanup-list.ts';
 
 const NODE = fileURLToPath(new URL('../../../../node_modules/.bin/node', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../../apps/cli/src/main.ts', import.meta.url));
@@ -21,6 +22,23 @@ export interface SpeedProcess {
 /** Starts `oxbow speed` with `env` over this process's environment; its lines go to `logs` prefixed by `label`. */
 export function startSpeedProcess(env: Record<string, string>, logs: string[], label: string): SpeedProcess {
   return startOxbowProcess(['speed'], env, logs, label);
+}
+
+/**
+ * Starts `oxbow speed` like {@link startSpeedProcess} and registers a cleanup that SIGKILLs it should it still be
+ * running when the test's `cleanups` run.
+ */
+export function startSpeedProcessKilledOnCleanup(
+  env: Record<string, string>,
+  logs: string[],
+  label: string,
+  cleanups: CleanupList,
+): SpeedProcess {
+  const speed = startSpeedProcess(env, logs, label);
+  cleanups.push(() => {
+    if (speed.process.exitCode === null) speed.process.kill('SIGKILL');
+  });
+  return speed;
 }
 
 /** Starts `oxbow <args…>` (say `serve`) like {@link startSpeedProcess}. */
