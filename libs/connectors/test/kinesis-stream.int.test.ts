@@ -214,6 +214,17 @@ describe('kinesisStream', () => {
         NewStartingHashKey: (2n ** 127n).toString(),
       }),
     );
+    // The split completes asynchronously: records go to the children once the parent is closed.
+    await waitFor(
+      async () => {
+        const shards = (await admin.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];
+        const closed = shards.find((shard) => shard.ShardId === parent?.ShardId)?.SequenceNumberRange
+          ?.EndingSequenceNumber;
+        return shards.length === 3 && closed !== undefined ? true : undefined;
+      },
+      20_000,
+      'the split to complete',
+    );
     await put(name, range(200, 500));
     await waitUntil(() => seen.length >= 500, 30_000, 'the records of the children');
     expect(numeric(seen.map((r) => r.data))).toEqual(range(0, 500));
