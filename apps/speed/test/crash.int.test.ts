@@ -4,11 +4,10 @@
  * checkpoint), so the increments end equal to the oracle — nothing lost, nothing doubled. A final SIGTERM
  * finishes the batch and exits 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
@@ -22,13 +21,13 @@ import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison
 import {
   createTestNames,
   produce,
-  scanKeys,
+  removeTestState,
+  startSpeedCli,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from './support/speed-test-env.ts';
 
-const CLI = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 const children: ChildProcess[] = [];
 const redis = new Redis(TEST_REDIS_URL);
 let cleanup: (() => Promise<void>) | undefined;
@@ -43,10 +42,7 @@ describe('oxbow speed under SIGKILL', () => {
   it('ends with increments equal to the oracle after two kills mid-stream, and exits 0 on SIGTERM', async () => {
     const names = await createTestNames('crash');
     const layout = new RedisLayout(names.prefix);
-    cleanup = async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-      rmSync(names.lakeDir, { recursive: true, force: true });
-    };
+    cleanup = () => removeTestState(redis, names);
     const env = {
       ...process.env,
       ...testEnv(names, {
@@ -58,10 +54,7 @@ describe('oxbow speed under SIGKILL', () => {
     };
     const logs: string[] = [];
     const start = (): ChildProcess => {
-      const child = spawn(process.execPath, [CLI, 'speed'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const index = children.length;
-      child.stdout?.on('data', (chunk: Buffer) => logs.push(`${index}: ${chunk.toString().trim()}`));
-      child.stderr?.on('data', (chunk: Buffer) => logs.push(`${index} err: ${chunk.toString().trim()}`));
+      const child = startSpeedCli(env, logs, children.length);
       children.push(child);
       return child;
     };

@@ -4,10 +4,8 @@
  * mid-stream; after its session times out the others take its partitions over from the offsets it committed in
  * Redis, and the increments end equal to the oracle: nothing lost, nothing doubled.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { RedisLayout } from '@oxbow/contracts';
 import {
   generateHttpLogs,
@@ -22,14 +20,14 @@ import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison
 import {
   createTestNames,
   produce,
-  scanKeys,
+  removeTestState,
+  startSpeedCli,
   TEST_BROKERS,
   TEST_REDIS_URL,
   testEnv,
   waitFor,
 } from './support/speed-test-env.ts';
 
-const CLI = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 const INSTANCES = 3;
 const children: ChildProcess[] = [];
 const redis = new Redis(TEST_REDIS_URL);
@@ -51,10 +49,7 @@ describe('three speed instances in one consumer group', () => {
   it('split the partitions, survive a SIGKILL of one, and end with increments equal to the oracle', async () => {
     const names = await createTestNames('scale');
     const layout = new RedisLayout(names.prefix);
-    cleanup = async () => {
-      for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
-      rmSync(names.lakeDir, { recursive: true, force: true });
-    };
+    cleanup = () => removeTestState(redis, names);
     await admin.connect();
     const logs: string[] = [];
     const start = (instance: number): ChildProcess => {
@@ -68,9 +63,7 @@ describe('three speed instances in one consumer group', () => {
           OXBOW_SPEED_INSTANCE_ID: `speed-${instance}`,
         }),
       };
-      const child = spawn(process.execPath, [CLI, 'speed'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout?.on('data', (chunk: Buffer) => logs.push(`${instance}: ${chunk.toString().trim()}`));
-      child.stderr?.on('data', (chunk: Buffer) => logs.push(`${instance} err: ${chunk.toString().trim()}`));
+      const child = startSpeedCli(env, logs, instance);
       children.push(child);
       return child;
     };

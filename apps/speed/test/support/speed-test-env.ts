@@ -3,12 +3,13 @@
  * temporary lake, a Redis key prefix per test, and the increments read back from Redis and merged per
  * (key, bucket) — the answer the serving layer gives when no manifest covers any epoch.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
 import type { RedisLayout } from '@oxbow/contracts';
 import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
@@ -241,4 +242,23 @@ export async function realtimeRows(
   return [...merged.values()]
     .map(({ key, bucketStartMs, state }) => ({ key, bucketStartMs, value: aggregator.present(state) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.bucketStartMs - b.bucketStartMs));
+}
+
+const CLI = fileURLToPath(new URL('../../../cli/src/main.ts', import.meta.url));
+
+/**
+ * Starts `oxbow speed` as a child process with `env`; each chunk of its output goes to `logs`, prefixed by
+ * `label` (`<label>: …`, `<label> err: …`).
+ */
+export function startSpeedCli(env: NodeJS.ProcessEnv, logs: string[], label: string | number): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'speed'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => logs.push(`${label}: ${chunk.toString().trim()}`));
+  child.stderr?.on('data', (chunk: Buffer) => logs.push(`${label} err: ${chunk.toString().trim()}`));
+  return child;
+}
+
+/** Deletes what a test made under `names`: its Redis keys and its lake directory. */
+export async function removeTestState(redis: Redis, names: SpeedTestNames): Promise<void> {
+  for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
+  rmSync(names.lakeDir, { recursive: true, force: true });
 }
