@@ -3,22 +3,19 @@
  * and publishes, Redis for the speed layer's records. The batch model is served as published; a speed record
  * written after the batch version wins, an older one does not; unknown and untrained models are 404; keys apply.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { runBatch, silentProgress } from '@oxbow/batch';
-import { loadConfig, type OxbowConfig } from '@oxbow/config';
+import type { OxbowConfig } from '@oxbow/config';
 import { type BatchManifest, encodeSpeedModel, RedisLayout, type SpeedModelRecord } from '@oxbow/contracts';
-import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type ServingServer } from '../src/server.ts';
-import { deletePrefix, exampleProject } from './support/fixtures.ts';
-import { writeHttpLogsLake } from './support/lake-files.ts';
+import type { ServingServer } from '../src/server.ts';
+import { exampleProject } from './support/fixtures.ts';
+import { type PublishedLakeServer, publishedLakeServer } from './support/published-lake.ts';
 
 const READ_KEY = 'model-read-key-1';
 
+let published: PublishedLakeServer | undefined;
 let dir: string;
 let redis: Redis;
 let config: OxbowConfig;
@@ -26,40 +23,17 @@ let server: ServingServer;
 let manifest: BatchManifest;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'oxbow-serving-models-'));
-  const lakeUrl = `${pathToFileURL(join(dir, 'lake')).href}/`;
-  ({ config } = await loadConfig({
-    cwd: dir,
-    noFile: true,
-    env: {
-      OXBOW_REDIS_PORT: process.env.OXBOW_REDIS_PORT,
-      OXBOW_LAKE: lakeUrl,
-      OXBOW_PROJECT: WEB_ANALYTICS_PROJECT,
-      OXBOW_EPOCH_MS: '30000',
-      OXBOW_BATCH_PARALLELISM: '1',
-      OXBOW_REDIS_PREFIX: `oxbow-test:serving:models:${process.pid}:${Date.now()}:`,
-      OXBOW_SERVING_CACHE_DIR: join(dir, 'cache'),
-      OXBOW_MANIFEST_POLL_MS: '3600000',
-      OXBOW_API_KEYS: `${READ_KEY}:read`,
-      OXBOW_API_RATE_LIMIT: '10000',
-    },
-  }));
-  await writeHttpLogsLake(lakeUrl, { count: 600, seed: 5, epochMs: 30_000, partitions: 2 });
-  const summary = await runBatch(config, { progress: silentProgress });
-  expect(summary.status).toBe('published');
-  manifest = summary.manifest as BatchManifest;
-  redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  server = await buildServer(config, { redis, project: exampleProject });
+  published = await publishedLakeServer({
+    label: 'models',
+    apiKeys: `${READ_KEY}:read`,
+    seed: 5,
+    epochMs: 30_000,
+  });
+  ({ dir, redis, config, server, manifest } = published);
 }, 180_000);
 
 afterAll(async () => {
-  await server?.close();
-  if (redis !== undefined) {
-    await deletePrefix(redis, config.redisPrefix);
-    redis.disconnect();
-  }
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await published?.close();
 });
 
 const get = (name: string, key: string | null = READ_KEY) =>

@@ -4,67 +4,34 @@
  * admin-only access, the row limit, the time limit (DuckDB interrupted), refused writing statements, and the
  * error shape of each failure.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { runBatch, silentProgress } from '@oxbow/batch';
-import { loadConfig, type OxbowConfig } from '@oxbow/config';
-import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQL_ROUTE_LIMITS } from '../src/routes/sql-routes.ts';
-import { buildServer, type ServingServer } from '../src/server.ts';
-import { deletePrefix, exampleProject } from './support/fixtures.ts';
-import { type WrittenLake, writeHttpLogsLake } from './support/lake-files.ts';
+import type { ServingServer } from '../src/server.ts';
+import type { WrittenLake } from './support/lake-files.ts';
+import { type PublishedLakeServer, publishedLakeServer } from './support/published-lake.ts';
 
 const EPOCH_MS = 30_000;
 const ADMIN_KEY = 'sql-admin-key-01';
 const READ_KEY = 'sql-read-key-001';
 
-let dir: string;
-let redis: Redis;
-let config: OxbowConfig;
+let published: PublishedLakeServer | undefined;
 let server: ServingServer;
 let lake: WrittenLake;
 let runId: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'oxbow-serving-sql-'));
-  const lakeUrl = `${pathToFileURL(join(dir, 'lake')).href}/`;
-  const prefix = `oxbow-test:serving:sql:${process.pid}:${Date.now()}:`;
-  ({ config } = await loadConfig({
-    cwd: dir,
-    noFile: true,
-    env: {
-      OXBOW_REDIS_PORT: process.env.OXBOW_REDIS_PORT,
-      OXBOW_LAKE: lakeUrl,
-      OXBOW_PROJECT: WEB_ANALYTICS_PROJECT,
-      OXBOW_EPOCH_MS: String(EPOCH_MS),
-      OXBOW_BATCH_PARALLELISM: '1',
-      OXBOW_REDIS_PREFIX: prefix,
-      OXBOW_SERVING_CACHE_DIR: join(dir, 'cache'),
-      OXBOW_MANIFEST_POLL_MS: '3600000',
-      OXBOW_API_KEYS: `${ADMIN_KEY}:admin,${READ_KEY}:read`,
-      OXBOW_API_RATE_LIMIT: '10000',
-    },
-  }));
-  lake = await writeHttpLogsLake(lakeUrl, { count: 600, seed: 11, epochMs: EPOCH_MS, partitions: 2 });
-  const summary = await runBatch(config, { progress: silentProgress });
-  expect(summary.status).toBe('published');
-  runId = summary.runId;
-  redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  server = await buildServer(config, { redis, project: exampleProject });
+  published = await publishedLakeServer({
+    label: 'sql',
+    apiKeys: `${ADMIN_KEY}:admin,${READ_KEY}:read`,
+    seed: 11,
+    epochMs: EPOCH_MS,
+  });
+  ({ server, lake } = published);
+  runId = published.manifest.runId;
 }, 180_000);
 
 afterAll(async () => {
-  await server?.close();
-  if (redis !== undefined) {
-    await deletePrefix(redis, config.redisPrefix);
-    redis.disconnect();
-  }
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await published?.close();
 });
 
 /** POSTs `body` to /v1/sql with the admin key, `key`, or (null) none. */
