@@ -57,6 +57,8 @@ export const SETTINGS = {
   s3Bucket: { env: 'OXBOW_S3_BUCKET', type: 'string', default: 'lake', description: 'Default bucket, created by `oxbow stack up`' },
   apiHost: { env: 'OXBOW_API_HOST', type: 'string', default: '127.0.0.1', description: 'Serving API listen host' },
   apiPort: { env: 'OXBOW_API_PORT', type: 'port', default: 8080, description: 'Serving API listen port' },
+  redisCluster: { env: 'OXBOW_REDIS_CLUSTER', type: 'string', default: 'no', description: 'Redis Cluster: "yes" makes the speed and serving layers use ioredis\'s cluster client with OXBOW_REDIS_URL as the seed node and the cluster key layout (each Kafka partition\'s keys share a hash slot); "no" for one standalone Redis' },
+  redisClusterPort: port('OXBOW_REDIS_CLUSTER_PORT', 26381, 'Local stack: first port of the three-node Redis Cluster (`stack up --with redis-cluster`; it uses this port and the next two)'),
   redisPrefix: { env: 'OXBOW_REDIS_PREFIX', type: 'string', default: 'oxbow:', description: 'Prefix of every Redis key the speed and serving layers use' },
   apiKeys: { env: 'OXBOW_API_KEYS', type: 'string', default: 'none', description: 'API keys of the serving and ingest APIs, comma-separated KEY:SCOPE (scope read, ingest or admin); none = no key required' },
   apiMaxRangeDays: { env: 'OXBOW_API_MAX_RANGE_DAYS', type: 'integer', default: 366, min: 1, description: 'Serving API: longest from..to range a query may ask for, in days' },
