@@ -55,6 +55,7 @@ export {
   escapeGlob,
   type IncrementsKeyParts,
   RedisLayout,
+  type RedisLayoutOptions,
 } from './redis/redis-layout.ts';
 export {
   decodeSpeedModel,

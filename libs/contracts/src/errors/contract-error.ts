@@ -13,6 +13,8 @@ export const CONTRACT_ERROR_CODES = [
   'OXBOW_TOPIC_BINDING',
   /** The speed layer's record of a model in Redis (`RedisLayout.model`) does not decode. */
   'OXBOW_SPEED_MODEL_INVALID',
+  /** A Redis key layout is misused: a prefix with a brace under Redis Cluster, a cluster key without a partition. */
+  'OXBOW_REDIS_LAYOUT',
 ] as const;
 
 /** A code from {@link CONTRACT_ERROR_CODES}. */

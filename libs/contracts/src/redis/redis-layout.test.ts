@@ -86,4 +86,73 @@ describe('RedisLayout', () => {
       }),
     );
   });
+
+  describe('RedisLayout, cluster layout', () => {
+    /** The part of a key Redis Cluster hashes: the first `{…}` with something inside, else the whole key. */
+    function hashedPart(key: string): string {
+      const open = key.indexOf('{');
+      if (open < 0) return key;
+      const close = key.indexOf('}', open + 1);
+      return close <= open + 1 ? key : key.slice(open + 1, close);
+    }
+    const clusterPrefix = prefix.filter((p) => !/[{}]/.test(p));
+
+    it('tags every key of one partition commit with the same hash tag, and other partitions with another', () => {
+      fc.assert(
+        fc.property(clusterPrefix, view, epoch, partition, viewKey, (p, v, e, part, key) => {
+          const layout = new RedisLayout(p, { cluster: true });
+          const commitKeys = [
+            layout.increments(v, e, part, key),
+            layout.keyIndex(v, e, part),
+            layout.epochs(v, part),
+            layout.offsets('http_logs', part),
+            layout.offsets('sensor_readings', part),
+            layout.fence(part),
+            layout.staging('tok', 'hashes', part),
+          ];
+          const slots = new Set(commitKeys.map(hashedPart));
+          expect(slots).toEqual(new Set([`${p}${part}`]));
+          expect(hashedPart(layout.increments(v, e, part + 1, key))).not.toBe(`${p}${part}`);
+          expect(hashedPart(layout.generation())).toBe(hashedPart(layout.generationViews()));
+          expect(layout.parseIncrements(layout.increments(v, e, part, key))).toEqual({
+            view: v,
+            epoch: e,
+            partition: part,
+            key,
+          });
+        }),
+      );
+    });
+
+    it('spells the cluster keys, wipes them on a rebuild and keeps the generation marker', () => {
+      const layout = new RedisLayout('oxbow:', { cluster: true });
+      expect(layout.increments('v', 3, 1, '/a')).toBe('oxbow:rt:v:3:{oxbow:1}:/a');
+      expect(layout.keyIndex('v', 3, 1)).toBe('oxbow:rtkeys:v:3:{oxbow:1}');
+      expect(layout.offsets('t', 2)).toBe('oxbow:offsets:t:{oxbow:2}');
+      expect(layout.generation()).toBe('oxbow:generation:{oxbow:generation}');
+      const owned = [
+        layout.increments('v', 3, 1, '/a'),
+        layout.keyIndex('v', 3, 1),
+        layout.epochs('v', 1),
+        layout.offsets('t', 1),
+        layout.partitions('t'),
+        layout.fence(1),
+      ];
+      for (const key of owned) {
+        expect(layout.rebuildPatterns().some((pattern) => globMatches(pattern, key))).toBe(true);
+      }
+      for (const kept of [layout.generation(), layout.generationViews(), layout.status(), layout.live('v')]) {
+        expect(layout.rebuildPatterns().some((pattern) => globMatches(pattern, kept))).toBe(false);
+      }
+      expect(globMatches(layout.incrementsPattern('v', 3), layout.increments('v', 3, 7, 'k'))).toBe(true);
+    });
+
+    it('refuses a prefix with a brace and a partitioned key without a partition', () => {
+      expect(() => new RedisLayout('a{b}:', { cluster: true })).toThrow(/brace/);
+      const layout = new RedisLayout('oxbow:', { cluster: true });
+      expect(() => layout.keyIndex('v', 1)).toThrow(/needs a partition/);
+      expect(() => layout.offsets('t')).toThrow(/needs a partition/);
+      expect(new RedisLayout('oxbow:').fence(4)).toBe('oxbow:generation');
+    });
+  });
 });
