@@ -10,6 +10,7 @@ import {
   DEAD_LETTER_ERROR_HEADER,
   DEAD_LETTER_SOURCE_HEADERS,
   DEFAULT_DEAD_LETTER_TOPIC,
+  type DeadLetterNote,
   type KafkaBatch,
   KafkaDirectSource,
   type KafkaDirectSourceOptions,
@@ -341,6 +342,8 @@ describe('KafkaDirectSource (real Kafka)', () => {
     await produce(topic, range(0, 30), (id) => (bad.has(id) ? `not json ${id}` : JSON.stringify({ id })));
     const source = new KafkaDirectSource(sourceOptions(topic));
     const sink = new MemorySink();
+    const startedAt = Date.now();
+    let recent: DeadLetterNote[] = [];
     await source.start();
     try {
       const { batches } = await drive(source, sink, reached(sink, await endOffsets(topic)));
@@ -348,6 +351,7 @@ describe('KafkaDirectSource (real Kafka)', () => {
       expect(idsByPartition(sink.records)).toEqual(expectedByPartition(good));
       expect(batches.reduce((n, b) => n + b.deadLettered, 0)).toBe(4);
       expect(source.metrics()).toMatchObject({ recordsIn: 30, deadLettered: 4 });
+      recent = source.metrics().recentDeadLetters;
       expect([...sink.offsets.values()]).toEqual(['10', '10', '10']); // bad offsets are inside the ranges
     } finally {
       await source.stop();
@@ -384,6 +388,30 @@ describe('KafkaDirectSource (real Kafka)', () => {
       expect(letter.headers[DEAD_LETTER_SOURCE_HEADERS.partition]).toBe(String(id % PARTITIONS));
       expect(letter.headers[DEAD_LETTER_SOURCE_HEADERS.offset]).toBe(String(Math.floor(id / PARTITIONS)));
     }
+    // The source remembers the same four, with the dead letters' reasons, for people to look at.
+    const position = (topicName: string, partition: string | number, offset: string) =>
+      `${topicName}/${partition}@${offset}`;
+    expect(recent.map((note) => position(note.topic, note.partition, note.offset)).sort()).toEqual(
+      ours
+        .map((letter) =>
+          position(
+            topic,
+            letter.headers[DEAD_LETTER_SOURCE_HEADERS.partition] ?? '',
+            letter.headers[DEAD_LETTER_SOURCE_HEADERS.offset] ?? '',
+          ),
+        )
+        .sort(),
+    );
+    for (const note of recent) {
+      const letter = ours.find(
+        (candidate) =>
+          candidate.headers[DEAD_LETTER_SOURCE_HEADERS.partition] === String(note.partition) &&
+          candidate.headers[DEAD_LETTER_SOURCE_HEADERS.offset] === note.offset,
+      );
+      expect(note.reason).toBe(letter?.headers[DEAD_LETTER_ERROR_HEADER]);
+      expect(note.at).toBeGreaterThanOrEqual(startedAt);
+    }
+    expect([...recent].sort((a, b) => b.at - a.at)).toEqual(recent); // newest first
   });
 
   it('hands partitions over on rebalances without losing or repeating a committed record', async () => {

@@ -63,6 +63,18 @@ export function deadLetterTopicMaxBytes(sourceMaxMessageBytes: number): number {
   return sourceMaxMessageBytes + DEAD_LETTER_HEADROOM_BYTES;
 }
 
+/**
+ * The reason a dead letter carries in its `oxbow-error` header for a record that failed with `error`: the error's
+ * name and message (`SpeedError: status: expected an integer`), at most 1000 characters.
+ *
+ * @example
+ * deadLetterReason(new SyntaxError('Unexpected token')); // 'SyntaxError: Unexpected token'
+ */
+export function deadLetterReason(error: unknown): string {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return reason.slice(0, MAX_REASON_LENGTH);
+}
+
 /** Options of {@link deadLetterMessage}. */
 export interface DeadLetterSizing {
   /**
@@ -89,9 +101,8 @@ export function deadLetterMessage(
   error: unknown,
   sizing: DeadLetterSizing = {},
 ): Message {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const own: Record<string, string> = {
-    [DEAD_LETTER_ERROR_HEADER]: reason.slice(0, MAX_REASON_LENGTH),
+    [DEAD_LETTER_ERROR_HEADER]: deadLetterReason(error),
     [DEAD_LETTER_SOURCE_HEADERS.topic]: topic,
     [DEAD_LETTER_SOURCE_HEADERS.partition]: String(partition),
     [DEAD_LETTER_SOURCE_HEADERS.offset]: record.offset.toString(),

@@ -11,6 +11,7 @@ export {
   DEAD_LETTER_TRUNCATION_HEADERS,
   type DeadLetterSizing,
   deadLetterMessage,
+  deadLetterReason,
   deadLetterSends,
   deadLetterTopicMaxBytes,
   encodedRecordBytes,
@@ -33,6 +34,14 @@ export {
   partitionKey,
 } from './offsets.ts';
 export { PidRateEstimator, type PidRateEstimatorOptions } from './pid-rate-estimator.ts';
+export {
+  DEAD_LETTER_NOTE_REASON_LENGTH,
+  type DeadLetterNote,
+  newestDeadLetters,
+  RECENT_DEAD_LETTERS,
+  RecentDeadLetters,
+  shortReason,
+} from './recent-dead-letters.ts';
 export type {
   BatchCompletionStats,
   KafkaBatch,

@@ -17,6 +17,7 @@ import {
 import { maxRecordsPerPartition } from './batch-limits.ts';
 import {
   deadLetterMessage,
+  deadLetterReason,
   deadLetterSends,
   deadLetterTopicMaxBytes,
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
@@ -25,6 +26,7 @@ import { KafkaSourceError } from './kafka-source-error.ts';
 import { type Offset, type OffsetRange, parseOffset, partitionKey } from './offsets.ts';
 import { type BufferedRecord, PartitionBuffer, type PartitionCut } from './partition-buffer.ts';
 import { PidRateEstimator } from './pid-rate-estimator.ts';
+import { RecentDeadLetters } from './recent-dead-letters.ts';
 import type {
   BatchCompletionStats,
   KafkaBatch,
@@ -146,6 +148,8 @@ export class KafkaDirectSource<V> {
    */
   private readonly cutEpochs = new WeakMap<readonly OffsetRange[], ReadonlyMap<string, number>>();
   private readonly readyWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  /** The last dead letters, for `metrics().recentDeadLetters`. */
+  private readonly recentDeadLetters = new RecentDeadLetters();
   private readonly counters = {
     recordsIn: 0,
     deadLettered: 0,
@@ -352,6 +356,16 @@ export class KafkaDirectSource<V> {
     }
     this.counters.recordsIn += recordsIn;
     this.counters.deadLettered += rejected.length;
+    const at = Date.now();
+    for (const { state, raw, error } of rejected) {
+      this.recentDeadLetters.add({
+        topic: state.topic,
+        partition: state.partition,
+        offset: raw.offsetText ?? raw.offset.toString(),
+        reason: deadLetterReason(error),
+        at,
+      });
+    }
     const batch: KafkaBatch<V> = {
       batchTimeMs,
       offsetRanges: partitions.map((p) => p.range),
@@ -472,6 +486,7 @@ export class KafkaDirectSource<V> {
     const rates = [this.estimatedRate, cap].filter((rate): rate is number => rate !== undefined);
     return {
       ...this.counters,
+      recentDeadLetters: this.recentDeadLetters.newestFirst(),
       lagPerPartition,
       currentRateLimit: rates.length === 0 ? null : Math.min(...rates),
     };

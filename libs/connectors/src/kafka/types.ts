@@ -2,6 +2,7 @@
  * The data types of the Kafka direct source: records, batches, options and metrics.
  */
 import type { Offset, OffsetRange } from './offsets.ts';
+import type { DeadLetterNote } from './recent-dead-letters.ts';
 
 /** Where a partition starts when it is assigned and the application's sink holds no offset for it. */
 export type StartingOffsets =
@@ -172,6 +173,11 @@ export interface KafkaSourceMetrics {
   recordsIn: number;
   /** Records sent to the dead-letter topic. */
   deadLettered: number;
+  /**
+   * The last dead letters (at most `RECENT_DEAD_LETTERS`, 20), newest first: source position, reason (the
+   * `oxbow-error` header, cut to 300 characters) and when. In memory only: a new source starts with none.
+   */
+  recentDeadLetters: DeadLetterNote[];
   /** Per `topic:partition` of the current assignment: offsets from the last cut to the last seen high watermark. */
   lagPerPartition: Record<string, string>;
   /** The backpressure estimate (records/s over all partitions), else the static cap over the assignment, else null. */
