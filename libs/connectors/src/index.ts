@@ -38,6 +38,23 @@ export {
   type ParquetWriteSummary,
   writeParquet,
 } from './parquet/writer.ts';
+export {
+  layoutMismatch,
+  readPartitionOffset,
+  readTopicOffsets,
+  registerPartitions,
+  topicPartitions,
+} from './redis/realtime-offsets.ts';
+export {
+  createRedisClient,
+  hgetallBuffers,
+  isRedisCluster,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisConnectionOptions,
+  scanKeys,
+  unlinkKeys,
+} from './redis/redis-client.ts';
 export * from './sources/index.ts';
 export * from './sql/index.ts';
 export type { ByteSource, CommitStrategy, FileInfo, FileSystem } from './storage/file-system.ts';

@@ -8,3 +8,4 @@ export {
   deliveryVerdict,
   recordKeySql,
 } from './delivery-verdict.ts';
+export { type PrivateRedisCluster, startPrivateRedisCluster } from './private-redis-cluster.ts';
