@@ -45,7 +45,14 @@ import {
 import type { SinkAnchoredKafkaStream } from './sink-anchored-stream.ts';
 import { SpeedMetrics } from './speed-metrics.ts';
 import { resolveSpeedSettings, type SpeedOptions, type SpeedSettings } from './speed-options.ts';
-import { initialStatus, isHealthy, type SpeedStatus, serveHealth, statusFields } from './speed-status.ts';
+import {
+  initialStatus,
+  isHealthy,
+  recentDeadLettersOf,
+  type SpeedStatus,
+  serveHealth,
+  statusFields,
+} from './speed-status.ts';
 import { createTopicStream, type TopicStream } from './topic-stream.ts';
 
 /** A running speed service. */
@@ -839,6 +846,10 @@ class SpeedService implements SpeedHandle {
     this.state.lagMs = lagRecords === 0 ? 0 : Math.max(0, Date.now() - this.state.realtimeThrough);
     this.state.updatedAt = Date.now();
     this.state.watermarkEpoch = this.watcher.current?.watermarkEpoch ?? -1;
+    this.state.recentDeadLetters = recentDeadLettersOf(
+      this.state.recentDeadLetters,
+      this.topics.map((each) => each.stream),
+    );
     if (this.rebuildTargets.size > 0) await this.refreshRebuilding();
     await this.redis.hset(this.layout.status(), statusFields(this.state));
     // Fault tests: the batch, its offsets and the status are written (the checkpoint follows on its cadence).

@@ -5,7 +5,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exposition, PROMETHEUS_CONTENT_TYPE } from '@oxbow/connectors';
+import {
+  type DeadLetterNote,
+  exposition,
+  newestDeadLetters,
+  PROMETHEUS_CONTENT_TYPE,
+} from '@oxbow/connectors';
 import type { Registry } from 'prom-client';
 
 /** What the speed layer is doing. */
@@ -45,6 +50,11 @@ export interface SpeedStatus {
    * incomplete until then. Redis hash field: `true`/`false`.
    */
   rebuilding: boolean;
+  /**
+   * The last dead letters this process sent (at most 20 over its topics, newest first): source position, reason
+   * (cut to 300 characters) and when. Redis hash field: JSON. In memory: a restarted process starts with none.
+   */
+  recentDeadLetters: DeadLetterNote[];
   /** Cells (view, epoch, partition, key, bucket) whose states the process holds in memory. */
   cachedCells: number;
   /** Estimated bytes of those states. */
@@ -71,6 +81,7 @@ export function initialStatus(): SpeedStatus {
     rebuilds: 0,
     viewFingerprints: {},
     rebuilding: false,
+    recentDeadLetters: [],
     cachedCells: 0,
     cachedCellBytes: 0,
     lastError: '',
@@ -87,6 +98,20 @@ export function statusFields(status: SpeedStatus): Record<string, string> {
       typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
     ]),
   );
+}
+
+/**
+ * The dead letters the status shows next: the newest 20 of those it `shown` and those the topics' `sources`
+ * remember (a source's list starts empty when a generation restarts its streams; what was shown stays).
+ *
+ * @example
+ * status.recentDeadLetters = recentDeadLettersOf(status.recentDeadLetters, topics.map((topic) => topic.stream));
+ */
+export function recentDeadLettersOf(
+  shown: readonly DeadLetterNote[],
+  sources: Iterable<{ metrics(): { readonly recentDeadLetters: readonly DeadLetterNote[] } }>,
+): DeadLetterNote[] {
+  return newestDeadLetters([...Array.from(sources, (source) => source.metrics().recentDeadLetters), shown]);
 }
 
 /** True when the service is running and committed a batch recently enough (or has had nothing to do yet). */
