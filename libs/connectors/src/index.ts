@@ -47,10 +47,12 @@ export {
 } from './redis/realtime-offsets.ts';
 export {
   createRedisClient,
+  execCommands,
   hgetallBuffers,
   isRedisCluster,
   type RedisClient,
   type RedisClientOptions,
+  type RedisCommand,
   type RedisConnectionOptions,
   scanKeys,
   unlinkKeys,

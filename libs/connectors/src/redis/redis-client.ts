@@ -115,3 +115,43 @@ export async function hgetallBuffers(
   }
   return out;
 }
+
+/** One command of {@link execCommands}: its name, its arguments, and whether replies stay bytes. */
+export interface RedisCommand {
+  readonly name: string;
+  readonly args: ReadonlyArray<string | Buffer>;
+  /** True to receive bulk replies as `Buffer`s (`callBuffer`). */
+  readonly buffer?: boolean;
+}
+
+/**
+ * Runs `commands` in one round trip where the topology allows and answers `[error, reply]` per command, in order,
+ * like `pipeline.exec()`: one pipeline on a standalone Redis; on a cluster, where a pipeline may not span nodes,
+ * each command on its own (auto-pipelined per node).
+ */
+export async function execCommands(
+  redis: RedisClient,
+  commands: readonly RedisCommand[],
+): Promise<Array<[Error | null, unknown]>> {
+  if (commands.length === 0) return [];
+  if (isRedisCluster(redis)) {
+    const settled = await Promise.allSettled(
+      commands.map((command) =>
+        command.buffer
+          ? redis.callBuffer(command.name, [...command.args])
+          : redis.call(command.name, [...command.args]),
+      ),
+    );
+    return settled.map((one) =>
+      one.status === 'fulfilled'
+        ? [null, one.value]
+        : [one.reason instanceof Error ? one.reason : new Error(String(one.reason)), null],
+    );
+  }
+  const pipeline = redis.pipeline();
+  for (const command of commands) {
+    if (command.buffer) pipeline.callBuffer(command.name, [...command.args]);
+    else pipeline.call(command.name, [...command.args]);
+  }
+  return ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+}
