@@ -159,6 +159,31 @@ describe('startSpeed', () => {
     expect(reasons.filter((r) => /\bts\b/.test(r))).toHaveLength(2);
     expect(reasons.some((r) => /temperature/.test(r))).toBe(true);
     expect(reasons.some((r) => /JSON/i.test(r))).toBe(true);
+
+    // The status shows the latest of them with the same reasons, newest first, for the dashboard.
+    const recent = JSON.parse(status.recentDeadLetters ?? 'null') as Array<{
+      topic: string;
+      partition: number;
+      offset: string;
+      reason: string;
+      at: number;
+    }>;
+    const positionOf = (topic: string, partition: string | number, offset: string) =>
+      `${topic}/${partition}@${offset}`;
+    expect(recent.map((note) => positionOf(note.topic, note.partition, note.offset)).sort()).toEqual(
+      letters
+        .map((l) =>
+          positionOf(
+            l.headers['oxbow-source-topic'] ?? '',
+            l.headers['oxbow-source-partition'] ?? '',
+            l.headers['oxbow-source-offset'] ?? '',
+          ),
+        )
+        .sort(),
+    );
+    expect(recent.map((note) => note.reason).sort()).toEqual(reasons);
+    expect([...recent].sort((a, b) => b.at - a.at)).toEqual(recent);
+    expect(running().status().recentDeadLetters).toEqual(recent);
   });
 
   it('keeps the live views in Redis', async () => {
