@@ -1,9 +1,15 @@
 /**
  * The speed layer's status hash (`<prefix>speed:status`, written after every committed micro-batch) as the
- * dashboard shows it: state, lag, throughput counters and dead-lettered records per Kafka topic.
+ * dashboard shows it: state, lag, throughput counters, dead-lettered records per Kafka topic and the latest dead
+ * letters with their reasons.
  */
 
-import type { SpeedOverview } from '@oxbow/contracts';
+import type { RecentDeadLetter, SpeedOverview } from '@oxbow/contracts';
+
+/** The most dead letters an answer lists (what the speed layer keeps). */
+const MAX_RECENT_DEAD_LETTERS = 20;
+/** The longest reason an answer shows (characters; the speed layer cuts at 300). */
+const MAX_REASON_LENGTH = 300;
 
 function numberOf(text: string | undefined): number | null {
   if (text === undefined || text === '') return null;
@@ -14,6 +20,42 @@ function numberOf(text: string | undefined): number | null {
 function timeOf(text: string | undefined): string | null {
   const ms = numberOf(text);
   return ms === null || ms <= 0 ? null : new Date(ms).toISOString();
+}
+
+/**
+ * The `recentDeadLetters` field of the status hash (a JSON array of `{ topic, partition, offset, reason, at }`,
+ * `at` in epoch ms) as the answer lists them; an absent field (a speed layer older than it), one that does not
+ * parse, and entries of the wrong shape are left out.
+ *
+ * @example
+ * recentDeadLettersOf('[{"topic":"http_logs","partition":0,"offset":"17","reason":"SpeedError: not JSON","at":1795957512000}]');
+ * // [{ topic: 'http_logs', partition: 0, offset: '17', reason: 'SpeedError: not JSON', at: '2026-11-24T13:05:12.000Z' }]
+ */
+export function recentDeadLettersOf(field: string | undefined): RecentDeadLetter[] {
+  if (field === undefined || field === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(field);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  const letters: RecentDeadLetter[] = [];
+  for (const entry of parsed) {
+    if (letters.length >= MAX_RECENT_DEAD_LETTERS) break;
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { topic, partition, offset, reason, at } = entry as Record<string, unknown>;
+    if (typeof topic !== 'string' || !Number.isInteger(partition) || typeof offset !== 'string') continue;
+    if (typeof reason !== 'string' || typeof at !== 'number' || !Number.isFinite(at) || at <= 0) continue;
+    letters.push({
+      topic,
+      partition: partition as number,
+      offset,
+      reason: reason.slice(0, MAX_REASON_LENGTH),
+      at: new Date(at).toISOString(),
+    });
+  }
+  return letters;
 }
 
 /**
@@ -54,6 +96,7 @@ export function speedOverviewOf(status: Readonly<Record<string, string>>): Speed
     topics: [...topics.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([topic, counts]) => ({ topic, ...counts })),
+    recentDeadLetters: recentDeadLettersOf(status.recentDeadLetters),
     lastError: status.lastError ? status.lastError : null,
     updatedAt: timeOf(status.updatedAt),
   };

@@ -10,6 +10,7 @@ export type {
   ModelVersion,
   PublishedRun,
   PublishedRunsAnswer,
+  RecentDeadLetter,
   ServedModel,
   SpeedOverview,
   SpeedTopicCounts,

@@ -86,6 +86,20 @@ const speedSchema = {
         },
       },
     },
+    recentDeadLetters: {
+      type: 'array',
+      description: 'The last records the speed process dead-lettered (at most 20), newest first',
+      items: {
+        type: 'object',
+        properties: {
+          topic: { type: 'string' },
+          partition: { type: 'integer' },
+          offset: { type: 'string', description: 'Exact int64 offset, as a decimal string' },
+          reason: { type: 'string', description: "The dead letter's oxbow-error header (≤ 300 characters)" },
+          at: { type: 'string', description: 'When it was dead-lettered, ISO-8601' },
+        },
+      },
+    },
     lastError: nullableString,
     updatedAt: nullableString,
   },

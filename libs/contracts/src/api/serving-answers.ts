@@ -24,6 +24,21 @@ export interface SpeedTopicCounts {
 }
 
 /**
+ * One of the last records the speed layer dead-lettered: where it came from, why it was refused (the
+ * `oxbow-error` header of its dead letter, cut to 300 characters) and when. The record itself is in the
+ * dead-letter Kafka topic.
+ */
+export interface RecentDeadLetter {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record's offset, a decimal string (exact int64). */
+  readonly offset: string;
+  readonly reason: string;
+  /** When it was dead-lettered, ISO-8601. */
+  readonly at: string;
+}
+
+/**
  * What `GET /v1/speed/status` answers: the speed layer's status hash (`<prefix>speed:status`, written after every
  * committed micro-batch) — state, lag, throughput counters and dead-lettered records per Kafka topic.
  */
@@ -52,6 +67,11 @@ export interface SpeedOverview {
   /** Dead-lettered records of every topic since the first commit (the records and reasons are in Kafka). */
   readonly deadLettered: number;
   readonly topics: readonly SpeedTopicCounts[];
+  /**
+   * The last records the running speed process dead-lettered (at most 20 over its topics), newest first; empty
+   * when there were none since it started, or when the speed layer predates this field.
+   */
+  readonly recentDeadLetters: readonly RecentDeadLetter[];
   readonly lastError: string | null;
   /** When the status was last written, ISO-8601. */
   readonly updatedAt: string | null;
