@@ -48,17 +48,19 @@ describe('oxbow argument errors', () => {
 
   it('rejects an unknown service for logs and an unknown --with service', async () => {
     expect((await oxbow(['stack', 'logs', 'zookeeper'])).err).toBe(
-      'oxbow: unknown service "zookeeper" (services: kafka, redis, s3proxy, hdfs, mqtt)',
+      'oxbow: unknown service "zookeeper" (services: kafka, redis, s3proxy, hdfs, mqtt, redis-cluster)',
     );
     const withKafka = await oxbow(['stack', 'up', '--with', 'kafka']);
     expect(withKafka.code).toBe(2);
-    expect(withKafka.err).toContain('--with kafka: not an optional service (available: hdfs, mqtt)');
+    expect(withKafka.err).toContain(
+      '--with kafka: not an optional service (available: hdfs, mqtt, redis-cluster)',
+    );
   });
 
   it('prints help with --help and exits 0', async () => {
     const result = await oxbow(['--help']);
     expect(result.code).toBe(0);
-    expect(result.out).toContain('stack up [--with hdfs|mqtt]');
+    expect(result.out).toContain('stack up [--with hdfs|mqtt|redis-cluster]');
     expect(result.out).toContain('OXBOW_KAFKA_BROKERS');
     for (const command of ['views', 'sql', 'ingest', 'produce', 'batch run', 'serve']) {
       expect(result.out).toContain(`  ${command}`);

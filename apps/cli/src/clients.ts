@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { OxbowConfig } from '@oxbow/config';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
 /** Options shared by the client factories. */
@@ -40,6 +40,36 @@ export function createRedis(config: OxbowConfig, options: ClientOptions = {}): R
   });
   redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * An ioredis cluster client seeded with the configured URL (or `options.address`): it learns the other nodes
+ * and the slot map from that node. Commands are pipelined automatically per node (`enableAutoPipelining`);
+ * connects lazily and, when `quiet`, fails fast without retrying, like {@link createRedis}.
+ *
+ * @example
+ * const cluster = createRedisCluster(config); // OXBOW_REDIS_URL=redis://127.0.0.1:26381
+ * await cluster.connect();
+ */
+export function createRedisCluster(config: OxbowConfig, options: ClientOptions = {}): Cluster {
+  const seed = options.address ?? config.redisUrl;
+  // The seed's credentials and TLS apply to every node the client discovers, not only to the seed.
+  const url = new URL(seed);
+  const cluster = new Cluster([seed], {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    ...(options.quiet ? { clusterRetryStrategy: () => null } : {}),
+    redisOptions: {
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+      connectTimeout: options.quiet ? 1000 : 5000,
+      maxRetriesPerRequest: options.quiet ? 0 : 3,
+      ...(options.quiet ? { commandTimeout: 1500 } : {}),
+    },
+  });
+  cluster.on('error', () => {});
+  return cluster;
 }
 
 /**

@@ -17,16 +17,16 @@ const S3 = ['s3Endpoint', 's3AccessKey', 's3SecretKey', 's3Region', 's3Bucket'];
 const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   stack: {
     usage: [
-      'stack up [--with hdfs|mqtt]',
+      'stack up [--with hdfs|mqtt|redis-cluster]',
       'stack down',
       'stack status [--json]',
       'stack logs SERVICE [-f] [-n N]',
       'stack fetch [--with …]',
     ],
     summary:
-      "the local stack on loopback: Kafka (KRaft), Redis and S3Proxy (+ HDFS, Mosquitto); `up` creates the project's topics",
+      "the local stack on loopback: Kafka (KRaft), Redis and S3Proxy (+ HDFS, Mosquitto, a three-node Redis Cluster); `up` creates the project's topics",
     flags: {
-      '--with SERVICE': 'also start an optional service (hdfs, mqtt); repeatable',
+      '--with SERVICE': 'also start an optional service (hdfs, mqtt, redis-cluster); repeatable',
       '--json': 'status as JSON',
       '-f, --follow': 'logs: keep following',
       '-n, --lines N': 'logs: how many lines',

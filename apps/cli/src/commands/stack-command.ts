@@ -33,6 +33,8 @@ function printStatus(
     output.out(JSON.stringify({ stateDir: config.stateDir, services: statuses }, null, 2));
     return;
   }
+  const nameWidth = Math.max(8, ...statuses.map((status) => status.name.length));
+  const addressWidth = Math.max(24, ...statuses.map((status) => status.address.length));
   for (const status of statuses) {
     const health = status.healthy ? 'healthy' : 'DOWN';
     const owner = status.managed
@@ -40,7 +42,9 @@ function printStatus(
       : status.healthy
         ? 'not started by this state dir'
         : '-';
-    output.out(`${status.name.padEnd(8)} ${health.padEnd(8)} ${status.address.padEnd(24)} ${owner}`);
+    output.out(
+      `${status.name.padEnd(nameWidth)} ${health.padEnd(8)} ${status.address.padEnd(addressWidth)} ${owner}`,
+    );
   }
 }
 

@@ -15,7 +15,8 @@ function findOnPath(binary: string): string | undefined {
   return undefined;
 }
 
-function requireRedisServer(): string {
+/** The path of the machine's `redis-server` (also run by the `redis-cluster` service); throws when missing. */
+export function requireRedisServer(): string {
   const path = findOnPath('redis-server');
   if (!path) {
     throw new CliError(
