@@ -2,7 +2,8 @@
  * The dashboard end to end: the serving app (over a lake with a published batch version, realtime increments in
  * Redis, a speed status and a live view) serves the built page at `/`; headless Chromium loads it, enters a read
  * API key, and the numbers the page shows — the explorer's totals, the top keys, the batch run, the speed layer's
- * counters, each model's version and parameters — equal the API's answers for the same view, key and model. A
+ * counters and latest dead letters (reasons written as text), each model's version and parameters — equal the
+ * API's answers for the same view, key and model. A
  * screenshot is kept under
  * `.oxbow/artifacts/dashboard/`.
  */
@@ -76,6 +77,24 @@ function latencyPredictorRecord(weights: number[], intercept: number): SpeedMode
     model: { format: 'oxbow-ml-model', type: 'linear-regression', version: 1, weights, intercept },
   };
 }
+/** The dead letters of the speed status hash, as the speed layer writes them (newest first, `at` in ms). */
+const RECENT_DEAD_LETTERS = [
+  {
+    topic: 'http_logs',
+    partition: 1,
+    offset: '9007199254740993',
+    reason: 'SpeedError: <img src=x data-injected=1> status: expected an integer, got "abc"',
+    at: START_MS + 5 * EPOCH_MS,
+  },
+  {
+    topic: 'http_logs',
+    partition: 0,
+    offset: '41',
+    reason: 'SpeedError: not JSON: Unexpected token n in JSON at position 1',
+    at: START_MS + 4 * EPOCH_MS,
+  },
+];
+
 const missing = chromiumMissing();
 if (missing) console.warn(missing);
 
@@ -183,6 +202,8 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
         'records:http_logs': String(realtimeEvents.length),
         'deadLettered:http_logs': '7',
         deadLettered: '7',
+        // Two of the seven as the speed layer remembers them, newest first; a reason with markup stays text.
+        recentDeadLetters: JSON.stringify(RECENT_DEAD_LETTERS),
         updatedAt: String(Date.now()),
       },
     });
@@ -305,6 +326,23 @@ describe.skipIf(missing !== undefined)('dashboard in headless Chromium', () => {
       expect(shownNumber(await text(page.getByTestId(`speed-records-${topic.topic}`)))).toBe(topic.records);
     }
     expect(speed.deadLettered).toBe(7);
+    // The latest dead letters with their reasons, as the API lists them, written as text.
+    const { recentDeadLetters } = await api<{
+      recentDeadLetters: { topic: string; partition: number; offset: string; reason: string; at: string }[];
+    }>('/v1/speed/status');
+    expect(recentDeadLetters.map((letter) => letter.reason)).toEqual(
+      RECENT_DEAD_LETTERS.map((letter) => letter.reason),
+    );
+    expect(await page.getByTestId('dead-letter-reason').allTextContents()).toEqual(
+      recentDeadLetters.map((letter) => letter.reason),
+    );
+    expect(await page.getByTestId('dead-letter-offset').allTextContents()).toEqual(
+      recentDeadLetters.map((letter) => letter.offset),
+    );
+    const firstRow = await text(page.locator('[data-testid=dead-letters-table] tbody tr').first());
+    expect(firstRow).toContain('2026-11-24 ');
+    expect(firstRow).toContain(`${recentDeadLetters[0]?.at.slice(11, 19)}Z`);
+    expect(await page.locator('[data-injected]').count()).toBe(0);
 
     // Live views: the read key sees the shared one, not the personal one.
     await expect.poll(() => text(page.getByTestId('live-live_requests_5m'))).toContain('"/": 12');

@@ -10,6 +10,7 @@ export type {
   ModelsAnswer,
   ModelVersion,
   PublishedRunsAnswer as ManifestsAnswer,
+  RecentDeadLetter,
   ServedModel as ModelAnswer,
   SpeedOverview as SpeedAnswer,
 } from '@oxbow/contracts';

@@ -1,12 +1,12 @@
 /**
  * The speed layer: state, lag (time and records), throughput (records per second between refreshes, charted),
- * and records and dead letters per Kafka topic. The dead-lettered records themselves, with the reasons they were
- * refused, are in the dead-letter Kafka topic: no API reads them, so the page shows the counts and the speed
- * layer's last error.
+ * records and dead letters per Kafka topic, and the latest dead letters with the reasons they were refused (the
+ * records themselves are in the dead-letter Kafka topic). Every API string is written as text.
  */
 import type uPlot from 'uplot';
 import { drawChart } from '../chart.ts';
-import { h, note, table } from '../dom.ts';
+import { deadLetterRows, deadLettersNote } from '../dead-letters.ts';
+import { fill, h, note, table } from '../dom.ts';
 import { formatDuration, formatNumber, formatTime } from '../format.ts';
 import type { ThroughputHistory } from '../throughput.ts';
 import type { SpeedAnswer } from '../types.ts';
@@ -48,16 +48,34 @@ export function renderSpeed(output: HTMLElement, answer: SpeedAnswer, history: T
     { 'data-testid': 'speed-topics' },
   );
   const chartCell = h('div', { class: 'chart' });
-  output.replaceChildren(
+  // An older serving app (or speed layer) has no list: none to show.
+  const letters = deadLetterRows(answer.recentDeadLetters ?? []);
+  const deadLetters = h(
+    'div',
+    { 'data-testid': 'dead-letters' },
+    h('h3', {}, 'Dead letters'),
+    letters.length === 0
+      ? null
+      : table(
+          ['time', 'Kafka topic', 'partition', 'offset', 'reason'],
+          letters.map((letter) => [
+            letter.time,
+            letter.topic,
+            letter.partition,
+            h('span', { 'data-testid': 'dead-letter-offset' }, letter.offset),
+            h('span', { class: 'reason', 'data-testid': 'dead-letter-reason' }, letter.reason),
+          ]),
+          { class: 'dead-letters', 'data-testid': 'dead-letters-table' },
+        ),
+    note(deadLettersNote(answer.deadLettered, letters.length)),
+  );
+  fill(
+    output,
     tiles,
     chartCell,
     topics,
-    note(
-      answer.lastError
-        ? `last error: ${answer.lastError}`
-        : 'dead-lettered records and the reasons they were refused are in the dead-letter Kafka topic (OXBOW_SPEED_DEAD_LETTER_TOPIC); no API serves them',
-      answer.lastError ? 'error' : 'info',
-    ),
+    deadLetters,
+    answer.lastError ? note(`last error: ${answer.lastError}`, 'error') : null,
     h('p', { class: 'note' }, `status written ${formatTime(answer.updatedAt)}`),
   );
   const { times, rates } = history.rates();
