@@ -4,7 +4,7 @@
  * per version), or the speed layer's (`RedisLayout.model(name)`, updated per micro-batch from the batch model it
  * started from) when that was written after the batch version was published.
  */
-import type { FileSystem } from '@oxbow/connectors';
+import type { FileSystem, RedisClient } from '@oxbow/connectors';
 import {
   type BatchManifest,
   decodeSpeedModel,
@@ -16,15 +16,16 @@ import {
   type SpeedModelRecord,
 } from '@oxbow/contracts';
 import type { ModelDefinition } from '@oxbow/views';
-import type { Redis } from 'ioredis';
 import { ServingError } from './errors.ts';
 
 /** What the model store reads. */
 export interface ModelStoreOptions {
   readonly models: readonly ModelDefinition[];
   readonly lake: FileSystem;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
+  /** True for the Redis Cluster key layout (`RedisLayout`'s `cluster` option); default false. */
+  readonly cluster?: boolean;
   /** The batch version served now. */
   readonly manifest: () => BatchManifest | undefined;
 }
@@ -39,7 +40,7 @@ export class ModelStore {
 
   constructor(options: ModelStoreOptions) {
     this.#options = options;
-    this.#layout = new RedisLayout(options.prefix);
+    this.#layout = new RedisLayout(options.prefix, { cluster: options.cluster === true });
     this.#byName = new Map(options.models.map((model) => [model.name, model]));
   }
 

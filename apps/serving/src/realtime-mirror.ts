@@ -12,21 +12,32 @@
  * - **Read barrier.** A request first waits for a *probe* issued after it arrived — one script (`EVALSHA`) reading
  *   the generation marker, the status fields and every `offsets:<topic>` hash, shared by every request that
  *   arrived meanwhile — so an answer reflects every commit that finished before the request came, as when every request
- *   read Redis. When the probed offsets are beyond what the mirror applied: if announcements covering them arrived,
- *   only requests for keys those announcements name wait for their re-read; if none arrived within
- *   `announceWaitMs` (a lost announcement, a speed layer that does not announce, increments written by something
- *   else), the mirror reads every increment again (a reload), once for all waiting requests.
+ *   read Redis. On Redis Cluster those keys sit in different hash slots: the probe reads them with separate
+ *   commands, the marker and status first, then the offsets (why that is safe: `#readClusterProbe`). When
+ *   the probed offsets are beyond what the mirror applied: if announcements covering them arrived, only requests
+ *   for keys those announcements name wait for their re-read; if none arrived within `announceWaitMs` (a lost
+ *   announcement, a speed layer that does not announce, increments written by something else), the mirror reads
+ *   every increment again (a reload), once for all waiting requests.
  * - **Generations.** A different generation marker, speed-status generation or `viewFingerprints` (a Redis that
  *   lost its data, a new speed-layer generation, changed view definitions) drops the mirror and reloads it, so
  *   increments of different generations or definitions are never merged; `rebuilding` is judged from the probed
  *   status exactly as before (view-status.ts).
+ * - **Redis Cluster** (`cluster`, the cluster key layout): epoch and key sets are per Kafka partition; a reload
+ *   reads each partition's sets and only that partition's hashes. Every multi-key read is one command per key
+ *   (pipelined per node by the cluster client), never a pipeline across slots. Announcements are the same JSON.
  * - **Expiry.** Epochs ≤ the watermark of every batch version still in use are dropped from memory
  *   ({@link RealtimeMirror.prune}); until then an answer on an older version still finds them, even after the
  *   speed layer expired them in Redis.
  */
 import { createHash } from 'node:crypto';
+import {
+  hgetallBuffers,
+  isRedisCluster,
+  type RedisClient,
+  readTopicOffsets,
+  topicPartitions,
+} from '@oxbow/connectors';
 import { decodeReconciliation, RedisLayout, type ViewReconciliation } from '@oxbow/contracts';
-import type { Redis } from 'ioredis';
 import { ServingError } from './errors.ts';
 import { parseSpeedReport, type SpeedReport } from './realtime-store.ts';
 
@@ -171,11 +182,16 @@ export interface SyncPoint {
 
 /** Options of a {@link RealtimeMirror}. */
 export interface RealtimeMirrorOptions {
-  /** The command connection (probes, re-reads). */
-  readonly redis: Redis;
-  /** A connection for `SUBSCRIBE` only (default: `redis.duplicate()`, closed with the mirror). */
-  readonly subscriber?: Redis;
+  /** The command connection (probes, re-reads): a standalone client, or a cluster client with `cluster`. */
+  readonly redis: RedisClient;
+  /**
+   * A connection for `SUBSCRIBE` only (default: `redis.duplicate()`, closed with the mirror; on a cluster the
+   * duplicate cluster client subscribes through one node, and a cluster delivers a `PUBLISH` to every node).
+   */
+  readonly subscriber?: RedisClient;
   readonly prefix: string;
+  /** True for the Redis Cluster key layout (`RedisLayout`'s `cluster` option); default false. */
+  readonly cluster?: boolean;
   /** The views whose increments are mirrored, with the Kafka topics the speed layer reads for each. */
   readonly views: ReadonlyArray<{ readonly name: string; readonly kafkaTopics: readonly string[] }>;
   /** How long a request waits for announcements of offsets it probed before the mirror reloads (default 250). */
@@ -213,7 +229,16 @@ interface Probe {
   readonly report: SpeedReport;
 }
 
+/** `HGETALL`s in flight at once: one pipeline on standalone Redis, auto-pipelined per node on a cluster. */
 const HGETALL_PER_PIPELINE = 1000;
+
+/** One increments hash the mirror reads, and where its cells go. */
+interface HashTarget {
+  readonly view: string;
+  readonly epoch: number;
+  readonly partition: number;
+  readonly key: string;
+}
 
 /**
  * One probe, one command: the generation marker, the status fields (ARGV) and each offsets hash (KEYS[3…]), read
@@ -272,8 +297,8 @@ function parseCells(hash: Record<string, Buffer> | null | undefined): RealtimeCe
  */
 export class RealtimeMirror {
   readonly stats: MirrorStats = { probes: 0, announcements: 0, rereads: 0, reloads: 0 };
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #ownSubscriber: boolean;
   readonly #layout: RedisLayout;
   readonly #viewTopics: ReadonlyMap<string, readonly string[]>;
@@ -309,9 +334,9 @@ export class RealtimeMirror {
   constructor(options: RealtimeMirrorOptions) {
     this.#redis = options.redis;
     this.#ownSubscriber = options.subscriber === undefined;
-    this.#subscriber = options.subscriber ?? options.redis.duplicate();
+    this.#subscriber = options.subscriber ?? duplicateOf(options.redis);
     if (this.#ownSubscriber) this.#subscriber.on('error', () => {});
-    this.#layout = new RedisLayout(options.prefix);
+    this.#layout = new RedisLayout(options.prefix, { cluster: options.cluster === true });
     this.#viewTopics = new Map(options.views.map((view) => [view.name, view.kafkaTopics]));
     this.#kafkaTopics = [...new Set(options.views.flatMap((view) => view.kafkaTopics))].sort();
     this.#announceWaitMs = options.announceWaitMs ?? 250;
@@ -486,6 +511,7 @@ export class RealtimeMirror {
 
   async #readProbe(): Promise<Probe> {
     this.stats.probes++;
+    if (this.#layout.cluster) return this.#probeOf(...(await this.#readClusterProbe()));
     const keys = [
       this.#layout.generation(),
       this.#layout.status(),
@@ -499,8 +525,55 @@ export class RealtimeMirror {
       reply = await this.#redis.eval(PROBE_LUA, keys.length, ...keys, ...STATUS_FIELDS);
     }
     const replies = reply as [string | null, Array<string | null>, ...string[][]];
-    const marker = replies[0] ?? '';
-    const values = replies[1] ?? [];
+    const offsets = (replies.slice(2) as string[][]).map((flat) => {
+      const fields: Record<string, string> = {};
+      for (let field = 0; field + 1 < flat.length; field += 2)
+        fields[flat[field] as string] = flat[field + 1] as string;
+      return fields;
+    });
+    return this.#probeOf(replies[0], replies[1] ?? [], offsets);
+  }
+
+  /**
+   * The probe's values on Redis Cluster, where the marker (its own hash tag), the status (no tag) and each
+   * partition's offsets (tagged by partition) sit in different slots and no script can read them together. They
+   * are read with separate commands, in two steps: the marker and the status fields, then — once they answered —
+   * the offsets of every topic (`readTopicOffsets`: the partition registry, then each partition's hash).
+   *
+   * What is given up is reading them at one instant: a commit, or a generation change, may land between the
+   * reads. That is safe because:
+   * - every read is issued after the requests the probe serves arrived, so each sees every commit that finished
+   *   before them: the barrier holds per value; a value newer than the others only makes the mirror catch up on
+   *   more than the requests needed;
+   * - a partition's commit is one script in the partition's slot (increments, key and epoch sets, offset), so an
+   *   offset read means that partition's increments up to it are readable from then on; partitions are
+   *   independent, so reading their offsets at different instants mixes nothing;
+   * - the offsets are read after the marker: the speed layer deletes a generation's keys (offsets included)
+   *   before it installs a new marker, so offsets read after a new marker are never the old generation's (higher)
+   *   ones, which a reload would count as applied and so miss the new generation's commits. Offsets read after
+   *   an old marker may already be the new generation's (or missing): the mirror then answers from the old
+   *   generation, as for a request that came before the change, and the next probe sees the new marker;
+   * - the status's generation and fingerprints are part of the identity, as with the script: a status written
+   *   apart from the marker at most causes one more reload.
+   */
+  async #readClusterProbe(): Promise<[string | null, Array<string | null>, Array<Record<string, string>>]> {
+    const [marker, values] = await Promise.all([
+      this.#redis.get(this.#layout.generation()),
+      this.#redis.hmget(this.#layout.status(), ...STATUS_FIELDS),
+    ]);
+    const offsets = await Promise.all(
+      this.#kafkaTopics.map((topic) => readTopicOffsets(this.#redis, this.#layout, topic)),
+    );
+    return [marker, values, offsets];
+  }
+
+  /** A probe of the marker, the status fields (in {@link STATUS_FIELDS} order) and each topic's offsets. */
+  #probeOf(
+    markerValue: string | null | undefined,
+    values: ReadonlyArray<string | null>,
+    topicOffsets: ReadonlyArray<Readonly<Record<string, string>>>,
+  ): Probe {
+    const marker = markerValue ?? '';
     const status: Record<string, string> = {};
     STATUS_FIELDS.forEach((field, index) => {
       const value = values[index];
@@ -508,10 +581,8 @@ export class RealtimeMirror {
     });
     const offsets = new Map<string, bigint>();
     this.#kafkaTopics.forEach((topic, index) => {
-      const flat = replies[index + 2] ?? [];
-      for (let field = 0; field + 1 < flat.length; field += 2) {
-        const offset = flat[field + 1] as string;
-        if (/^\d+$/.test(offset)) offsets.set(`${topic}:${flat[field]}`, BigInt(offset));
+      for (const [partition, offset] of Object.entries(topicOffsets[index] ?? {})) {
+        if (/^\d+$/.test(offset)) offsets.set(`${topic}:${partition}`, BigInt(offset));
       }
     });
     const identity = `${marker}\n${status.generation ?? ''}\n${status.viewFingerprints ?? ''}`;
@@ -613,7 +684,7 @@ export class RealtimeMirror {
     const batch = this.#queue;
     this.#queue = [];
     try {
-      const hashes = new Map<string, { view: string; epoch: number; partition: number; key: string }>();
+      const hashes = new Map<string, HashTarget>();
       let everything = false;
       for (const announcement of batch) {
         if (announcement.generation !== this.#marker) continue;
@@ -641,20 +712,12 @@ export class RealtimeMirror {
         this.#needsReload = true;
         return;
       }
-      const targets = [...hashes.entries()];
-      const read: Array<RealtimeCells | undefined> = [];
-      for (let start = 0; start < targets.length; start += HGETALL_PER_PIPELINE) {
-        const pipeline = this.#redis.pipeline();
-        for (const [hash] of targets.slice(start, start + HGETALL_PER_PIPELINE)) pipeline.hgetallBuffer(hash);
-        for (const [error, value] of (await pipeline.exec()) ?? []) {
-          if (error) throw error;
-          read.push(parseCells(value as Record<string, Buffer>));
-        }
-      }
+      const targets = [...hashes.values()];
+      const read = await this.#readCells(targets);
       if (this.#reloading !== undefined) return;
       this.stats.rereads += targets.length;
       const sequence = ++this.#sequence;
-      targets.forEach(([, target], index) => {
+      targets.forEach((target, index) => {
         this.#views.get(target.view)?.set(target.key, target.epoch, target.partition, read[index], sequence);
       });
       for (const announcement of batch) {
@@ -685,48 +748,19 @@ export class RealtimeMirror {
     await this.#applying?.catch(() => {});
     this.#needsReload = false;
     this.stats.reloads++;
-    const layout = this.#layout;
     const views = new Map<string, RealtimeView>();
     const sequence = ++this.#sequence;
     try {
       for (const [name, topics] of this.#viewTopics) {
         const view = new RealtimeView(name);
         views.set(name, view);
-        const min = this.#pruneWatermark === undefined ? '-inf' : `(${this.#pruneWatermark}`;
-        const epochs = (await this.#redis.zrangebyscore(layout.epochs(name), min, '+inf'))
-          .map(Number)
-          .filter(Number.isSafeInteger);
-        if (epochs.length === 0) continue;
-        const partitions = new Set<number>();
-        for (const topic of topics) {
-          for (const partition of await this.#redis.hkeys(layout.offsets(topic))) {
-            if (/^\d+$/.test(partition)) partitions.add(Number(partition));
-          }
-        }
-        if (partitions.size === 0) continue;
-        for (const epoch of epochs) {
-          const keys = await this.#redis.smembers(layout.keyIndex(name, epoch));
-          const targets: Array<{ key: string; partition: number }> = [];
-          for (const key of keys) for (const partition of partitions) targets.push({ key, partition });
-          for (let start = 0; start < targets.length; start += HGETALL_PER_PIPELINE) {
-            const slice = targets.slice(start, start + HGETALL_PER_PIPELINE);
-            const pipeline = this.#redis.pipeline();
-            for (const { key, partition } of slice)
-              pipeline.hgetallBuffer(layout.increments(name, epoch, partition, key));
-            const replies = (await pipeline.exec()) ?? [];
-            replies.forEach(([error, value], index) => {
-              if (error) throw error;
-              const target = slice[index] as { key: string; partition: number };
-              view.set(
-                target.key,
-                epoch,
-                target.partition,
-                parseCells(value as Record<string, Buffer>),
-                sequence,
-              );
-            });
-          }
-        }
+        const targets = this.#layout.cluster
+          ? await this.#clusterTargets(name, topics)
+          : await this.#standaloneTargets(name, topics);
+        const cells = await this.#readCells(targets);
+        targets.forEach((target, index) => {
+          view.set(target.key, target.epoch, target.partition, cells[index], sequence);
+        });
       }
     } catch (error) {
       this.#needsReload = true;
@@ -751,4 +785,73 @@ export class RealtimeMirror {
       if (announcement.generation === probe.marker) this.#raiseAnnounced(announcement);
     }
   }
+
+  /** The epochs after the prune watermark in an epoch sorted set, as numbers. */
+  async #epochsIn(key: string): Promise<number[]> {
+    const min = this.#pruneWatermark === undefined ? '-inf' : `(${this.#pruneWatermark}`;
+    return (await this.#redis.zrangebyscore(key, min, '+inf')).map(Number).filter(Number.isSafeInteger);
+  }
+
+  /** The partitions of the Kafka `topics` (with stored offsets, or registered on a cluster), ascending. */
+  async #partitionsOf(topics: readonly string[]): Promise<number[]> {
+    const partitions = new Set<number>();
+    for (const topic of topics) {
+      for (const partition of await topicPartitions(this.#redis, this.#layout, topic))
+        partitions.add(partition);
+    }
+    return [...partitions].sort((a, b) => a - b);
+  }
+
+  /** Standalone layout: every hash of a view — each epoch's keys (one set for all partitions) × the partitions. */
+  async #standaloneTargets(view: string, topics: readonly string[]): Promise<HashTarget[]> {
+    const epochs = await this.#epochsIn(this.#layout.epochs(view));
+    if (epochs.length === 0) return [];
+    const partitions = await this.#partitionsOf(topics);
+    const targets: HashTarget[] = [];
+    if (partitions.length === 0) return targets;
+    for (const epoch of epochs) {
+      for (const key of await this.#redis.smembers(this.#layout.keyIndex(view, epoch))) {
+        for (const partition of partitions) targets.push({ view, epoch, partition, key });
+      }
+    }
+    return targets;
+  }
+
+  /**
+   * Cluster layout: every hash of a view — per partition, its epochs and each epoch's keys, in that partition's
+   * slot (a partition without an epoch in its set wrote nothing in it: its commit script writes both).
+   */
+  async #clusterTargets(view: string, topics: readonly string[]): Promise<HashTarget[]> {
+    const targets: HashTarget[] = [];
+    for (const partition of await this.#partitionsOf(topics)) {
+      const epochs = await this.#epochsIn(this.#layout.epochs(view, partition));
+      const keySets = await Promise.all(
+        epochs.map((epoch) => this.#redis.smembers(this.#layout.keyIndex(view, epoch, partition))),
+      );
+      epochs.forEach((epoch, index) => {
+        for (const key of keySets[index] ?? []) targets.push({ view, epoch, partition, key });
+      });
+    }
+    return targets;
+  }
+
+  /** The cells of each target's hash (`undefined` for an empty or missing one), in order; a failed read rejects. */
+  async #readCells(targets: readonly HashTarget[]): Promise<Array<RealtimeCells | undefined>> {
+    const cells: Array<RealtimeCells | undefined> = [];
+    for (let start = 0; start < targets.length; start += HGETALL_PER_PIPELINE) {
+      const slice = targets.slice(start, start + HGETALL_PER_PIPELINE);
+      const hashes = await hgetallBuffers(
+        this.#redis,
+        slice.map(({ view, epoch, partition, key }) => this.#layout.increments(view, epoch, partition, key)),
+        HGETALL_PER_PIPELINE,
+      );
+      for (const hash of hashes) cells.push(parseCells(hash));
+    }
+    return cells;
+  }
+}
+
+/** A second connection to the same Redis (or cluster), for `SUBSCRIBE`. */
+function duplicateOf(redis: RedisClient): RedisClient {
+  return isRedisCluster(redis) ? redis.duplicate() : redis.duplicate();
 }

@@ -2,10 +2,13 @@
  * Reads the speed layer's increments from Redis (docs/design/0002-layer-contracts.md; keys by the `RedisLayout`
  * of `@oxbow/contracts`): per-partition hashes `<prefix>rt:<view>:<epoch>:<partition>:<key>` (field = bucket
  * start, value = codec bytes) for the epochs listed in `<prefix>rtepochs:<view>`, the keys of an epoch in
- * `<prefix>rtkeys:<view>:<epoch>`, the speed layer's status and the speed-only live views.
+ * `<prefix>rtkeys:<view>:<epoch>`, the speed layer's status and the speed-only live views. On Redis Cluster
+ * (the cluster layout) the epoch and key sets are kept per Kafka partition, in the partition's hash slot: the
+ * store reads each partition's sets and only that partition's hashes for their keys, one command per key
+ * (pipelined per node by the cluster client), never a pipeline across slots.
  */
+import { hgetallBuffers, type RedisClient, topicPartitions } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
-import type { Redis } from 'ioredis';
 import type { BucketRange, StoredState } from './batch-snapshot.ts';
 import { ServingError } from './errors.ts';
 
@@ -43,6 +46,21 @@ export interface RealtimeRead {
   readonly epochs: number[];
 }
 
+/** Options of a {@link RealtimeStore}. */
+export interface RealtimeStoreOptions {
+  /** True for the Redis Cluster key layout (`RedisLayout`'s `cluster` option); default false. */
+  readonly cluster?: boolean;
+}
+
+/** One increments hash to read, and the view key it holds. */
+interface HashTarget {
+  readonly key: string;
+  readonly hash: string;
+}
+
+/** How many `HGETALL`s are in flight at once (a pipeline on standalone Redis, per node on a cluster). */
+const HGETALL_CHUNK = 500;
+
 /**
  * The realtime part of a view: the increments of epochs after the batch watermark.
  *
@@ -51,33 +69,46 @@ export interface RealtimeRead {
  * await realtime.states('orders_by_store_hourly', 'orders', ['amsterdam-01'], 489012, {});
  */
 export class RealtimeStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #layout: RedisLayout;
   readonly #kafkaTopics: Readonly<Record<string, readonly string[]>>;
 
   /**
+   * @param redis a standalone client, or a cluster client with `options.cluster`.
    * @param kafkaTopics the Kafka topics the speed layer consumes for each project topic (its offsets hashes are
    *   named after the Kafka topics; see `bindTopics` of `@oxbow/views`); a project topic not listed is its own
    *   Kafka topic.
    */
-  constructor(redis: Redis, prefix: string, kafkaTopics: Readonly<Record<string, readonly string[]>> = {}) {
+  constructor(
+    redis: RedisClient,
+    prefix: string,
+    kafkaTopics: Readonly<Record<string, readonly string[]>> = {},
+    options: RealtimeStoreOptions = {},
+  ) {
     this.#redis = redis;
-    this.#layout = new RedisLayout(prefix);
+    this.#layout = new RedisLayout(prefix, { cluster: options.cluster === true });
     this.#kafkaTopics = kafkaTopics;
   }
 
-  /** The epochs after `afterEpoch` that hold increments of `view`, ascending. */
-  epochsAfter(view: string, afterEpoch: number | undefined): Promise<number[]> {
+  /**
+   * The epochs after `afterEpoch` that hold increments of `view` (whose events come from project topic `topic`),
+   * ascending. On a cluster, the union of the epoch sets of the topic's partitions.
+   */
+  epochsAfter(view: string, topic: string, afterEpoch: number | undefined): Promise<number[]> {
     return unavailableOnFailure(async () => {
-      const min = afterEpoch === undefined ? '-inf' : `(${afterEpoch}`;
-      const members = await this.#redis.zrangebyscore(this.#layout.epochs(view), min, '+inf');
-      return members.map(Number).filter(Number.isSafeInteger);
+      if (!this.#layout.cluster) return this.#epochsOf(this.#layout.epochs(view), afterEpoch);
+      const epochs = new Set<number>();
+      for (const partition of await this.#partitions(topic)) {
+        for (const epoch of await this.#epochsOf(this.#layout.epochs(view, partition), afterEpoch))
+          epochs.add(epoch);
+      }
+      return [...epochs].sort((a, b) => a - b);
     });
   }
 
   /**
    * The increments of `view` for `keys` in `range`, over every epoch after `afterEpoch` and every partition.
-   * Without `keys`, the keys of each epoch's `<prefix>rtkeys:<view>:<epoch>` set.
+   * Without `keys`, the keys of each epoch's `<prefix>rtkeys:<view>:<epoch>` set (per partition on a cluster).
    */
   async states(
     view: string,
@@ -97,46 +128,99 @@ export class RealtimeStore {
     afterEpoch: number | undefined,
     range: BucketRange,
   ): Promise<RealtimeRead> {
-    return unavailableOnFailure(() => this.#read(view, topic, keys, afterEpoch, range));
+    return unavailableOnFailure(async () => {
+      const { epochs, targets } = this.#layout.cluster
+        ? await this.#clusterTargets(view, topic, keys, afterEpoch)
+        : await this.#standaloneTargets(view, topic, keys, afterEpoch);
+      return { states: await this.#readStates(targets, range), epochs };
+    });
   }
 
-  async #read(
+  /** Standalone layout: one epoch set and one key set per epoch for all partitions; every key × partition. */
+  async #standaloneTargets(
     view: string,
     topic: string,
     keys: readonly string[] | undefined,
     afterEpoch: number | undefined,
-    range: BucketRange,
-  ): Promise<RealtimeRead> {
-    const epochs = await this.epochsAfter(view, afterEpoch);
-    if (epochs.length === 0) return { states: [], epochs };
-    const partitionSet = new Set<string>();
-    for (const kafkaTopic of this.#kafkaTopics[topic] ?? [topic]) {
-      for (const partition of await this.#redis.hkeys(this.#layout.offsets(kafkaTopic))) {
-        partitionSet.add(partition);
-      }
-    }
-    const partitions = [...partitionSet];
-    if (partitions.length === 0) return { states: [], epochs };
-    const hashKeys: Array<{ key: string; hash: string }> = [];
+  ): Promise<{ epochs: number[]; targets: HashTarget[] }> {
+    const epochs = await this.#epochsOf(this.#layout.epochs(view), afterEpoch);
+    if (epochs.length === 0) return { epochs, targets: [] };
+    const partitions = await this.#partitions(topic);
+    const targets: HashTarget[] = [];
+    if (partitions.length === 0) return { epochs, targets };
     for (const epoch of epochs) {
       const epochKeys = keys ?? (await this.#redis.smembers(this.#layout.keyIndex(view, epoch)));
       for (const key of epochKeys) {
         for (const partition of partitions) {
-          hashKeys.push({ key, hash: this.#layout.increments(view, epoch, Number(partition), key) });
+          targets.push({ key, hash: this.#layout.increments(view, epoch, partition, key) });
         }
       }
     }
+    return { epochs, targets };
+  }
+
+  /**
+   * Cluster layout: per partition, its epoch set and, per epoch, its key set; only that partition's hashes (a
+   * partition whose epoch set lacks an epoch wrote nothing in it: the commit script writes both in one slot).
+   */
+  async #clusterTargets(
+    view: string,
+    topic: string,
+    keys: readonly string[] | undefined,
+    afterEpoch: number | undefined,
+  ): Promise<{ epochs: number[]; targets: HashTarget[] }> {
+    const epochs = new Set<number>();
+    const targets: HashTarget[] = [];
+    for (const partition of await this.#partitions(topic)) {
+      const partitionEpochs = await this.#epochsOf(this.#layout.epochs(view, partition), afterEpoch);
+      const epochKeys = await Promise.all(
+        partitionEpochs.map((epoch) =>
+          keys === undefined
+            ? this.#redis.smembers(this.#layout.keyIndex(view, epoch, partition))
+            : Promise.resolve(keys),
+        ),
+      );
+      partitionEpochs.forEach((epoch, index) => {
+        epochs.add(epoch);
+        for (const key of epochKeys[index] ?? []) {
+          targets.push({ key, hash: this.#layout.increments(view, epoch, partition, key) });
+        }
+      });
+    }
+    return { epochs: [...epochs].sort((a, b) => a - b), targets };
+  }
+
+  /** The members of an epoch sorted set after `afterEpoch`, as numbers. */
+  async #epochsOf(key: string, afterEpoch: number | undefined): Promise<number[]> {
+    const min = afterEpoch === undefined ? '-inf' : `(${afterEpoch}`;
+    const members = await this.#redis.zrangebyscore(key, min, '+inf');
+    return members.map(Number).filter(Number.isSafeInteger);
+  }
+
+  /** The partitions of the Kafka topics of project topic `topic` (with stored offsets, or registered), ascending. */
+  async #partitions(topic: string): Promise<number[]> {
+    const partitions = new Set<number>();
+    for (const kafkaTopic of this.#kafkaTopics[topic] ?? [topic]) {
+      for (const partition of await topicPartitions(this.#redis, this.#layout, kafkaTopic)) {
+        partitions.add(partition);
+      }
+    }
+    return [...partitions].sort((a, b) => a - b);
+  }
+
+  /** Reads the hashes of `targets` (chunked) and keeps the buckets in `range`. */
+  async #readStates(targets: readonly HashTarget[], range: BucketRange): Promise<StoredState[]> {
     const states: StoredState[] = [];
-    const chunk = 500;
-    for (let start = 0; start < hashKeys.length; start += chunk) {
-      const slice = hashKeys.slice(start, start + chunk);
-      const pipeline = this.#redis.pipeline();
-      for (const { hash } of slice) pipeline.hgetallBuffer(hash);
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([error, value], index) => {
-        if (error) throw new ServingError('OXBOW_UNAVAILABLE', `Redis: ${error.message}`, { cause: error });
+    for (let start = 0; start < targets.length; start += HGETALL_CHUNK) {
+      const slice = targets.slice(start, start + HGETALL_CHUNK);
+      const hashes = await hgetallBuffers(
+        this.#redis,
+        slice.map((target) => target.hash),
+        HGETALL_CHUNK,
+      );
+      hashes.forEach((hash, index) => {
         const key = slice[index]?.key ?? '';
-        for (const [field, bytes] of Object.entries(value as Record<string, Buffer>)) {
+        for (const [field, bytes] of Object.entries(hash)) {
           const bucket = Number(field);
           if (!Number.isSafeInteger(bucket)) continue;
           if (range.fromMs !== undefined && bucket < range.fromMs) continue;
@@ -149,7 +233,7 @@ export class RealtimeStore {
         }
       });
     }
-    return { states, epochs };
+    return states;
   }
 
   /** The speed layer's reported position; nulls when it has not reported. */

@@ -8,17 +8,22 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { OxbowConfig } from '@oxbow/config';
-import { type FileSystem, openFileSystem } from '@oxbow/connectors';
+import {
+  createRedisClient,
+  type FileSystem,
+  isRedisCluster,
+  openFileSystem,
+  type RedisClient,
+} from '@oxbow/connectors';
 import { OxbowError } from '@oxbow/contracts';
 import { bindTopics, loadProject, type Project, resolveProjectPath } from '@oxbow/views';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { type AdminKeyCreated, apiAccessOf } from './access.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { type ApiKeys, authorize, presentedKey, type Scope } from './api-keys.ts';
 import { BatchRuns, type TriggerBatchRun } from './batch-runs.ts';
 import { BatchViewStore } from './batch-store.ts';
-import { httpStatusOf } from './errors.ts';
+import { httpStatusOf, ServingError } from './errors.ts';
 import { Gate } from './gate.ts';
 import {
   answerClientError,
@@ -63,6 +68,7 @@ export type ServingConfig = Pick<
   OxbowConfig,
   | 'lake'
   | 'redisUrl'
+  | 'redisCluster'
   | 'redisPrefix'
   | 's3Endpoint'
   | 's3AccessKey'
@@ -92,8 +98,11 @@ export interface ServingDependencies {
    * `resolveProjectPath` of `@oxbow/views`).
    */
   readonly project?: Project;
-  /** Redis client (not closed by the server when given). */
-  readonly redis?: Redis;
+  /**
+   * Redis client (not closed by the server when given): a cluster client when `config.redisCluster` is `yes`, a
+   * standalone one otherwise.
+   */
+  readonly redis?: RedisClient;
   /** The lake (not closed by the server when given). */
   readonly lake?: FileSystem;
   /** Starts a batch run for `POST /v1/batch/runs` (without it that route answers 501). */
@@ -209,14 +218,27 @@ export async function buildServer(
   for (const binding of bindTopics(project, config.speedTopics)) {
     kafkaTopics[binding.topic] = [...(kafkaTopics[binding.topic] ?? []), binding.kafkaTopic];
   }
+  // Redis Cluster (OXBOW_REDIS_CLUSTER=yes): the cluster client and the cluster key layout (RedisLayout of
+  // @oxbow/contracts), where each Kafka partition's keys share a hash slot.
+  const cluster = config.redisCluster === 'yes';
+  if (deps.redis !== undefined && isRedisCluster(deps.redis) !== cluster) {
+    throw new ServingError(
+      'OXBOW_INTERNAL',
+      `the Redis client given is ${isRedisCluster(deps.redis) ? 'a cluster client' : 'a standalone client'} but OXBOW_REDIS_CLUSTER is ${JSON.stringify(config.redisCluster)}`,
+    );
+  }
   const ownRedis = deps.redis === undefined;
   const redis =
     deps.redis ??
-    new Redis(config.redisUrl, {
-      lazyConnect: true,
-      connectTimeout: 2000,
-      commandTimeout: config.apiRequestTimeoutMs,
-      maxRetriesPerRequest: 1,
+    createRedisClient({
+      url: config.redisUrl,
+      cluster,
+      redisOptions: {
+        lazyConnect: true,
+        connectTimeout: 2000,
+        commandTimeout: config.apiRequestTimeoutMs,
+        maxRetriesPerRequest: 1,
+      },
     });
   if (ownRedis) redis.on('error', () => {});
   const ownLake = deps.lake === undefined;
@@ -249,6 +271,7 @@ export async function buildServer(
   const mirror = new RealtimeMirror({
     redis,
     prefix: config.redisPrefix,
+    cluster,
     views: project.views
       .filter((view) => kafkaTopics[view.topic] !== undefined)
       .map((view) => ({ name: view.name, kafkaTopics: kafkaTopics[view.topic] ?? [] })),
@@ -264,7 +287,7 @@ export async function buildServer(
     onError: (error) =>
       app.log.warn({ err: error }, 'batch manifest poll failed; keeping the current version'),
   });
-  const realtime = new RealtimeStore(redis, config.redisPrefix, kafkaTopics);
+  const realtime = new RealtimeStore(redis, config.redisPrefix, kafkaTopics, { cluster });
   const queries = new ViewQueries({
     project,
     batch,
@@ -423,7 +446,7 @@ export async function buildServer(
     cacheVisibility: access.keysConfigured ? 'private' : 'public',
   });
   registerOpsRoutes(app, { batch, realtime, metrics, runs });
-  registerDashboardRoutes(app, { batch, lake, redis, redisPrefix: config.redisPrefix });
+  registerDashboardRoutes(app, { batch, lake, redis, redisPrefix: config.redisPrefix, cluster });
   registerSqlRoutes(app, { config, project, bindings: bindTopics(project, config.archiverTopics) });
   registerModelRoutes(
     app,
@@ -432,6 +455,7 @@ export async function buildServer(
       lake,
       redis,
       prefix: config.redisPrefix,
+      cluster,
       manifest: () => batch.manifest,
     }),
   );

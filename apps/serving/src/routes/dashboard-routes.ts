@@ -3,10 +3,9 @@
  * read routes it needs beyond the views: `GET /v1/speed/status` (the speed layer's lag, throughput counters and
  * dead letters) and `GET /v1/batch/manifests` (the last published batch runs with their durations).
  */
-import type { FileSystem } from '@oxbow/connectors';
+import type { FileSystem, RedisClient } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { BatchViewStore } from '../batch-store.ts';
 import { DEFAULT_DASHBOARD_DIR, readDashboardFiles } from '../dashboard-files.ts';
 import { ServingError } from '../errors.ts';
@@ -18,8 +17,10 @@ import { errorSchema } from './schemas.ts';
 export interface DashboardRoutesOptions {
   readonly batch: BatchViewStore;
   readonly lake: FileSystem;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly redisPrefix: string;
+  /** True for the Redis Cluster key layout (`RedisLayout`'s `cluster` option); default false. */
+  readonly cluster?: boolean;
   /** The built bundle (default: the workspace's `apps/dashboard/dist`). */
   readonly dashboardDir?: string;
 }
@@ -108,7 +109,7 @@ const speedSchema = {
 /** Registers the dashboard's page (when built) and its read routes on `app`. */
 export function registerDashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): void {
   const history = new ManifestHistory(options.lake);
-  const statusKey = new RedisLayout(options.redisPrefix).status();
+  const statusKey = new RedisLayout(options.redisPrefix, { cluster: options.cluster === true }).status();
 
   app.get(
     '/v1/speed/status',
