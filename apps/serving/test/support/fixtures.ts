@@ -6,6 +6,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { RedisClient } from '@oxbow/connectors';
 import {
   type BatchManifest,
   encodeManifest,
@@ -235,7 +236,7 @@ export async function writeRealtime(
  * every view of `project` with its own fingerprint; `null`: the field is left out, as an older speed layer does).
  */
 export async function writeSpeedStatus(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: {
     project?: Project;
