@@ -7,9 +7,9 @@
  */
 import { readCurrentManifest, storageOptionsOf } from '@oxbow/batch';
 import type { OxbowConfig } from '@oxbow/config';
-import { openFileSystem } from '@oxbow/connectors';
+import { createRedisClient, openFileSystem } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
-import { createKafka, createRedis } from '../clients.ts';
+import { createKafka } from '../clients.ts';
 import type { Output } from '../output.ts';
 import { stackStatus } from '../stack/stack.ts';
 import type { CommandEnvironment } from './stack-command.ts';
@@ -120,10 +120,17 @@ async function archiverPart(config: OxbowConfig): Promise<PlatformPart> {
 }
 
 async function speedPart(config: OxbowConfig): Promise<PlatformPart> {
-  const layout = new RedisLayout(config.redisPrefix);
-  const address = `${config.redisUrl} ${layout.status()}`;
+  const cluster = config.redisCluster === 'yes';
+  const layout = new RedisLayout(config.redisPrefix, { cluster });
+  const address = `${config.redisUrl}${cluster ? ' (cluster)' : ''} ${layout.status()}`;
   const part = { name: 'speed', kind: 'app', address } as const;
-  const redis = createRedis(config, { quiet: true });
+  // On Redis Cluster the status hash may sit on any node: the cluster client follows the slot map.
+  const redis = createRedisClient({
+    url: config.redisUrl,
+    cluster,
+    redisOptions: { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1500, maxRetriesPerRequest: 0 },
+  });
+  redis.on('error', () => {});
   try {
     const fields = await withTimeout(
       redis.connect().then(() => redis.hgetall(layout.status())),
