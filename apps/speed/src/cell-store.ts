@@ -13,10 +13,11 @@
  * Memory is bounded by evicting the least recently touched groups (old epochs first in practice: epochs follow
  * the append time, so only the newest one is written at steady state); an evicted group is read again on demand.
  */
+
+import { execCommands, type RedisClient, type RedisCommand } from '@oxbow/connectors';
 import type { RedisLayout } from '@oxbow/contracts';
 import type { Aggregator } from '@oxbow/dataflow';
 import type { AnyEvent } from '@oxbow/views';
-import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
 
 /** A maintained view as the fused fold runs it. */
@@ -259,7 +260,7 @@ export class CellStore {
    * Reads the stored states of the cells that need them (one `HMGET` per hash, pipelined in round trips of about
    * {@link MAX_FIELDS_PER_READ} fields) and merges each into what the batch folded: `stored ⊕ delta`.
    */
-  async loadBases(redis: Redis, batch: BatchChanges): Promise<number> {
+  async loadBases(redis: RedisClient, batch: BatchChanges): Promise<number> {
     const byRow = new Map<CellRow, Cell[]>();
     for (const cell of batch.needingBase) {
       if (!cell.needsBase) continue;
@@ -270,17 +271,17 @@ export class CellStore {
     const rows = [...byRow.entries()];
     let loaded = 0;
     for (let first = 0; first < rows.length; ) {
-      const pipeline = redis.pipeline();
+      const commands: RedisCommand[] = [];
       let fields = 0;
       let end = first;
       for (; end < rows.length && (end === first || fields < MAX_FIELDS_PER_READ); end++) {
         const [row, cells] = rows[end] as [CellRow, Cell[]];
-        const command: string[] = [row.redisKey];
-        for (const cell of cells) command.push(String(cell.bucket));
-        pipeline.callBuffer('hmget', command);
+        const args: string[] = [row.redisKey];
+        for (const cell of cells) args.push(String(cell.bucket));
+        commands.push({ name: 'hmget', args, buffer: true });
         fields += cells.length;
       }
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await execCommands(redis, commands);
       for (let r = first; r < end; r++) {
         const [row, cells] = rows[r] as [CellRow, Cell[]];
         const [error, stored] = replies[r - first] ?? [new Error('no reply'), null];

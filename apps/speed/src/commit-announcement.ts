@@ -6,8 +6,9 @@
  * it is sent at most once and not retried, and a reader that misses one sees the offsets move without it and
  * reads again; so a failure to publish never fails the batch.
  */
+
+import type { RedisClient } from '@oxbow/connectors';
 import type { RedisLayout } from '@oxbow/contracts';
-import type { Redis } from 'ioredis';
 
 /** Above this many increments hashes, the announcement names the topics' offsets only (`views: null`). */
 export const MAX_ANNOUNCED_HASHES = 50_000;
@@ -69,7 +70,7 @@ export function announcementOf(layout: RedisLayout, batch: CommittedBatch): stri
  * ```
  */
 export async function announceCommit(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   batch: CommittedBatch,
   log: (line: string) => void = () => {},

@@ -9,11 +9,17 @@
  * expire if the commit never finishes, then {@link STAGED_COMMIT_LUA} makes the same checks and, only if they
  * pass, applies the lists slice by slice, moves the offsets and deletes the lists, in one atomic script. Nothing
  * is visible before that final script, and no command or JavaScript call grows with the batch.
+ *
+ * On Redis Cluster (`RedisLayout` with `cluster`), a script may only touch one hash slot, so a commit is atomic per
+ * Kafka partition: the request is split by partition (every key of a partition carries its hash tag) and each part
+ * is committed by the same scripts, checking that partition's offset and its generation fence
+ * (`RedisLayout.fence`) instead of the marker. A crash between two parts leaves some partitions committed and others
+ * not, exactly as if the partitions had been separate batches: each replays from its own stored offset. Counters
+ * (statistics, not view data) are added after every part committed, at most once (docs/design/0010-redis-cluster.md).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { failpoint } from '@oxbow/connectors';
+import { execCommands, failpoint, type RedisClient } from '@oxbow/connectors';
 import type { RedisLayout } from '@oxbow/contracts';
-import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
 
 /** One partition's range in a commit, and whether an absent stored offset is acceptable for it. */
@@ -34,10 +40,13 @@ export interface CommitRequest {
   /** The generation the batch was computed under; the script refuses if Redis holds another (or none). */
   readonly generation: string;
   readonly ranges: readonly CommitRange[];
-  /** Hash fields: increments hash key, bucket start, merged codec bytes. */
-  readonly hashWrites: ReadonlyArray<{ key: string; field: string; value: Uint8Array }>;
-  readonly setAdds: ReadonlyArray<{ key: string; member: string }>;
-  readonly zAdds: ReadonlyArray<{ key: string; score: number; member: string }>;
+  /**
+   * Hash fields: increments hash key, bucket start, merged codec bytes. `partition` (the Kafka partition whose
+   * commit writes the entry) is required in the cluster layout, ignored otherwise; likewise in `setAdds`, `zAdds`.
+   */
+  readonly hashWrites: ReadonlyArray<{ key: string; field: string; value: Uint8Array; partition?: number }>;
+  readonly setAdds: ReadonlyArray<{ key: string; member: string; partition?: number }>;
+  readonly zAdds: ReadonlyArray<{ key: string; score: number; member: string; partition?: number }>;
   /** Counters incremented with the commit (dead letters, records). */
   readonly counters: ReadonlyArray<{ key: string; field: string; by: number }>;
 }
@@ -54,14 +63,36 @@ export type CommitResult =
     };
 
 /**
+ * The generation check both scripts start with; `before` runs before a refusal. Standalone layout: the marker
+ * (KEYS[1]) must hold the commit's generation (ARGV[1]). Cluster layout: the partition's fence (KEYS[1]) must hold
+ * it or be absent (the partition's first commit in this generation); the script sets it once everything passed.
+ */
+function generationCheckLua(fenced: boolean, before = ''): string {
+  return fenced
+    ? `local stored_generation = redis.call('GET', KEYS[1])
+if stored_generation and stored_generation ~= ARGV[1] then
+  ${before}
+  return {'generation', stored_generation}
+end`
+    : `local stored_generation = redis.call('GET', KEYS[1])
+if stored_generation ~= ARGV[1] then
+  ${before}
+  return {'generation', stored_generation or ''}
+end`;
+}
+
+/** What both scripts do last when fenced: the partition's fence names the generation that wrote it. */
+function fenceSetLua(fenced: boolean): string {
+  return fenced ? "redis.call('SET', KEYS[1], ARGV[1])" : '';
+}
+
+/**
  * KEYS: [generation key, …every other key]; ARGV: the expected generation, then sections, each a count
  * followed by that many fixed-size entries whose first element is an index into KEYS.
  */
-export const COMMIT_LUA = `
-local stored_generation = redis.call('GET', KEYS[1])
-if stored_generation ~= ARGV[1] then
-  return {'generation', stored_generation or ''}
-end
+function commitLua(fenced: boolean): string {
+  return `
+${generationCheckLua(fenced)}
 local i = 2
 local ranges = tonumber(ARGV[i]); i = i + 1
 local first_range = i
@@ -100,26 +131,26 @@ for r = 1, ranges do
   redis.call('HSET', KEYS[tonumber(ARGV[j])], ARGV[j + 1], ARGV[j + 3])
   j = j + 5
 end
+${fenceSetLua(fenced)}
 return {'ok'}
 `;
+}
 
 /**
  * The final script of a staged commit. KEYS: [generation key, the four staging lists (hash writes, set members,
  * sorted-set members, counters), …offsets hashes]; ARGV: the expected generation, how many entries one `LRANGE`
  * reads, the four lists' expected lengths (elements), then the ranges (a count, then five elements each, the first
  * an index into KEYS). The lists hold flat fixed-width entries: `key field value`, `key member`,
- * `key score member`, `key field by`; their keys are not in KEYS, so this script needs a standalone Redis (not a
- * cluster), as the speed layer's whole layout does. Whatever it answers, the staging lists are gone afterwards.
+ * `key score member`, `key field by`; their keys are not in KEYS, which Redis Cluster allows only because they
+ * carry the same hash tag as the staging lists (the cluster layout commits one partition per script). Whatever it
+ * answers, the staging lists are gone afterwards.
  */
-export const STAGED_COMMIT_LUA = `
+function stagedCommitLua(fenced: boolean): string {
+  return `
 local function drop()
   redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 end
-local stored_generation = redis.call('GET', KEYS[1])
-if stored_generation ~= ARGV[1] then
-  drop()
-  return {'generation', stored_generation or ''}
-end
+${generationCheckLua(fenced, 'drop()')}
 local slice = tonumber(ARGV[2])
 local i = 7
 local ranges = tonumber(ARGV[i]); i = i + 1
@@ -162,12 +193,35 @@ for r = 1, ranges do
   redis.call('HSET', KEYS[tonumber(ARGV[j])], ARGV[j + 1], ARGV[j + 3])
   j = j + 5
 end
+${fenceSetLua(fenced)}
 drop()
 return {'ok'}
 `;
+}
 
-const COMMIT_SHA = createHash('sha1').update(COMMIT_LUA).digest('hex');
-const STAGED_COMMIT_SHA = createHash('sha1').update(STAGED_COMMIT_LUA).digest('hex');
+/** The single-call commit script of the standalone layout (KEYS[1]: the generation marker). */
+export const COMMIT_LUA = commitLua(false);
+/** The final script of a staged commit in the standalone layout. */
+export const STAGED_COMMIT_LUA = stagedCommitLua(false);
+/** The single-call commit script of one partition in the cluster layout (KEYS[1]: the partition's fence). */
+export const CLUSTER_COMMIT_LUA = commitLua(true);
+/** The final script of one partition's staged commit in the cluster layout. */
+export const CLUSTER_STAGED_COMMIT_LUA = stagedCommitLua(true);
+
+/** A script with its SHA1, for EVALSHA. */
+interface Script {
+  readonly lua: string;
+  readonly sha: string;
+}
+
+function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+const COMMIT_SCRIPT = script(COMMIT_LUA);
+const STAGED_COMMIT_SCRIPT = script(STAGED_COMMIT_LUA);
+const CLUSTER_COMMIT_SCRIPT = script(CLUSTER_COMMIT_LUA);
+const CLUSTER_STAGED_COMMIT_SCRIPT = script(CLUSTER_STAGED_COMMIT_LUA);
 
 /** One argument of a Redis command. */
 type Element = string | Buffer;
@@ -306,9 +360,8 @@ function resolveLimits(overrides: Partial<CommitLimits>): CommitLimits {
 
 /** Runs a script by its SHA1 (loading it with EVAL on `NOSCRIPT`), its arguments in one prebuilt array. */
 async function runScript(
-  redis: Redis,
-  lua: string,
-  sha: string,
+  redis: RedisClient,
+  { lua, sha }: Script,
   keys: readonly string[],
   args: readonly Element[],
 ): Promise<unknown> {
@@ -334,7 +387,7 @@ function appendRanges(
   args.push(String(ranges.length));
   for (const range of ranges) {
     args.push(
-      indexOf(layout.offsets(range.topic)),
+      indexOf(layout.offsets(range.topic, range.partition)),
       String(range.partition),
       range.fromOffset,
       range.untilOffset,
@@ -362,11 +415,12 @@ function keyTable(initial: readonly string[]): { keys: string[]; indexOf: (key: 
 
 /** The single-call commit of a small request. */
 async function commitInline(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   request: CommitRequest,
+  partition?: number,
 ): Promise<CommitResult> {
-  const { keys, indexOf } = keyTable([layout.generation()]);
+  const { keys, indexOf } = keyTable([generationKey(layout, partition)]);
   const args: Element[] = [request.generation];
   appendRanges(layout, request.ranges, indexOf, args);
   for (const section of SECTIONS) {
@@ -380,7 +434,8 @@ async function commitInline(
     }
     args[countAt] = String(count);
   }
-  return interpretReply(await runScript(redis, COMMIT_LUA, COMMIT_SHA, keys, args), request);
+  const commitScript = layout.cluster ? CLUSTER_COMMIT_SCRIPT : COMMIT_SCRIPT;
+  return interpretReply(await runScript(redis, commitScript, keys, args), request);
 }
 
 /** The staging lists of one commit, written but not yet applied. */
@@ -405,14 +460,15 @@ export interface StagedCommit {
  * ```
  */
 export async function stageCommit(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   request: CommitRequest,
   limits: Partial<CommitLimits> = {},
+  partition?: number,
 ): Promise<StagedCommit> {
   const resolved = resolveLimits(limits);
   const token = randomUUID();
-  const keys = SECTIONS.map((section) => layout.staging(token, section));
+  const keys = SECTIONS.map((section) => layout.staging(token, section, partition));
   const lengths = SECTIONS.map(() => 0);
   let pipeline = redis.pipeline();
   let queued = 0;
@@ -461,20 +517,22 @@ export async function stageCommit(
  * retriable `SpeedError` (having written nothing) when a staging list expired or was deleted before this ran.
  */
 export async function finishStagedCommit(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   request: CommitRequest,
   staged: StagedCommit,
   limits: Partial<CommitLimits> = {},
+  partition?: number,
 ): Promise<CommitResult> {
   const resolved = resolveLimits(limits);
-  const { keys, indexOf } = keyTable([layout.generation(), ...staged.keys]);
+  const { keys, indexOf } = keyTable([generationKey(layout, partition), ...staged.keys]);
   const args: Element[] = [request.generation, String(resolved.applySliceEntries)];
   for (const length of staged.lengths) args.push(String(length));
   appendRanges(layout, request.ranges, indexOf, args);
   let reply: unknown;
   try {
-    reply = await runScript(redis, STAGED_COMMIT_LUA, STAGED_COMMIT_SHA, keys, args);
+    const stagedScript = layout.cluster ? CLUSTER_STAGED_COMMIT_SCRIPT : STAGED_COMMIT_SCRIPT;
+    reply = await runScript(redis, stagedScript, keys, args);
   } catch (error) {
     // The script either ran (and deleted the lists) or did not; deleting them again is harmless either way.
     await redis.call('unlink', [...staged.keys]).catch(() => undefined);
@@ -503,22 +561,98 @@ export async function finishStagedCommit(
  * ```
  */
 export async function commitBatch(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   request: CommitRequest,
   limits: Partial<CommitLimits> = {},
 ): Promise<CommitResult> {
   const resolved = resolveLimits(limits);
+  if (!layout.cluster) return commitOne(redis, layout, request, resolved);
+  const parts = splitByPartition(request);
+  const results = await Promise.all(
+    [...parts].map(([partition, part]) => commitOne(redis, layout, part, resolved, partition)),
+  );
+  const refused =
+    results.find((result) => result.kind === 'generation-changed') ??
+    results.find((result) => result.kind !== 'committed');
+  if (refused !== undefined) return refused;
+  await execCommands(
+    redis,
+    request.counters.map((counter) => ({
+      name: 'hincrby',
+      args: [counter.key, counter.field, String(counter.by)],
+    })),
+  );
+  return { kind: 'committed' };
+}
+
+/** One atomic commit: inline or staged; in the cluster layout, of one partition (`partition`). */
+async function commitOne(
+  redis: RedisClient,
+  layout: RedisLayout,
+  request: CommitRequest,
+  limits: CommitLimits,
+  partition?: number,
+): Promise<CommitResult> {
   const size = measureCommit(request);
-  if (size.entries <= resolved.maxInlineEntries && size.bytes <= resolved.maxInlineBytes) {
+  if (size.entries <= limits.maxInlineEntries && size.bytes <= limits.maxInlineBytes) {
     // Fault tests: the batch is folded, nothing of it is written.
     if (request.hashWrites.length > 0) failpoint('mid-batch');
-    return commitInline(redis, layout, request);
+    return commitInline(redis, layout, request, partition);
   }
-  const staged = await stageCommit(redis, layout, request, resolved);
+  const staged = await stageCommit(redis, layout, request, limits, partition);
   // Fault tests: the staging lists hold the batch, nothing of it is visible.
   if (request.hashWrites.length > 0) failpoint('mid-batch');
-  return finishStagedCommit(redis, layout, request, staged, resolved);
+  return finishStagedCommit(redis, layout, request, staged, limits, partition);
+}
+
+/** The key the commit script checks the generation against: the marker, or one partition's fence. */
+function generationKey(layout: RedisLayout, partition: number | undefined): string {
+  if (!layout.cluster) return layout.generation();
+  if (partition === undefined) {
+    throw new SpeedError('OXBOW_SPEED_STATE', 'a cluster-layout commit needs its partition');
+  }
+  return layout.fence(partition);
+}
+
+/**
+ * The cluster layout's parts of a commit: one request per Kafka partition with its ranges and writes, without
+ * counters. Every write must name a partition that has a range in the request.
+ */
+export function splitByPartition(request: CommitRequest): Map<number, CommitRequest> {
+  type Part = {
+    ranges: CommitRange[];
+    hashWrites: Array<CommitRequest['hashWrites'][number]>;
+    setAdds: Array<CommitRequest['setAdds'][number]>;
+    zAdds: Array<CommitRequest['zAdds'][number]>;
+  };
+  const parts = new Map<number, Part>();
+  for (const range of request.ranges) {
+    let part = parts.get(range.partition);
+    if (part === undefined) {
+      part = { ranges: [], hashWrites: [], setAdds: [], zAdds: [] };
+      parts.set(range.partition, part);
+    }
+    part.ranges.push(range);
+  }
+  const partOf = (partition: number | undefined, key: string): Part => {
+    const part = partition === undefined ? undefined : parts.get(partition);
+    if (part === undefined) {
+      throw new SpeedError(
+        'OXBOW_SPEED_STATE',
+        `commit entry ${key} names partition ${String(partition)}, which has no range in the commit`,
+      );
+    }
+    return part;
+  };
+  for (const write of request.hashWrites) partOf(write.partition, write.key).hashWrites.push(write);
+  for (const add of request.setAdds) partOf(add.partition, add.key).setAdds.push(add);
+  for (const add of request.zAdds) partOf(add.partition, add.key).zAdds.push(add);
+  const out = new Map<number, CommitRequest>();
+  for (const [partition, part] of parts) {
+    out.set(partition, { generation: request.generation, counters: [], ...part });
+  }
+  return out;
 }
 
 function interpretReply(reply: unknown, request: CommitRequest): CommitResult {

@@ -7,12 +7,12 @@
  * merged with states of a new one.
  */
 import { randomUUID } from 'node:crypto';
+import { type RedisClient, scanKeys, unlinkKeys } from '@oxbow/connectors';
 import { escapeGlob, type RedisLayout } from '@oxbow/contracts';
-import type { Redis } from 'ioredis';
 import { SpeedError } from './errors.ts';
 
 /** The generation in Redis, or null when there is none. */
-export function readGeneration(redis: Redis, layout: RedisLayout): Promise<string | null> {
+export function readGeneration(redis: RedisClient, layout: RedisLayout): Promise<string | null> {
   return redis.get(layout.generation());
 }
 
@@ -72,14 +72,11 @@ export interface EnsureGenerationOptions {
 }
 
 /** Deletes every key matching `pattern` (SCAN + UNLINK in chunks); resolves how many. */
-export async function deleteMatching(redis: Redis, pattern: string): Promise<number> {
+export async function deleteMatching(redis: RedisClient, pattern: string): Promise<number> {
   let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await scanKeys(redis, pattern, async (keys) => {
+    deleted += await unlinkKeys(redis, keys);
+  });
   return deleted;
 }
 
@@ -100,16 +97,21 @@ redis.call('HSET', KEYS[2], 'generation', ARGV[2], 'viewsFingerprint', ARGV[3], 
 return 1
 `;
 
-/** Every stored offset of the layout: `offsets:<topic>` hashes by Kafka topic. */
-async function readAllOffsets(redis: Redis, layout: RedisLayout): Promise<PartitionOffsets> {
-  const head = layout.offsets('');
+/**
+ * Every stored offset of the layout by Kafka topic: the `offsets:<topic>` hashes, or in the cluster layout the
+ * `offsets:<topic>:{<tag>}` hashes of each partition.
+ */
+async function readAllOffsets(redis: RedisClient, layout: RedisLayout): Promise<PartitionOffsets> {
+  const head = `${layout.prefix}offsets:`;
   const offsets: PartitionOffsets = {};
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) offsets[key.slice(head.length)] = await redis.hgetall(key);
-  } while (cursor !== '0');
+  await scanKeys(redis, `${escapeGlob(head)}*`, async (keys) => {
+    for (const key of keys) {
+      const topic = layout.cluster
+        ? key.slice(head.length).replace(/:\{[^}]*\}$/, '')
+        : key.slice(head.length);
+      offsets[topic] = { ...offsets[topic], ...(await redis.hgetall(key)) };
+    }
+  });
   return offsets;
 }
 
@@ -139,7 +141,7 @@ function storedTargets(fields: Record<string, string>, generation: string): Part
  * ```
  */
 export async function ensureGeneration(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   options: EnsureGenerationOptions = {},
 ): Promise<GenerationOutcome> {

@@ -12,7 +12,7 @@
  * regression from zero weights, sized by the first example. Examples whose features (or label) are not finite
  * numbers of the model's length are skipped.
  */
-import type { FileSystem } from '@oxbow/connectors';
+import type { FileSystem, RedisClient } from '@oxbow/connectors';
 import {
   type BatchManifest,
   encodeSpeedModel,
@@ -31,11 +31,10 @@ import {
   type Vector,
 } from '@oxbow/ml';
 import type { AnyEvent, KMeansModelParams, LinearRegressionModelParams, ModelDefinition } from '@oxbow/views';
-import type { Redis } from 'ioredis';
 
 /** What the model streams read and write. */
 export interface ModelStreamDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly layout: RedisLayout;
   /** The lake the published models are read from. */
   readonly lake: FileSystem;

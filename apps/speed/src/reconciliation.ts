@@ -16,7 +16,14 @@
  * - floating-point sums folded in another order differ in the last bits: presented numbers are compared to a
  *   relative 1e-9, everything else exactly.
  */
-import { type FileSystem, readParquetColumns } from '@oxbow/connectors';
+import {
+  type FileSystem,
+  hgetallBuffers,
+  type RedisClient,
+  readParquetColumns,
+  readTopicOffsets,
+  scanKeys,
+} from '@oxbow/connectors';
 import {
   type BatchManifest,
   encodeReconciliation,
@@ -25,8 +32,8 @@ import {
   type ViewReconciliation,
 } from '@oxbow/contracts';
 import type { Aggregator } from '@oxbow/dataflow';
-import type { Redis } from 'ioredis';
 import type { AnyView } from './increments.ts';
+import { viewEpochs } from './realtime-epochs.ts';
 
 /** Views with batch tables larger than this are not reconciled (`skipped`): reading them would take too long. */
 export const RECONCILE_MAX_ROWS = 2_000_000;
@@ -50,13 +57,13 @@ export interface AdoptionSnapshot {
  * const caughtUp = await offsetsReached(redis, layout, manifest);
  */
 export async function offsetsReached(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   manifest: BatchManifest,
 ): Promise<Map<string, boolean>> {
   const reached = new Map<string, boolean>();
   for (const [topic, ends] of Object.entries(manifest.endOffsets)) {
-    const held = await redis.hgetall(layout.offsets(topic));
+    const held = await readTopicOffsets(redis, layout, topic);
     reached.set(
       topic,
       Object.entries(ends).every(([partition, end]) => {
@@ -106,9 +113,11 @@ export function presentedEqual(left: unknown, right: unknown): boolean {
 
 /** One view's inputs to {@link reconcileView}. */
 export interface ReconcileViewInput {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly layout: RedisLayout;
   readonly lake: FileSystem;
+  /** The Kafka partitions whose epoch sets to read in the cluster layout (ignored standalone). */
+  readonly partitions?: readonly number[];
   readonly view: AnyView;
   /** The Kafka topics the speed layer reads as the view's project topic. */
   readonly kafkaTopics: readonly string[];
@@ -171,44 +180,35 @@ export async function reconcileView(input: ReconcileViewInput): Promise<ViewReco
 
   // The increments of the newly covered epochs, summed over epochs and partitions with the view's monoid.
   const fromEpoch = previous === null ? Number.NEGATIVE_INFINITY : previous.watermarkEpoch;
-  const epochs = (
-    await redis.zrangebyscore(
-      layout.epochs(view.name),
-      `(${fromEpoch === Number.NEGATIVE_INFINITY ? '-inf' : fromEpoch}`,
-      String(next.watermarkEpoch),
-    )
-  ).map(Number);
+  const partitions = input.partitions ?? [];
+  const epochs = await viewEpochs(
+    redis,
+    layout,
+    view.name,
+    partitions,
+    `(${fromEpoch === Number.NEGATIVE_INFINITY ? '-inf' : fromEpoch}`,
+    String(next.watermarkEpoch),
+  );
   const increments = new Map<string, unknown>();
   for (const epoch of epochs) {
-    let cursor = '0';
-    do {
-      const [following, keys] = await redis.scan(
-        cursor,
-        'MATCH',
-        layout.incrementsPattern(view.name, epoch),
-        'COUNT',
-        1000,
-      );
-      cursor = following;
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.hgetallBuffer(key);
-      const replies = (await pipeline.exec()) ?? [];
+    await scanKeys(redis, layout.incrementsPattern(view.name, epoch), async (keys) => {
+      const hashes = await hgetallBuffers(redis, keys);
       keys.forEach((key, i) => {
         const parts = layout.parseIncrements(key);
-        const [error, hash] = replies[i] ?? [null, null];
-        if (parts === undefined || error || hash === null) return;
-        for (const [bucket, bytes] of Object.entries(hash as Record<string, Buffer>)) {
+        const hash = hashes[i];
+        if (parts === undefined || hash === undefined) return;
+        for (const [bucket, bytes] of Object.entries(hash)) {
           const at = `${parts.key}\u0000${bucket}`;
           const state = aggregator.codec.deserialize(bytes);
           const sum = increments.get(at);
           increments.set(at, sum === undefined ? state : aggregator.plus(sum, state));
         }
       });
-    } while (cursor !== '0');
+    });
   }
   // The epochs must still all be there: another instance expiring them meanwhile would make the sum partial.
   const still = new Set(
-    (await redis.zrangebyscore(layout.epochs(view.name), '-inf', String(next.watermarkEpoch))).map(Number),
+    await viewEpochs(redis, layout, view.name, partitions, '-inf', String(next.watermarkEpoch)),
   );
   if (epochs.some((epoch) => !still.has(epoch)))
     return skipped('the increments were expired by another instance while they were read');
@@ -236,7 +236,7 @@ export async function reconcileView(input: ReconcileViewInput): Promise<ViewReco
  * await writeReconciliations(redis, layout, records);
  */
 export async function writeReconciliations(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   records: readonly ViewReconciliation[],
 ): Promise<void> {

@@ -81,6 +81,8 @@ export interface SpeedSettings {
   /** Worker threads that parse records (0: the main thread does). */
   readonly parseThreads: number;
   readonly redisUrl: string;
+  /** True for Redis Cluster (`OXBOW_REDIS_CLUSTER=yes`): the cluster client and the cluster key layout. */
+  readonly redisCluster: boolean;
   readonly redisPrefix: string;
   readonly manifestPollMs: number;
   /** The Kafka topics consumed, each bound to a project topic. */
@@ -261,6 +263,7 @@ export function resolveSpeedSettings(
     checkpointCadence: options.checkpointCadence ?? DEFAULT_CHECKPOINT_CADENCE,
     parseThreads,
     redisUrl: config.redisUrl,
+    redisCluster: config.redisCluster === 'yes',
     redisPrefix: config.redisPrefix,
     manifestPollMs: config.manifestPollMs,
     bindings,

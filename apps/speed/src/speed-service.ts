@@ -10,17 +10,24 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { OxbowConfig } from '@oxbow/config';
 import {
+  createRedisClient,
   type FileSystem,
   failpoint,
   fileSystemCheckpointStores,
   type KafkaRecord,
   offsetRangesOf,
   openFileSystem,
+  type RedisClient,
+  readPartitionOffset,
+  readTopicOffsets,
+  registerPartitions,
+  scanKeys,
+  topicPartitions,
+  unlinkKeys,
 } from '@oxbow/connectors';
 import { type BatchManifest, RedisLayout } from '@oxbow/contracts';
 import { DataflowContext, DataflowError, type DStream, type RDD, StreamingContext } from '@oxbow/dataflow';
 import { type AnyEvent, loadProject, resolveProjectPath } from '@oxbow/views';
-import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { CellStore, type FoldView } from './cell-store.ts';
 import { announceCommit } from './commit-announcement.ts';
@@ -124,7 +131,7 @@ class SpeedService implements SpeedHandle {
   healthUrl: string | undefined;
   readonly stopped: Promise<void>;
   private readonly settings: SpeedSettings;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly lake: FileSystem;
   private readonly watcher: ManifestWatcher;
   private readonly kafka: Kafka;
@@ -165,8 +172,12 @@ class SpeedService implements SpeedHandle {
 
   constructor(settings: SpeedSettings) {
     this.settings = settings;
-    this.layout = new RedisLayout(settings.redisPrefix);
-    this.redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    this.layout = new RedisLayout(settings.redisPrefix, { cluster: settings.redisCluster });
+    this.redis = createRedisClient({
+      url: settings.redisUrl,
+      cluster: settings.redisCluster,
+      redisOptions: { lazyConnect: true, maxRetriesPerRequest: 3 },
+    });
     this.redis.on('error', () => {});
     this.lake = openFileSystem(settings.lake, settings.storage);
     this.kafka = new Kafka({
@@ -309,16 +320,13 @@ class SpeedService implements SpeedHandle {
   /** Deletes the Redis values of live views the project no longer defines. */
   private async deleteRemovedLiveViews(): Promise<void> {
     const defined = new Set(this.settings.project.liveViews.map((live) => this.layout.live(live.name)));
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.layout.livePattern(), 'COUNT', 1000);
-      cursor = next;
+    await scanKeys(this.redis, this.layout.livePattern(), async (keys) => {
       const removed = keys.filter((key) => !defined.has(key));
       if (removed.length > 0) {
-        await this.redis.unlink(...removed);
+        await unlinkKeys(this.redis, removed);
         this.log(`speed: deleted the values of removed live views (${removed.join(', ')})`);
       }
-    } while (cursor !== '0');
+    });
   }
 
   // ------------------------------------------------------------------ supervision
@@ -492,7 +500,7 @@ class SpeedService implements SpeedHandle {
   /** Drops the rebuild targets Redis's offsets have reached; `rebuilding` is true while any remain. */
   private async refreshRebuilding(): Promise<void> {
     for (const [topic, partitions] of this.rebuildTargets) {
-      const stored = await this.redis.hgetall(this.layout.offsets(topic));
+      const stored = await readTopicOffsets(this.redis, this.layout, topic);
       for (const [partition, target] of partitions) {
         const offset = stored[partition];
         if (offset !== undefined && BigInt(offset) >= target) partitions.delete(partition);
@@ -652,7 +660,7 @@ class SpeedService implements SpeedHandle {
     partition: number,
     stream: SinkAnchoredKafkaStream<unknown>,
   ): Promise<string> {
-    const stored = await this.redis.hget(this.layout.offsets(topic), String(partition));
+    const stored = await readPartitionOffset(this.redis, this.layout, topic, partition);
     const key = `${topic}:${partition}`;
     const absorbed = stream.absorbedOffset(topic, partition);
     let start: string;
@@ -768,8 +776,8 @@ class SpeedService implements SpeedHandle {
       const watermark = this.watcher.watermarkEpoch;
       const encoded: number[] = [];
       const hashWrites: Array<CommitRequest['hashWrites'][number]> = [];
-      const setAdds = new Map<object, { key: string; member: string }>();
-      const zAdds = new Map<string, { key: string; score: number; member: string }>();
+      const setAdds = new Map<object, CommitRequest['setAdds'][number]>();
+      const zAdds = new Map<string, CommitRequest['zAdds'][number]>();
       for (const cell of batch.changed) {
         const { row } = cell;
         const { group } = row;
@@ -779,18 +787,36 @@ class SpeedService implements SpeedHandle {
         }
         const value = group.view.aggregator.codec.serialize(cell.state);
         encoded.push(value.byteLength);
-        hashWrites.push({ key: row.redisKey, field: String(cell.bucket), value });
+        hashWrites.push({
+          key: row.redisKey,
+          field: String(cell.bucket),
+          value,
+          partition: group.cells.partition,
+        });
+        const partition = group.cells.partition;
         if (row.indexPending && !setAdds.has(row)) {
-          setAdds.set(row, { key: this.layout.keyIndex(group.view.name, group.epoch), member: row.key });
+          setAdds.set(row, {
+            key: this.layout.keyIndex(group.view.name, group.epoch, partition),
+            member: row.key,
+            partition,
+          });
         }
-        const epochs = this.layout.epochs(group.view.name);
+        const epochs = this.layout.epochs(group.view.name, partition);
         zAdds.set(`${epochs}\u0000${group.epoch}`, {
           key: epochs,
           score: group.epoch,
           member: String(group.epoch),
+          partition,
         });
       }
       const statusKey = this.layout.status();
+      // Cluster layout: readers find the partitions' tagged keys through the registry, written first.
+      await registerPartitions(
+        this.redis,
+        this.layout,
+        topic.kafkaTopic,
+        commitRanges.map((range) => range.partition),
+      );
       const commitStarted = performance.now();
       const result = await commitBatch(this.redis, this.layout, {
         generation: this.generation,
@@ -882,6 +908,7 @@ class SpeedService implements SpeedHandle {
       this.layout,
       [...this.viewsByName.keys()],
       manifest.watermarkEpoch,
+      await this.knownPartitions(),
     );
     if (expired.epochs > 0) {
       this.log(
@@ -925,6 +952,7 @@ class SpeedService implements SpeedHandle {
           view,
           kafkaTopics,
           snapshot: pending,
+          partitions: await this.knownPartitions(),
         });
         records.push(record);
         this.metrics.reconciled(record.view, record.outcome, record.cells, record.driftCells);
@@ -935,6 +963,21 @@ class SpeedService implements SpeedHandle {
       if ((await this.redis.get(lock)) === token) await this.redis.del(lock);
     }
     return true;
+  }
+
+  /**
+   * Cluster layout: the Kafka partitions (of every consumed topic) whose tagged keys may hold increments, from the
+   * partitions registries; nothing standalone, where one key per view holds every partition's epochs.
+   */
+  private async knownPartitions(): Promise<number[]> {
+    if (!this.layout.cluster) return [];
+    const partitions = new Set<number>();
+    for (const binding of this.settings.bindings) {
+      for (const partition of await topicPartitions(this.redis, this.layout, binding.kafkaTopic)) {
+        partitions.add(partition);
+      }
+    }
+    return [...partitions].sort((a, b) => a - b);
   }
 
   private log(line: string): void {

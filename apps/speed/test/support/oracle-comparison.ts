@@ -5,10 +5,10 @@
  * their epochs — compared cell by cell with the oracle's rows over the same records.
  */
 
+import type { RedisClient } from '@oxbow/connectors';
 import type { RedisLayout } from '@oxbow/contracts';
 import { WEB_ANALYTICS_ORACLE } from '@oxbow/example-web-analytics/oracle';
 import type { Project } from '@oxbow/views';
-import type { Redis } from 'ioredis';
 import { type OracleDefinition, ViewOracle } from '../../../../libs/views/test/support/oracle.ts';
 import { expectRowsMatchOracle } from '../../../../libs/views/test/support/presented-value-checks.ts';
 import type { AnyView } from '../../src/increments.ts';
@@ -38,7 +38,7 @@ export async function oracleOf(
  * every key and bucket; returns the number of cells.
  */
 export async function expectViewMatchesOracle(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   oracle: ViewOracle,
   view: AnyView,
@@ -50,7 +50,7 @@ export async function expectViewMatchesOracle(
 
 /** {@link expectViewMatchesOracle} for every view of `project`; returns the number of cells compared. */
 export async function expectAllViewsMatchOracle(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   oracle: ViewOracle,
   project: Project,

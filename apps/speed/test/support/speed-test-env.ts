@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
+import { type RedisClient, readTopicOffsets, scanKeys as scanEveryNode } from '@oxbow/connectors';
 import type { RedisLayout } from '@oxbow/contracts';
 import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import type { ViewRow } from '@oxbow/views';
-import type { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { AnyView } from '../../src/increments.ts';
 
@@ -124,8 +124,12 @@ export async function produce(topic: string, values: readonly string[], keyPrefi
 }
 
 /** The sum of the offsets Redis holds for a Kafka topic: how many records of it the speed layer committed. */
-export async function committedOffsets(redis: Redis, layout: RedisLayout, topic: string): Promise<number> {
-  const offsets = await redis.hgetall(layout.offsets(topic));
+export async function committedOffsets(
+  redis: RedisClient,
+  layout: RedisLayout,
+  topic: string,
+): Promise<number> {
+  const offsets = await readTopicOffsets(redis, layout, topic);
   return Object.values(offsets).reduce((sum, offset) => sum + Number(offset), 0);
 }
 
@@ -168,15 +172,12 @@ export async function waitFor<T>(
   }
 }
 
-/** Every key matching `pattern`. */
-export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+/** Every key matching `pattern` (on every master of a cluster). */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
+  await scanEveryNode(redis, pattern, (batch) => {
     keys.push(...batch);
-  } while (cursor !== '0');
+  });
   return keys;
 }
 
@@ -191,7 +192,7 @@ export interface StoredIncrement {
 
 /** Every increment of a view in Redis. */
 export async function readIncrements(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   view: string,
 ): Promise<StoredIncrement[]> {
@@ -218,7 +219,7 @@ export async function readIncrements(
  * view's aggregator, presented, sorted by key then bucket (the oracle's order).
  */
 export async function realtimeRows(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisLayout,
   view: Pick<AnyView, 'name' | 'aggregator'>,
 ): Promise<Array<ViewRow<Record<string, unknown>>>> {
@@ -258,7 +259,7 @@ export function startSpeedCli(env: NodeJS.ProcessEnv, logs: string[], label: str
 }
 
 /** Deletes what a test made under `names`: its Redis keys and its lake directory. */
-export async function removeTestState(redis: Redis, names: SpeedTestNames): Promise<void> {
+export async function removeTestState(redis: RedisClient, names: SpeedTestNames): Promise<void> {
   for (const key of await scanKeys(redis, `${names.prefix}*`)) await redis.unlink(key);
   rmSync(names.lakeDir, { recursive: true, force: true });
 }

@@ -24,7 +24,10 @@ export interface RedisConnectionOptions {
 export interface RedisClientOptions {
   /** `redis://` or `rediss://` URL: the server, or with `cluster` one seed node of the cluster. */
   readonly url: string;
-  /** True for Redis Cluster (ioredis's cluster client, commands auto-pipelined per node). */
+  /**
+   * True for Redis Cluster (ioredis's cluster client; concurrent commands are written to each node's socket without
+   * waiting for replies. Not ioredis's auto-pipelining: in ioredis 6 it throws on `call`/`callBuffer`).
+   */
   readonly cluster: boolean;
   /** Connection options (timeouts, retries, `lazyConnect`), applied to every node of a cluster. */
   readonly redisOptions?: RedisConnectionOptions;
@@ -50,7 +53,6 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
   const url = new URL(options.url);
   return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
     lazyConnect: lazyConnect ?? false,
-    enableAutoPipelining: true,
     redisOptions: {
       ...nodeOptions,
       ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
@@ -95,7 +97,7 @@ export async function unlinkKeys(redis: RedisClient, keys: readonly string[]): P
 
 /**
  * `HGETALL` of every key in `keys` as field → bytes, in order: pipelined in chunks of `chunk` on a standalone
- * Redis, auto-pipelined per node on a cluster. A failed read rejects.
+ * Redis, sent concurrently on a cluster. A failed read rejects.
  */
 export async function hgetallBuffers(
   redis: RedisClient,
@@ -127,7 +129,7 @@ export interface RedisCommand {
 /**
  * Runs `commands` in one round trip where the topology allows and answers `[error, reply]` per command, in order,
  * like `pipeline.exec()`: one pipeline on a standalone Redis; on a cluster, where a pipeline may not span nodes,
- * each command on its own (auto-pipelined per node).
+ * each command on its own, sent concurrently.
  */
 export async function execCommands(
   redis: RedisClient,
