@@ -44,8 +44,7 @@ export function createRedis(config: OxbowConfig, options: ClientOptions = {}): R
 
 /**
  * An ioredis cluster client seeded with the configured URL (or `options.address`): it learns the other nodes
- * and the slot map from that node. Commands are pipelined automatically per node (`enableAutoPipelining`);
- * connects lazily and, when `quiet`, fails fast without retrying, like {@link createRedis}.
+ * and the slot map from that node (no auto-pipelining: in ioredis 6 it throws on `call`/`callBuffer`); connects lazily and, when `quiet`, fails fast without retrying, like {@link createRedis}.
  *
  * @example
  * const cluster = createRedisCluster(config); // OXBOW_REDIS_URL=redis://127.0.0.1:26381
@@ -57,7 +56,6 @@ export function createRedisCluster(config: OxbowConfig, options: ClientOptions =
   const url = new URL(seed);
   const cluster = new Cluster([seed], {
     lazyConnect: true,
-    enableAutoPipelining: true,
     ...(options.quiet ? { clusterRetryStrategy: () => null } : {}),
     redisOptions: {
       ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
