@@ -26,6 +26,7 @@ import {
   TEST_REDIS_URL,
   testEnv,
   waitFor,
+  waitForExactlyCommitted,
 } from './support/speed-test-env.ts';
 
 const children: ChildProcess[] = [];
@@ -129,17 +130,7 @@ describe('oxbow speed under SIGKILL', () => {
     }
     await producing;
     const total = http.length + sensors.length;
-    await waitFor(
-      async () => {
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      45_000,
-      'every record to be committed',
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
-    });
+    await waitForExactlyCommitted(committed, total, 45_000, 'every record to be committed', logs);
     const project = await loadProject(WEB_ANALYTICS_PROJECT);
     expect(await expectAllViewsMatchOracle(redis, layout, oracle, project)).toBeGreaterThan(200);
     oracle.close();

@@ -29,6 +29,7 @@ import {
   startSpeedCli,
   testEnv,
   waitFor,
+  waitForExactlyCommitted,
 } from './support/speed-test-env.ts';
 
 let cluster: PrivateRedisCluster;
@@ -212,17 +213,7 @@ describe('oxbow speed on Redis Cluster', () => {
     await produce(names.sensors, half(sensors, true));
 
     const total = http.length + sensors.length;
-    await waitFor(
-      async () => {
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
-      90_000,
-      'every record to be committed',
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
-    });
+    await waitForExactlyCommitted(committed, total, 90_000, 'every record to be committed', logs);
     const project = await loadProject(WEB_ANALYTICS_PROJECT);
     expect(await expectAllViewsMatchOracle(redis, layout, oracle, project)).toBeGreaterThan(100);
     oracle.close();

@@ -26,6 +26,7 @@ import {
   TEST_REDIS_URL,
   testEnv,
   waitFor,
+  waitForExactlyCommitted,
 } from './support/speed-test-env.ts';
 
 const INSTANCES = 3;
@@ -112,17 +113,13 @@ describe('three speed instances in one consumer group', () => {
     await produce(names.sensors, half(sensors, true));
 
     const total = http.length + sensors.length;
-    await waitFor(
-      async () => {
-        const seen = await committed();
-        if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
-        return seen === total ? true : undefined;
-      },
+    await waitForExactlyCommitted(
+      committed,
+      total,
       120_000,
       'every record to be committed by the two instances left',
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
-    });
+      logs,
+    );
     expect(await assignedMembers()).toBe(INSTANCES - 1);
     const project = await loadProject(WEB_ANALYTICS_PROJECT);
     expect(await expectAllViewsMatchOracle(redis, layout, oracle, project)).toBeGreaterThan(100);

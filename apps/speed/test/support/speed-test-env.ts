@@ -172,6 +172,30 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Waits until `committed()` (records the speed layer committed) reaches `total` exactly; fails at once if it goes
+ * beyond (a record counted twice), or after `timeoutMs` with the apps' `logs` in the message.
+ */
+export async function waitForExactlyCommitted(
+  committed: () => Promise<number>,
+  total: number,
+  timeoutMs: number,
+  what: string,
+  logs: readonly string[],
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const seen = await committed();
+      if (seen > total) throw new Error(`committed ${seen} records, only ${total} were produced`);
+      return seen === total ? true : undefined;
+    },
+    timeoutMs,
+    what,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
+  });
+}
+
 /** Every key matching `pattern` (on every master of a cluster). */
 export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
   const keys: string[] = [];
