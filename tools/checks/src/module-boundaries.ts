@@ -1,6 +1,7 @@
 /**
  * Enforces the dependency direction of docs/architecture.md between workspace projects, by their Nx tags:
- * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours but the contracts; tools → anything.
+ * the cli → apps → libs; adapters and domain libs → core; core → nothing of ours but the contracts; tools → anything;
+ * tests may also use the shared test helpers (`@oxbow/testing-tools`).
  * The contracts (`type:contract`, `@oxbow/contracts`) may be imported by every project and import nothing of ours
  * (docs/decisions/0005-contracts-library.md).
  * Every `@oxbow/*` import in a project's sources must be allowed by these rules and declared in its package.json.
@@ -132,7 +133,14 @@ export function findViolations(workspaceRoot: string): string[] {
         const appTestImportingApp = imported.tag === 'type:app' && isAppTest(project, file);
         // Tests run the example projects; sources never name an example (they load projects by setting).
         const testImportingExample = imported.tag === 'type:example' && isTest(project, file);
-        if (!ALLOWED[project.tag].includes(imported.tag) && !appTestImportingApp && !testImportingExample) {
+        // The shared test helpers (`@oxbow/testing-tools`: private servers, the delivery verifier) serve every test.
+        const testImportingTestTools = imported.name === '@oxbow/testing-tools' && isTest(project, file);
+        const allowed =
+          ALLOWED[project.tag].includes(imported.tag) ||
+          appTestImportingApp ||
+          testImportingExample ||
+          testImportingTestTools;
+        if (!allowed) {
           violations.push(
             `${where}: ${project.name} (${project.tag}) may not import ${target} (${imported.tag})`,
           );
