@@ -17,14 +17,25 @@
  * oracle of the new definitions; the unchanged views stay exact at every quiet moment, and every answer they give
  * while the apps restart and the speed layer replays is exact too.
  *
+ * Then web-analytics on Redis Cluster (a private three-node cluster, `OXBOW_REDIS_CLUSTER=yes` for every app): the
+ * speed layer commits each Kafka partition in its hash slot, the serving API reads the cluster layout, and the
+ * answers equal the oracle before any batch run, after a SIGKILL of the speed app, after a batch run mid-stream
+ * and after the final batch run.
+ *
  * Sizes (events per scenario): `OXBOW_E2E_EVENTS` for web-analytics (default 300 000, 90 % HTTP logs),
  * `OXBOW_E2E_RIDES_EVENTS` for rides (default 60 000), `OXBOW_E2E_EVOLUTION_EVENTS` for the evolution
- * (default 30 000); smaller numbers give a quick local run.
+ * (default 30 000), `OXBOW_E2E_CLUSTER_EVENTS` on Redis Cluster (default 30 000); smaller numbers give a quick
+ * local run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { loadProject } from '@oxbow/views';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+// Test tooling by path: an app may not depend on the tools (tools/checks), its tests may use their files.
+import {
+  type PrivateRedisCluster,
+  startPrivateRedisCluster,
+} from '../../../../tools/testing/src/private-redis-cluster.ts';
 import { EVOLVED_ORACLE } from './fixtures/evolved.oracle.ts';
 import { ADDED_VIEW, CHANGED_VIEW, UNCHANGED_VIEWS } from './fixtures/evolved.project.ts';
 import {
@@ -414,5 +425,59 @@ describe('a deployment that changes its views', () => {
       project: evolved,
     });
     console.log(`e2e evolution scenario: ${Date.now() - t0} ms (rebuilding while: ${reasons.join(' | ')})`);
+  }, 600_000);
+});
+
+describe('the Lambda architecture end to end on Redis Cluster', () => {
+  let cluster: PrivateRedisCluster | undefined;
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('answers equal the oracle with the speed and serving layers on a three-node cluster', async () => {
+    const t0 = Date.now();
+    const e2e = await webAnalytics();
+    const events = Number(process.env.OXBOW_E2E_CLUSTER_EVENTS ?? 30_000);
+    const input = new SeededInput(e2e, { events, seed: 1010, chunks: CHUNKS });
+    cluster = await startPrivateRedisCluster();
+    stack = await LambdaStack.start({
+      label: `${e2e.label}-cluster`,
+      project: e2e.file,
+      epochMs: EPOCH_MS,
+      redisUrl: cluster.url,
+      redisCluster: true,
+    });
+    const live = stack;
+
+    await produce(live, input, 0, 1);
+    await check(live, e2e, input, 1, 'on Redis Cluster before any batch run');
+
+    // A SIGKILL after the speed app committed progress: each partition resumes from its own stored offset.
+    const before = await live.speedRecords();
+    const producing = produce(live, input, 2, 3);
+    await live.waitFor(
+      async () => ((await live.speedRecords()) > before ? true : undefined),
+      60_000,
+      'speed progress',
+    );
+    await live.killSpeed();
+    const beforeChunk3 = await producing;
+    await check(live, e2e, input, 3, 'on Redis Cluster after a SIGKILL of the speed app');
+
+    const mid = await live.batchRun({ untilEpoch: beforeChunk3 });
+    await live.servingFollows(mid.runId);
+    await produce(live, input, 4, 5);
+    await check(live, e2e, input, 5, 'on Redis Cluster after a batch run mid-stream');
+    for (const view of await live.viewListing()) {
+      expect(view.merge.batchWatermarkEpoch, view.name).toBe(mid.watermarkEpoch);
+      expect(view.merge.realtimeEpochs.length, view.name).toBeGreaterThan(0);
+    }
+
+    await produce(live, input, 6, CHUNKS - 1);
+    const final = await live.batchRun({ coversEverything: true });
+    await live.servingFollows(final.runId);
+    await check(live, e2e, input, CHUNKS - 1, 'on Redis Cluster after the final batch run');
+    console.log(`e2e ${e2e.label} Redis Cluster scenario: ${Date.now() - t0} ms`);
   }, 600_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The whole Lambda architecture on private resources for one end-to-end run of a project: a unique Kafka topic
  * per project topic (3 partitions, LogAppendTime) and a dead-letter topic on the local stack, a temporary
- * `file://` lake, a unique Redis prefix (optionally on a private `redis-server` that may be restarted empty), the
+ * `file://` lake, a unique Redis prefix (optionally on a private `redis-server` that may be restarted empty, or on a
+ * Redis Cluster with the cluster key layout), the
  * archiver in this process, the serving API (`oxbow serve`), the speed app (`oxbow speed`, so it can be
  * SIGKILLed) and batch runs (`oxbow batch run`, or a child killed mid-write) as child processes. Every app gets the
  * project only through the `project` setting (`OXBOW_PROJECT`), and the Kafka topics through
@@ -27,6 +28,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { runArchiver } from '@oxbow/archiver';
 import type { BatchRunSummary } from '@oxbow/batch';
 import { loadConfig, type OxbowConfig } from '@oxbow/config';
+import {
+  createRedisClient,
+  type RedisClient,
+  readTopicOffsets,
+  scanKeys,
+  unlinkKeys,
+} from '@oxbow/connectors';
+import { RedisLayout } from '@oxbow/contracts';
 import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -155,6 +164,8 @@ export interface LambdaStackOptions {
   readonly epochMs: number;
   /** Use this Redis instead of the stack's. */
   readonly redisUrl?: string;
+  /** `redisUrl` is a seed node of a Redis Cluster: the apps run with `OXBOW_REDIS_CLUSTER=yes`. */
+  readonly redisCluster?: boolean;
 }
 
 /** Every process and resource of one end-to-end run. */
@@ -164,8 +175,10 @@ export class LambdaStack {
   readonly deadLetters: string;
   readonly prefix: string;
   readonly root: string;
-  readonly redis: Redis;
+  /** A client of the run's Redis (a cluster client on a cluster). */
+  readonly redis: RedisClient;
   readonly logs: string[] = [];
+  readonly #layout: RedisLayout;
   #config: OxbowConfig;
   #env: Record<string, string>;
   private readonly kafka: Kafka;
@@ -190,7 +203,13 @@ export class LambdaStack {
     this.root = names.root;
     this.#config = config;
     this.#env = env;
-    this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+    const cluster = config.redisCluster === 'yes';
+    this.redis = createRedisClient({
+      url: config.redisUrl,
+      cluster,
+      redisOptions: { maxRetriesPerRequest: 3 },
+    });
+    this.#layout = new RedisLayout(names.prefix, { cluster });
     this.redis.on('error', () => {});
     this.kafka = new Kafka({
       clientId: `oxbow-e2e-${names.prefix}`,
@@ -225,6 +244,7 @@ export class LambdaStack {
       OXBOW_KAFKA_BROKERS: BROKERS,
       OXBOW_REDIS_URL: options.redisUrl ?? STACK_REDIS_URL,
       OXBOW_REDIS_PREFIX: names.prefix,
+      OXBOW_REDIS_CLUSTER: options.redisCluster === true ? 'yes' : 'no',
       OXBOW_LAKE: `${pathToFileURL(join(root, 'lake')).href}/`,
       OXBOW_STATE_DIR: join(root, 'state'),
       OXBOW_SERVING_CACHE_DIR: join(root, 'serving-cache'),
@@ -460,7 +480,7 @@ export class LambdaStack {
     await waitFor(
       async () => {
         for (const [topic, end] of Object.entries(ends)) {
-          const committed = await this.redis.hgetall(`${this.prefix}offsets:${topic}`).catch(() => ({}));
+          const committed = await readTopicOffsets(this.redis, this.#layout, topic).catch(() => ({}));
           for (const [partition, high] of Object.entries(end)) {
             if (high !== '0' && (committed as Record<string, string>)[partition] !== high) return undefined;
           }
@@ -659,14 +679,9 @@ export class LambdaStack {
       .deleteTopics({ topics: [...this.topics.values(), this.deadLetters] })
       .catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis
-        .scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000)
-        .catch(() => ['0', []] as [string, string[]]);
-      cursor = next;
-      if (keys.length > 0) await this.redis.unlink(...keys).catch(() => undefined);
-    } while (cursor !== '0');
+    await scanKeys(this.redis, `${this.prefix}*`, async (keys) => {
+      await unlinkKeys(this.redis, keys);
+    }).catch(() => undefined);
     this.redis.disconnect();
     rmSync(this.root, { recursive: true, force: true });
   }
