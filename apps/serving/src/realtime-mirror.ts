@@ -24,7 +24,7 @@
  *   status exactly as before (view-status.ts).
  * - **Redis Cluster** (`cluster`, the cluster key layout): epoch and key sets are per Kafka partition; a reload
  *   reads each partition's sets and only that partition's hashes. Every multi-key read is one command per key
- *   (pipelined per node by the cluster client), never a pipeline across slots. Announcements are the same JSON.
+ *   (sent at once, each to its node), never a pipeline across slots. Announcements are the same JSON.
  * - **Expiry.** Epochs ≤ the watermark of every batch version still in use are dropped from memory
  *   ({@link RealtimeMirror.prune}); until then an answer on an older version still finds them, even after the
  *   speed layer expired them in Redis.
@@ -229,7 +229,7 @@ interface Probe {
   readonly report: SpeedReport;
 }
 
-/** `HGETALL`s in flight at once: one pipeline on standalone Redis, auto-pipelined per node on a cluster. */
+/** `HGETALL`s in flight at once: one pipeline on standalone Redis, concurrent commands (to their nodes) on a cluster. */
 const HGETALL_PER_PIPELINE = 1000;
 
 /** One increments hash the mirror reads, and where its cells go. */

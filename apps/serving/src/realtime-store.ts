@@ -5,7 +5,7 @@
  * `<prefix>rtkeys:<view>:<epoch>`, the speed layer's status and the speed-only live views. On Redis Cluster
  * (the cluster layout) the epoch and key sets are kept per Kafka partition, in the partition's hash slot: the
  * store reads each partition's sets and only that partition's hashes for their keys, one command per key
- * (pipelined per node by the cluster client), never a pipeline across slots.
+ * (sent at once, each to its node, by the cluster client), never a pipeline across slots.
  */
 import { hgetallBuffers, type RedisClient, topicPartitions } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
