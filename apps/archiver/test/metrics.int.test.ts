@@ -3,12 +3,12 @@
  * read, archived, dead-lettered and published, with the consumer lag per partition and the process metrics.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@oxbow/config';
 import { generateHttpLogs, WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
+import { freePort } from '@oxbow/testing-tools';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiverLogEvent, runArchiver } from '../src/index.ts';
@@ -18,18 +18,6 @@ import { createTestTopic, produce, TEST_BROKERS, testKafka } from './support/kaf
 let admin: Admin;
 let dir: string;
 const topics: string[] = [];
-
-/** A TCP port free on 127.0.0.1 right now (the setting reads 0 as "none"). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The value of the sample line `series value` (NaN when absent). */
 function sample(text: string, series: string): number {

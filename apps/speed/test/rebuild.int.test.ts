@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
 import {
@@ -13,23 +12,13 @@ import {
   generateSensorReadings,
   WEB_ANALYTICS_PROJECT,
 } from '@oxbow/example-web-analytics';
+import { freePort } from '@oxbow/testing-tools';
 import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import { createTestNames, FAST_CONSUMER, produce, testConfig, waitFor } from './support/speed-test-env.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 let redisServer: ChildProcess | undefined;
 let speed: SpeedHandle | undefined;

@@ -6,7 +6,6 @@
  */
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeManifest, MANIFEST_PATH, RedisLayout } from '@oxbow/contracts';
@@ -15,6 +14,7 @@ import {
   generateSensorReadings,
   WEB_ANALYTICS_PROJECT,
 } from '@oxbow/example-web-analytics';
+import { freePort } from '@oxbow/testing-tools';
 import { loadProject, type Project } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,18 +54,6 @@ let project: Project;
 function running(): SpeedHandle {
   if (!speed) throw new Error('the speed app is not running');
   return speed;
-}
-
-/** A TCP port free on 127.0.0.1 right now (the health port setting reads 0 as "none"). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The value of one sample line `name{labels} value` of a Prometheus text exposition (NaN when absent). */

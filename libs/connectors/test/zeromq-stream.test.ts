@@ -1,11 +1,6 @@
-/**
- * The ZeroMQ source with the `zeromq` package on loopback TCP: topic-filtered delivery, CURVE, clear start-up
- * errors, and reconnection after the publisher restarts (PUB/SUB drops what is published while disconnected;
- * everything published after the reconnect arrives).
- */
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataflowContext, StreamingContext } from '@oxbow/dataflow';
+import { freePort } from '@oxbow/testing-tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import { curveKeyPair, Publisher } from 'zeromq';
 import { SourceError, type ZeroMqStreamOptions, zeromqStream } from '../src/index.ts';
@@ -17,14 +12,6 @@ afterEach(async () => {
   for (const ssc of contexts.splice(0)) await ssc.stop();
   for (const publisher of publishers.splice(0)) if (!publisher.closed) publisher.close();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function publisher(
   port: number,

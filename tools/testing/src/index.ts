@@ -8,4 +8,5 @@ export {
   deliveryVerdict,
   recordKeySql,
 } from './delivery-verdict.ts';
+export { freePort } from './free-port.ts';
 export { type PrivateRedisCluster, startPrivateRedisCluster } from './private-redis-cluster.ts';

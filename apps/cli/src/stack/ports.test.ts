@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@oxbow/testing-tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../cli.ts';
 import { isPortFree } from './ports.ts';
@@ -19,12 +20,6 @@ function listen(): Promise<number> {
       resolve(typeof address === 'object' && address ? address.port : 0);
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const port = await listen();
-  await new Promise<void>((resolve) => servers.pop()?.close(() => resolve()));
-  return port;
 }
 
 afterEach(async () => {

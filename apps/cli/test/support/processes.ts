@@ -1,21 +1,10 @@
 /** Runs `oxbow` as a child process (the real executable) and free loopback ports for the apps it starts. */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+
+export { freePort } from '@oxbow/testing-tools';
 
 export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** What a finished `oxbow` process did. */
 export interface OxbowExit {

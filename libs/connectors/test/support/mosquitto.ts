@@ -7,12 +7,12 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { accessSync, constants, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@oxbow/testing-tools';
 import { connect } from 'mqtt';
 
 const run = promisify(execFile);
@@ -71,14 +71,6 @@ export async function ensureStackMqtt(): Promise<string> {
   if (!(await mqttAnswers(STACK_MQTT_URL)))
     throw new Error(`the stack's broker does not answer at ${STACK_MQTT_URL}`);
   return STACK_MQTT_URL;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A broker of the test's own. */
