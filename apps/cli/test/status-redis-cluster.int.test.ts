@@ -9,12 +9,8 @@ import { join } from 'node:path';
 import { loadConfig } from '@oxbow/config';
 import { createRedisClient, type RedisClient } from '@oxbow/connectors';
 import { RedisLayout } from '@oxbow/contracts';
+import { type PrivateRedisCluster, startPrivateRedisCluster } from '@oxbow/testing-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Test tooling by path: the cli may not depend on the tools (tools/checks), its tests may use their files.
-import {
-  type PrivateRedisCluster,
-  startPrivateRedisCluster,
-} from '../../../tools/testing/src/private-redis-cluster.ts';
 import { systemClock } from '../src/clock.ts';
 import { platformStatus } from '../src/commands/status-command.ts';
 

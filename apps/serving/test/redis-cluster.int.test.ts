@@ -8,12 +8,8 @@
 import { join } from 'node:path';
 import { createRedisClient, isRedisCluster, type RedisClient, scanKeys, unlinkKeys } from '@oxbow/connectors';
 import { escapeGlob, RedisLayout } from '@oxbow/contracts';
+import { type PrivateRedisCluster, startPrivateRedisCluster } from '@oxbow/testing-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Test tooling by path: an app may not depend on the tools (tools/checks), its tests may use their files.
-import {
-  type PrivateRedisCluster,
-  startPrivateRedisCluster,
-} from '../../../tools/testing/src/private-redis-cluster.ts';
 import { buildServer, RealtimeStore, type ServingServer } from '../src/index.ts';
 import {
   type AnyView,

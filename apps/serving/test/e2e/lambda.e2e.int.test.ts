@@ -29,13 +29,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { type PrivateRedisCluster, startPrivateRedisCluster } from '@oxbow/testing-tools';
 import { loadProject } from '@oxbow/views';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-// Test tooling by path: an app may not depend on the tools (tools/checks), its tests may use their files.
-import {
-  type PrivateRedisCluster,
-  startPrivateRedisCluster,
-} from '../../../../tools/testing/src/private-redis-cluster.ts';
 import { EVOLVED_ORACLE } from './fixtures/evolved.oracle.ts';
 import { ADDED_VIEW, CHANGED_VIEW, UNCHANGED_VIEWS } from './fixtures/evolved.project.ts';
 import {
