@@ -54,7 +54,13 @@ export async function runStart(env: CommandEnvironment, epochFromConfig: boolean
   const { output, clock } = env;
   const config: OxbowConfig = epochFromConfig ? env.config : { ...env.config, epochMs: DEMO_EPOCH_MS };
   const say = (text: string) => output.out(`start: ${text}`);
-  await stackUp({ config, clock, output });
+  // With OXBOW_REDIS_CLUSTER=yes the apps use Redis Cluster: the local stack starts its three-node cluster too.
+  await stackUp({
+    config,
+    clock,
+    output,
+    ...(config.redisCluster === 'yes' ? { with: ['redis-cluster'] } : {}),
+  });
   // The page the serving API shows at `/`: built once (Vite, a few seconds) when the bundle is missing.
   await ensureDashboardBuilt().then(
     (built) => built && say('built the dashboard (npm run build:dashboard)'),
