@@ -10,14 +10,19 @@
  *    it catches up at), while one marker event a second measures freshness: from the produce call until
  *    `GET /v1/views/page_views_hourly?key=<marker path>` of the serving API counts it.
  *
+ * When a Redis Cluster answers at `OXBOW_BENCH_REDIS_CLUSTER_URL` (default the local stack's,
+ * `oxbow stack up --with redis-cluster`), the views-only backlog runs once more on it (`OXBOW_REDIS_CLUSTER=yes`).
+ *
  * Needs the local stack. Every number comes with the 1-minute load average: the machine is shared.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@oxbow/config';
+import { createRedisClient, type RedisClient, scanKeys, unlinkKeys } from '@oxbow/connectors';
 import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { startServing } from '@oxbow/serving';
 import { Kafka, logLevel } from 'kafkajs';
@@ -42,6 +47,7 @@ const EVENTS = 300_000;
 const SENSOR_SHARE = 0.01;
 const STEADY_SECONDS = 60;
 const REDIS_URL = process.env.OXBOW_REDIS_URL ?? 'redis://127.0.0.1:26379';
+const CLUSTER_URL = process.env.OXBOW_BENCH_REDIS_CLUSTER_URL ?? 'redis://127.0.0.1:26381';
 const BATCH_MS = 1000;
 
 /** One measured run. */
@@ -104,6 +110,35 @@ interface BacklogResult {
   readonly viewsOnlyBefore: Collected | undefined;
   readonly viewsOnlyAfter: Collected | undefined;
   readonly rssAtEndBytes: number;
+  /** The views-only backlog on a three-node Redis Cluster, when one answered. */
+  readonly viewsOnlyCluster: Run | undefined;
+}
+
+/** A client of the Redis Cluster at `url`, or undefined when none answers within a few seconds. */
+async function reachableCluster(url: string): Promise<RedisClient | undefined> {
+  const client = createRedisClient({
+    url,
+    cluster: true,
+    redisOptions: { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 1 },
+  });
+  client.on('error', () => {});
+  const timeout = sleep(5000).then(() => {
+    throw new Error('no answer');
+  });
+  try {
+    await Promise.race([client.connect().then(() => client.ping()), timeout]);
+    return client;
+  } catch {
+    client.disconnect();
+    return undefined;
+  }
+}
+
+/** Deletes every key under `prefix` on every master of a cluster. */
+async function deleteClusterPrefix(cluster: RedisClient, prefix: string): Promise<void> {
+  await scanKeys(cluster, `${prefix}*`, async (keys) => {
+    await unlinkKeys(cluster, keys);
+  });
 }
 
 /** Memory of a speed process after a full collection (`--expose-gc`, a `gc` line on its stdin). */
@@ -227,6 +262,14 @@ async function backlogRuns(events: number, redis: RespClient, lakeDir: string): 
         true,
       );
       const [start, end] = viewsOnly.memory ?? [undefined, undefined];
+      const viewsOnlyCluster = await clusterBacklog(
+        {
+          ...topics,
+          prefix: `oxbow-bench-streaming-cluster-${id}:`,
+          lake: `${pathToFileURL(lakeDir).href}/backlog-cluster/`,
+        },
+        total,
+      );
       return {
         bare,
         speed: all.run,
@@ -237,6 +280,7 @@ async function backlogRuns(events: number, redis: RespClient, lakeDir: string): 
         viewsOnlyBefore: start,
         viewsOnlyAfter: end,
         rssAtEndBytes: all.rssAtEnd,
+        viewsOnlyCluster,
       };
     } finally {
       await deletePrefix(redis, names.prefix);
@@ -244,6 +288,30 @@ async function backlogRuns(events: number, redis: RespClient, lakeDir: string): 
     }
   } finally {
     await deleteTopics([names.http, names.sensors]);
+  }
+}
+
+/** The views-only backlog on the Redis Cluster at {@link CLUSTER_URL}; undefined when none answers. */
+async function clusterBacklog(
+  names: { http: string; sensors: string; prefix: string; lake: string },
+  total: number,
+): Promise<Run | undefined> {
+  const cluster = await reachableCluster(CLUSTER_URL);
+  if (cluster === undefined) {
+    console.log(`no Redis Cluster at ${CLUSTER_URL}: the cluster run is skipped`);
+    return undefined;
+  }
+  try {
+    const { run } = await speedBacklog(
+      'Oxbow speed layer catching up, the views only, on a three-node Redis Cluster',
+      names,
+      total,
+      { OXBOW_BENCH_NO_LIVE_VIEWS: '1', OXBOW_REDIS_CLUSTER: 'yes', OXBOW_REDIS_URL: CLUSTER_URL },
+    );
+    return run;
+  } finally {
+    await deleteClusterPrefix(cluster, names.prefix);
+    cluster.disconnect();
   }
 }
 
@@ -403,12 +471,15 @@ export async function runStreamingSuite(options: { scale: number }): Promise<str
 
 function report(events: number, backlog: BacklogResult, steady: SteadyResult): string {
   const { bare } = backlog;
-  const rows = [bare, backlog.speed, backlog.viewsOnly, steady.run].map((run) => {
-    const ratio = run === bare ? '1.00×' : `${(perSecond(run) / perSecond(bare)).toFixed(2)}×`;
-    const cpuRatio =
-      run === bare ? '1.00×' : `${(cpuMicrosPerEvent(run) / cpuMicrosPerEvent(bare)).toFixed(1)}×`;
-    return `| ${run.name} | ${number(run.events)} | ${run.seconds.toFixed(1)} | ${number(perSecond(run))} | ${ratio} | ${cpuMicrosPerEvent(run).toFixed(1)} (${cpuRatio}) | ${mib(run.maxRssBytes)} | ${run.loadBefore} → ${run.loadAfter} |`;
-  });
+  const runs = [bare, backlog.speed, backlog.viewsOnly, backlog.viewsOnlyCluster, steady.run];
+  const rows = runs
+    .filter((run): run is Run => run !== undefined)
+    .map((run) => {
+      const ratio = run === bare ? '1.00×' : `${(perSecond(run) / perSecond(bare)).toFixed(2)}×`;
+      const cpuRatio =
+        run === bare ? '1.00×' : `${(cpuMicrosPerEvent(run) / cpuMicrosPerEvent(bare)).toFixed(1)}×`;
+      return `| ${run.name} | ${number(run.events)} | ${run.seconds.toFixed(1)} | ${number(perSecond(run))} | ${ratio} | ${cpuMicrosPerEvent(run).toFixed(1)} (${cpuRatio}) | ${mib(run.maxRssBytes)} | ${run.loadBefore} → ${run.loadAfter} |`;
+    });
   const { footprint } = backlog;
   const perMillionCells = (bytes: number, cells: number) => (cells > 0 ? mib((bytes * 1e6) / cells) : 'n/a');
   const before = backlog.viewsOnlyBefore;
@@ -439,6 +510,14 @@ function report(events: number, backlog: BacklogResult, steady: SteadyResult): s
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
+    ...(backlog.viewsOnlyCluster === undefined
+      ? []
+      : [
+          'The Redis Cluster row is the views-only backlog again with `OXBOW_REDIS_CLUSTER=yes` against the local',
+          'stack’s three masters (`oxbow stack up --with redis-cluster`, one machine): each micro-batch commits one',
+          'script per Kafka partition, each in its own hash slot (docs/design/0010-redis-cluster.md).',
+          '',
+        ]),
     `Memory after the backlog: ${number(footprint.cells)} cells (view, epoch, partition, key, bucket) in Redis,`,
     `${mib(footprint.incrementBytes)} of increments hashes (${mib(footprint.bytes)} with indexes, offsets and`,
     `status): **${perMillionCells(footprint.incrementBytes, footprint.cells)} of Redis per million cells**. The`,
