@@ -251,6 +251,9 @@ return out
 `;
 const PROBE_SHA = createHash('sha1').update(PROBE_LUA).digest('hex');
 
+/** The report of a speed layer whose status and generation marker vanished after it had reported: Redis lost its data. */
+const LOST_REPORT: SpeedReport = { ...parseSpeedReport({}), lost: true };
+
 /** The fields of `<prefix>speed:status` a probe reads (what `rebuilding` and `freshness` need). */
 const STATUS_FIELDS = [
   'state',
@@ -328,6 +331,8 @@ export class RealtimeMirror {
   #changed = Promise.withResolvers<void>();
   #probeWaiters: Array<PromiseWithResolvers<Probe>> = [];
   #lastStatus: { text: string; report: SpeedReport } | undefined;
+  /** True once a probe found the speed layer's status (see {@link LOST_REPORT}). */
+  #speedReported = false;
   #probing = false;
   #closed = false;
 
@@ -586,6 +591,11 @@ export class RealtimeMirror {
       }
     });
     const identity = `${marker}\n${status.generation ?? ''}\n${status.viewFingerprints ?? ''}`;
+    if (Object.keys(status).length > 0) this.#speedReported = true;
+    else if (this.#speedReported && marker === '') {
+      // The speed layer reported before, and its status and marker are gone: Redis lost its data.
+      return { identity, marker, offsets, report: LOST_REPORT };
+    }
     // A status that did not change gives the same report (requests compare it, and parse nothing again).
     const statusText = JSON.stringify(status);
     if (this.#lastStatus?.text !== statusText)

@@ -37,6 +37,11 @@ export interface SpeedReport {
    * hash field `rebuilding` is `true`): the increments are incomplete until then.
    */
   readonly replaying: boolean;
+  /**
+   * True when the speed layer had reported to this server and both its status and the generation marker are gone
+   * since (Redis lost its data): the increments are missing until the speed layer rebuilds them.
+   */
+  readonly lost?: boolean;
 }
 
 /** The realtime part of a read: the increments and the epochs after the watermark they came from. */

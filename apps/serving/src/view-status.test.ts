@@ -73,6 +73,15 @@ describe('view status', () => {
     expect(status.status === 'rebuilding' && status.reason).toMatch(reason);
   });
 
+  it('is rebuilding on the speed side when its status vanished after it had reported (Redis lost its data)', () => {
+    const lost = { ...report(undefined, false), lost: true };
+    const status = speedStatusOf(view, lost);
+    expect(status.status).toBe('rebuilding');
+    expect(status.status === 'rebuilding' && status.reason).toMatch(/gone from Redis/);
+    // A view over a topic the speed layer does not read has no realtime part to miss.
+    expect(speedStatusOf(view, lost, false)).toEqual({ status: 'ready' });
+  });
+
   it('is rebuilding on the speed side while it replays Kafka into a new generation', () => {
     const status = speedStatusOf(view, report({ rides_hourly: view.fingerprint }, true, true));
     expect(status.status === 'rebuilding' && status.reason).toMatch(/replaying Kafka/);

@@ -9,7 +9,9 @@
  *   the view's fingerprint; a manifest without an entry for the view (a view added since that run) or without a
  *   fingerprint (written before fingerprints were recorded) cannot be checked, so the view is rebuilding.
  * - Speed side: with no `<prefix>speed:status` at all the speed layer has never committed a batch, so there are
- *   no increments to mix up. Once it reports, its `viewFingerprints` field must list the view with its
+ *   no increments to mix up — unless this server saw it report before and the status and the generation marker
+ *   are gone since (Redis lost its data): then the realtime part is missing until the speed layer rebuilds it, and
+ *   the view is rebuilding rather than answered from the batch views alone. Once it reports, its `viewFingerprints` field must list the view with its
  *   fingerprint, and its `rebuilding` field must not be `true` (a new generation replaying Kafka: the increments
  *   are incomplete until it reached where the previous one was). Views over topics the speed layer does not
  *   consume (`speedTopics`) have no realtime part and skip this check.
@@ -70,7 +72,15 @@ export function batchStatusOf(view: FingerprintedView, manifest: BatchManifest |
  * speedStatusOf(view, await realtime.speedReport(), true);
  */
 export function speedStatusOf(view: FingerprintedView, report: SpeedReport, consumed = true): ViewStatus {
-  if (!consumed || !report.reported) return READY;
+  if (!consumed) return READY;
+  if (!report.reported) {
+    if (!report.lost) return READY;
+    return {
+      status: 'rebuilding',
+      reason:
+        "the speed layer's status and generation marker are gone from Redis (it lost its data): the realtime part is missing until the speed layer rebuilds it",
+    };
+  }
   const fingerprints = report.viewFingerprints;
   if (fingerprints === undefined) {
     return {

@@ -146,6 +146,15 @@ describe('rebuilding after a definition changed', () => {
     expect((await query(server, 'page_views_hourly')).statusCode).toBe(200);
   });
 
+  it('is rebuilding once the speed status it had reported is gone with the generation marker, until it reports again', async () => {
+    // The previous test left a reporting speed layer; Redis now loses the status (and holds no marker).
+    expect((await query(server, 'page_views_hourly')).statusCode).toBe(200);
+    await env.redis.del(`${env.prefix}speed:status`, `${env.prefix}generation`);
+    await expectRebuilding(server, 'page_views_hourly', /gone from Redis/);
+    await writeSpeedStatus(env.redis, env.prefix);
+    expect((await query(server, 'page_views_hourly')).statusCode).toBe(200);
+  });
+
   it('is rebuilding while the batch table is of another definition, of none recorded, or missing', async () => {
     const version = (runId: string, fingerprint: string | null | undefined) =>
       writeBatchVersion({
