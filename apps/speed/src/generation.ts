@@ -16,6 +16,32 @@ export function readGeneration(redis: RedisClient, layout: RedisLayout): Promise
   return redis.get(layout.generation());
 }
 
+/** Deletes the marker when it holds `generation` (atomically); resolves whether it did. */
+const ABANDON_GENERATION_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`;
+
+/**
+ * Gives up `generation`: deletes the marker if it still holds it, so that the next {@link ensureGeneration} starts
+ * a new generation (wiping every key of the layout). Resolves true when it deleted the marker.
+ *
+ * @example
+ * ```ts
+ * if (await abandonGeneration(redis, layout, generation)) requestRebuild('a stale partition fence');
+ * ```
+ */
+export async function abandonGeneration(
+  redis: RedisClient,
+  layout: RedisLayout,
+  generation: string,
+): Promise<boolean> {
+  return (await redis.eval(ABANDON_GENERATION_LUA, 1, layout.generation(), generation)) === 1;
+}
+
 /** Per Kafka topic, per partition: an offset (decimal string). */
 export type PartitionOffsets = Record<string, Record<string, string>>;
 

@@ -35,7 +35,7 @@ import { type CommitRange, type CommitRequest, commitBatch } from './commit-scri
 import { expireEpochs } from './epoch-expiry.ts';
 import { SpeedError } from './errors.ts';
 import { foldPartition, foldViews } from './fused-fold.ts';
-import { ensureGeneration, type PartitionOffsets, readGeneration } from './generation.ts';
+import { abandonGeneration, ensureGeneration, type PartitionOffsets, readGeneration } from './generation.ts';
 import type { AnyView } from './increments.ts';
 import { type CadencedCheckpointStore, cadencedCheckpointStores, PresentCadence } from './live-cadence.ts';
 import { ManifestWatcher } from './manifest-watcher.ts';
@@ -836,7 +836,16 @@ class SpeedService implements SpeedHandle {
         for (const range of commitRanges) cells.reset(range.topic, range.partition, false);
         await this.refuse(topic, time);
         if (result.kind === 'generation-changed') {
-          this.requestRebuild('the generation marker changed under a commit');
+          if (this.layout.cluster && (await abandonGeneration(this.redis, this.layout, this.generation))) {
+            // The marker still named ours, so a partition's fence names an older generation: a zombie of it
+            // committed between a rebuild's wipe and this generation's first commit there. Only a new generation
+            // (which wipes every key, fences included) clears what it wrote.
+            this.requestRebuild(
+              `a partition fence names generation ${result.stored ?? '?'} (a zombie of an older generation wrote there); starting a new generation`,
+            );
+          } else {
+            this.requestRebuild('the generation marker changed under a commit');
+          }
         } else {
           this.log(
             `speed: batch ${time} of ${result.topic}:${result.partition} refused (stored offset ${result.stored ?? 'absent'}); re-reading from Redis`,

@@ -166,63 +166,81 @@ describe('the commit script on Redis Cluster', () => {
 });
 
 describe('oxbow speed on Redis Cluster', () => {
-  it('survives a SIGKILL mid-stream and ends with increments equal to the oracle', async () => {
-    const names = await createTestNames('cluster');
-    const layout = new RedisLayout(names.prefix, { cluster: true });
-    cleanups.push(() => removeTestState(redis, names));
-    const env = {
-      ...process.env,
-      ...testEnv(names, {
-        OXBOW_REDIS_URL: cluster.url,
-        OXBOW_REDIS_CLUSTER: 'yes',
-        OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '2000',
-      }),
-    };
-    const logs: string[] = [];
-    const start = (): ChildProcess => {
-      const child = startSpeedCli(env, logs, children.length);
-      children.push(child);
-      return child;
-    };
-    const committed = async (): Promise<number> =>
-      (await committedOffsets(redis, layout, names.http)) +
-      (await committedOffsets(redis, layout, names.sensors));
+  it.each([
+    ['a SIGKILL mid-stream', 'kill'],
+    ['partition fences of another generation (a zombie wrote there)', 'stale-fence'],
+  ] as const)(
+    'survives %s and ends with increments equal to the oracle',
+    async (_label, disruption) => {
+      const names = await createTestNames('cluster');
+      const layout = new RedisLayout(names.prefix, { cluster: true });
+      cleanups.push(() => removeTestState(redis, names));
+      const env = {
+        ...process.env,
+        ...testEnv(names, {
+          OXBOW_REDIS_URL: cluster.url,
+          OXBOW_REDIS_CLUSTER: 'yes',
+          OXBOW_SPEED_KAFKA_SESSION_TIMEOUT_MS: '2000',
+        }),
+      };
+      const logs: string[] = [];
+      const start = (): ChildProcess => {
+        const child = startSpeedCli(env, logs, children.length);
+        children.push(child);
+        return child;
+      };
+      const committed = async (): Promise<number> =>
+        (await committedOffsets(redis, layout, names.http)) +
+        (await committedOffsets(redis, layout, names.sensors));
 
-    const start0 = Date.now() - 2 * 3_600_000;
-    const http = [...generateHttpLogs({ count: 2000, seed: 31, startMs: start0, ratePerSec: 5 })];
-    const sensors = [...generateSensorReadings({ count: 600, seed: 32, startMs: start0, ratePerSec: 2 })];
-    const oracle = await oracleOf(http, sensors);
-    const half = (records: readonly object[], second: boolean): string[] =>
-      records
-        .slice(second ? records.length / 2 : 0, second ? undefined : records.length / 2)
-        .map((r) => JSON.stringify(r));
+      const start0 = Date.now() - 2 * 3_600_000;
+      const http = [...generateHttpLogs({ count: 2000, seed: 31, startMs: start0, ratePerSec: 5 })];
+      const sensors = [...generateSensorReadings({ count: 600, seed: 32, startMs: start0, ratePerSec: 2 })];
+      const oracle = await oracleOf(http, sensors);
+      const half = (records: readonly object[], second: boolean): string[] =>
+        records
+          .slice(second ? records.length / 2 : 0, second ? undefined : records.length / 2)
+          .map((r) => JSON.stringify(r));
 
-    let child = start();
-    await produce(names.http, half(http, false));
-    await produce(names.sensors, half(sensors, false));
-    await waitFor(async () => ((await committed()) > 0 ? true : undefined), 90_000, 'a first commit').catch(
-      (error: unknown) => {
-        throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
-      },
-    );
-    await sleep(Math.floor(Math.random() * 300));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    child = start();
-    await produce(names.http, half(http, true));
-    await produce(names.sensors, half(sensors, true));
+      let child = start();
+      await produce(names.http, half(http, false));
+      await produce(names.sensors, half(sensors, false));
+      await waitFor(async () => ((await committed()) > 0 ? true : undefined), 90_000, 'a first commit').catch(
+        (error: unknown) => {
+          throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
+        },
+      );
+      await sleep(Math.floor(Math.random() * 300));
+      if (disruption === 'kill') {
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('exit', resolve));
+        child = start();
+      } else {
+        for (const partition of [0, 1, 2]) await redis.set(layout.fence(partition), 'zombie-generation');
+      }
+      await produce(names.http, half(http, true));
+      await produce(names.sensors, half(sensors, true));
 
-    const total = http.length + sensors.length;
-    await waitForExactlyCommitted(committed, total, 90_000, 'every record to be committed', logs);
-    const project = await loadProject(WEB_ANALYTICS_PROJECT);
-    expect(await expectAllViewsMatchOracle(redis, layout, oracle, project)).toBeGreaterThan(100);
-    oracle.close();
-    // The increments of the three partitions live on more than one node.
-    const owners = new Set((await scanKeys(redis, `${names.prefix}rt:*`)).map(nodeOf));
-    expect(owners.size).toBeGreaterThan(1);
+      const total = http.length + sensors.length;
+      await waitForExactlyCommitted(committed, total, 90_000, 'every record to be committed', logs);
+      if (disruption === 'stale-fence') {
+        // The speed layer gave its generation up and rebuilt everything under a new one.
+        expect(logs.join('\n')).toMatch(/a partition fence names generation zombie-generation/);
+        for (const partition of [0, 1, 2]) {
+          expect(await redis.get(layout.fence(partition))).not.toBe('zombie-generation');
+        }
+      }
+      const project = await loadProject(WEB_ANALYTICS_PROJECT);
+      expect(await expectAllViewsMatchOracle(redis, layout, oracle, project)).toBeGreaterThan(100);
+      oracle.close();
+      // The increments of the three partitions live on more than one node.
+      const owners = new Set((await scanKeys(redis, `${names.prefix}rt:*`)).map(nodeOf));
+      expect(owners.size).toBeGreaterThan(1);
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  }, 240_000);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+    240_000,
+  );
 });
