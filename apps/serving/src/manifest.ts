@@ -8,9 +8,8 @@ import {
   type BatchManifest,
   ContractError,
   decodeManifest,
-  MANIFEST_HISTORY_DIR,
   MANIFEST_PATH,
-  runIdOfHistoryManifest,
+  newestHistoryManifest,
 } from '@oxbow/contracts';
 import { ServingError } from './errors.ts';
 
@@ -41,13 +40,13 @@ export async function readCurrentManifest(
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await sleep(100);
     try {
-      if (!(await fs.exists(MANIFEST_PATH))) return await newestHistoryManifest(fs);
+      if (!(await fs.exists(MANIFEST_PATH))) return await newestDecodableHistoryManifest(fs);
       return decodeManifest(await fs.read(MANIFEST_PATH), MANIFEST_PATH);
     } catch (error) {
       lastError = error;
     }
   }
-  const fallback = await newestHistoryManifest(fs).catch(() => undefined);
+  const fallback = await newestDecodableHistoryManifest(fs).catch(() => undefined);
   if (fallback) return fallback;
   throw ContractError.is(lastError)
     ? lastError
@@ -56,18 +55,7 @@ export async function readCurrentManifest(
       });
 }
 
-async function newestHistoryManifest(fs: FileSystem): Promise<BatchManifest | undefined> {
-  const names: string[] = [];
-  for await (const file of fs.list(`${MANIFEST_HISTORY_DIR}/`)) {
-    if (runIdOfHistoryManifest(file.path) !== undefined) names.push(file.path);
-  }
-  names.sort().reverse();
-  for (const name of names) {
-    try {
-      return decodeManifest(await fs.read(name), name);
-    } catch {
-      // A damaged history entry: try the next newest.
-    }
-  }
-  return undefined;
+/** The newest history manifest that decodes (a damaged entry: the next newest). */
+async function newestDecodableHistoryManifest(fs: FileSystem): Promise<BatchManifest | undefined> {
+  return (await newestHistoryManifest(fs))?.manifest;
 }

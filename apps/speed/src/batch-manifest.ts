@@ -10,9 +10,8 @@ import {
   type BatchManifest,
   ContractError,
   decodeManifest,
-  MANIFEST_HISTORY_DIR,
   MANIFEST_PATH,
-  runIdOfHistoryManifest,
+  newestHistoryManifest,
 } from '@oxbow/contracts';
 
 /** What reading the manifest gave. */
@@ -47,24 +46,14 @@ export async function readManifest(lake: FileSystem): Promise<ManifestRead> {
 
 /**
  * The newest history manifest (`<lake>/views/_manifests/<runId>.json`, the same content as `_manifest.json` under
- * a name never replaced) that decodes, with its path; `undefined` when there is none. Run ids sort by time.
+ * a name never replaced) that decodes, with its path; `undefined` when there is none. Entries that do not decode
+ * or cannot be read are passed over.
  *
  * @example
  * const fallback = await readNewestHistoryManifest(lake); // when _manifest.json is torn
  */
-export async function readNewestHistoryManifest(
+export function readNewestHistoryManifest(
   lake: FileSystem,
 ): Promise<{ readonly manifest: BatchManifest; readonly path: string } | undefined> {
-  const paths: string[] = [];
-  for await (const info of lake.list(`${MANIFEST_HISTORY_DIR}/`)) {
-    if (runIdOfHistoryManifest(info.path) !== undefined) paths.push(info.path);
-  }
-  for (const path of paths.sort().reverse()) {
-    try {
-      return { manifest: decodeManifest(await lake.read(path), path), path };
-    } catch (error) {
-      if (!ContractError.is(error) && !ConnectorError.is(error)) throw error;
-    }
-  }
-  return undefined;
+  return newestHistoryManifest(lake, (error) => ContractError.is(error) || ConnectorError.is(error));
 }

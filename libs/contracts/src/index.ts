@@ -51,6 +51,7 @@ export {
   type ManifestView,
   type ViewCoverage,
 } from './manifest/batch-manifest.ts';
+export { type ManifestHistorySource, newestHistoryManifest } from './manifest/manifest-history.ts';
 export {
   DEFAULT_REDIS_PREFIX,
   escapeGlob,
