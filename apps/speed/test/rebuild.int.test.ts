@@ -3,7 +3,6 @@
  * speed app notice the missing marker at the next batch, restart its sources from the earliest offsets (there
  * is no manifest), set a new generation and rebuild increments equal to the oracle over every event.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisLayout } from '@oxbow/contracts';
@@ -12,7 +11,7 @@ import {
   generateSensorReadings,
   WEB_ANALYTICS_PROJECT,
 } from '@oxbow/example-web-analytics';
-import { freePort } from '@oxbow/testing-tools';
+import { EphemeralRedis } from '@oxbow/testing-tools';
 import { loadProject } from '@oxbow/views';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ import { type SpeedHandle, startSpeed } from '../src/index.ts';
 import { expectAllViewsMatchOracle, oracleOf } from './support/oracle-comparison.ts';
 import { createTestNames, FAST_CONSUMER, produce, testConfig, waitFor } from './support/speed-test-env.ts';
 
-let redisServer: ChildProcess | undefined;
+let redisServer: EphemeralRedis | undefined;
 let speed: SpeedHandle | undefined;
 let redis: Redis | undefined;
 let lakeDir: string | undefined;
@@ -28,40 +27,19 @@ let lakeDir: string | undefined;
 afterAll(async () => {
   await speed?.stop();
   redis?.disconnect();
-  redisServer?.kill('SIGTERM');
+  await redisServer?.stop();
   if (lakeDir) rmSync(lakeDir, { recursive: true, force: true });
 });
 
 describe('generation marker', () => {
   it('rebuilds the increments from Kafka after FLUSHALL mid-stream', async () => {
-    const port = await freePort();
-    redisServer = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await waitFor(
-      async () => {
-        const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
-        probe.on('error', () => {});
-        const up = await probe.connect().then(
-          () => true,
-          () => undefined,
-        );
-        probe.disconnect();
-        return up;
-      },
-      10_000,
-      'the private redis-server',
-    );
-    redis = new Redis(`redis://127.0.0.1:${port}`);
+    redisServer = await EphemeralRedis.start();
+    redis = new Redis(redisServer.url);
     const names = await createTestNames('rebuild');
     lakeDir = names.lakeDir;
     const layout = new RedisLayout(names.prefix);
     const logs: string[] = [];
-    speed = await startSpeed(await testConfig(names, { OXBOW_REDIS_URL: `redis://127.0.0.1:${port}` }), {
+    speed = await startSpeed(await testConfig(names, { OXBOW_REDIS_URL: redisServer.url }), {
       consumer: FAST_CONSUMER,
       log: (line) => logs.push(line),
     });

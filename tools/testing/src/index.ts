@@ -9,4 +9,5 @@ export {
   recordKeySql,
 } from './delivery-verdict.ts';
 export { freePort } from './free-port.ts';
+export { EphemeralRedis, waitForRedisPing } from './private-redis.ts';
 export { type PrivateRedisCluster, startPrivateRedisCluster } from './private-redis-cluster.ts';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.ts';
+import { waitForRedisPing } from './private-redis.ts';
 
 const run = promisify(execFile);
 
@@ -74,12 +75,7 @@ export async function startPrivateRedisCluster(nodes = 3): Promise<PrivateRedisC
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'no');
       children.push(spawn('redis-server', args, { stdio: 'ignore' }));
     }
-    for (const port of ports) {
-      await waitFor(
-        `node ${port} answering PING`,
-        async () => (await redisCli(port, 'ping')).trim() === 'PONG',
-      );
-    }
+    for (const port of ports) await waitForRedisPing(port);
     await run(
       'redis-cli',
       [

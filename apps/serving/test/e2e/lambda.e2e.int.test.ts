@@ -29,7 +29,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type PrivateRedisCluster, startPrivateRedisCluster } from '@oxbow/testing-tools';
+import { EphemeralRedis, type PrivateRedisCluster, startPrivateRedisCluster } from '@oxbow/testing-tools';
 import { loadProject } from '@oxbow/views';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EVOLVED_ORACLE } from './fixtures/evolved.oracle.ts';
@@ -42,7 +42,7 @@ import {
   oracleTruth,
 } from './support/api-vs-oracle.ts';
 import { type E2eProject, rides, SeededInput, webAnalytics } from './support/e2e-projects.ts';
-import { LambdaStack, PrivateRedis } from './support/lambda-stack.ts';
+import { LambdaStack } from './support/lambda-stack.ts';
 
 const EPOCH_MS = 3000;
 /** The stream is produced in this many chunks, with a short pause between them. */
@@ -93,7 +93,7 @@ async function check(
 }
 
 let stack: LambdaStack | undefined;
-let privateRedis: PrivateRedis | undefined;
+let privateRedis: EphemeralRedis | undefined;
 
 afterEach(async () => {
   await stack?.stop();
@@ -163,7 +163,7 @@ describe.each(PROJECTS)(
       const t0 = Date.now();
       const e2e = await load();
       const input = new SeededInput(e2e, { events, seed: 4242, chunks: CHUNKS });
-      privateRedis = await PrivateRedis.start();
+      privateRedis = await EphemeralRedis.start();
       stack = await LambdaStack.start({
         label: `${e2e.label}-faults`,
         project: e2e.file,

@@ -7,9 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@oxbow/testing-tools';
-import { Redis } from 'ioredis';
+import { freePort, waitForRedisPing } from '@oxbow/testing-tools';
 import type { CleanupList } from './cleanup-list.ts';
 
 export { freePort };
@@ -47,27 +45,7 @@ export class PrivateRedis {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
     args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
     this.process = spawn('redis-server', args, { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const probe = new Redis({
-        port: this.port,
-        host: '127.0.0.1',
-        lazyConnect: true,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => {});
-      const ok = await probe
-        .connect()
-        .then(() => probe.ping())
-        .then(
-          (reply) => reply === 'PONG',
-          () => false,
-        );
-      probe.disconnect();
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
-      await sleep(100);
-    }
+    await waitForRedisPing(this.port);
   }
 
   /** The AOF file commands are appended to now (Redis 7's multi-part AOF: the manifest's `type i` file). */

@@ -37,7 +37,6 @@ import {
 import { RedisLayout } from '@oxbow/contracts';
 import { freePort } from '@oxbow/testing-tools';
 import { loadProject } from '@oxbow/views';
-import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { ProducedRecord } from './e2e-projects.ts';
 
@@ -58,64 +57,6 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
-  }
-}
-
-/** A `redis-server` of this run only, without persistence: a restart comes back empty. */
-export class PrivateRedis {
-  readonly port: number;
-  private server: ChildProcess | undefined;
-
-  private constructor(port: number) {
-    this.port = port;
-  }
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.restart();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Kills the server (SIGKILL) if it runs, and starts it again, empty. */
-  async restart(): Promise<void> {
-    await this.stop('SIGKILL');
-    this.server = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    await waitFor(
-      async () => {
-        const probe = new Redis({
-          port: this.port,
-          host: '127.0.0.1',
-          lazyConnect: true,
-          retryStrategy: () => null,
-        });
-        probe.on('error', () => {});
-        const up = await probe.connect().then(
-          () => probe.ping().then(() => true),
-          () => undefined,
-        );
-        probe.disconnect();
-        return up;
-      },
-      10_000,
-      'the private redis-server',
-    );
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill(signal);
-    await exited;
   }
 }
 
