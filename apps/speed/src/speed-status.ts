@@ -3,14 +3,8 @@
  * committed batch, and served as JSON by a tiny HTTP endpoint (`GET /health`), which also serves the metrics
  * (`GET /metrics`).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  type DeadLetterNote,
-  exposition,
-  newestDeadLetters,
-  PROMETHEUS_CONTENT_TYPE,
-} from '@oxbow/connectors';
+import type { Server } from 'node:http';
+import { type DeadLetterNote, newestDeadLetters, serveOperations } from '@oxbow/connectors';
 import type { Registry } from 'prom-client';
 
 /** What the speed layer is doing. */
@@ -121,47 +115,30 @@ export function isHealthy(status: SpeedStatus, batchMs: number, now = Date.now()
 }
 
 /**
- * Serves `GET /health` (200 when healthy, else 503) with the status as JSON, and, given a registry, `GET /metrics`
- * (its metrics and the process metrics in the Prometheus text format).
+ * Serves `GET /health` and `GET /status` (200 when healthy, else 503) with the status as JSON, and `GET /metrics`
+ * (its metrics and the process metrics in the Prometheus text format): the operations server of
+ * `@oxbow/connectors` on the speed layer's paths.
  *
  * @example
  * ```ts
- * const server = await serveHealth(8091, '127.0.0.1', () => ({ status, healthy: isHealthy(status, 1000) }));
+ * const server = await serveHealth(8091, '127.0.0.1', () => ({ status, healthy: isHealthy(status, 1000) }), registry);
  * ```
  */
 export async function serveHealth(
   port: number,
   host: string,
   probe: () => { status: SpeedStatus; healthy: boolean },
-  metrics?: Registry,
+  metrics: Registry,
 ): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    if (metrics !== undefined && request.method === 'GET' && request.url === '/metrics') {
-      exposition(metrics).then(
-        (text) => {
-          response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
-          response.end(text);
-        },
-        (error: unknown) => {
-          response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-          response.end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
-        },
-      );
-      return;
-    }
-    if (request.method !== 'GET' || !['/health', '/status'].includes(request.url ?? '')) {
-      response.writeHead(404, { 'content-type': 'application/json' });
-      response.end('{"error":"not found"}');
-      return;
-    }
-    const { status, healthy } = probe();
-    response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ healthy, ...status }));
+  const operations = await serveOperations({
+    port,
+    host,
+    registry: metrics,
+    healthPaths: ['/health', '/status'],
+    health: () => {
+      const { status, healthy } = probe();
+      return { healthy, body: { ...status } };
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return { server, url: `http://${host}:${address.port}/health` };
+  return { server: operations.server, url: `${operations.url}/health` };
 }

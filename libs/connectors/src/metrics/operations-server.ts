@@ -1,6 +1,7 @@
 /**
  * A tiny HTTP server for the operations routes of an app without an HTTP API of its own (the archiver, the batch
- * schedule): `GET /healthz` (200 while healthy, else 503, with a JSON body) and `GET /metrics` (Prometheus text).
+ * schedule, the speed layer): `GET /healthz` (or the app's own health paths; 200 while healthy, else 503, with a
+ * JSON body) and `GET /metrics` (Prometheus text).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ export interface OperationsServerOptions {
   readonly host?: string;
   /** The app's metrics; the process metrics are added. */
   readonly registry: Registry;
+  /** The paths that answer the health (default `/healthz`; the speed layer keeps `/health` and `/status`). */
+  readonly healthPaths?: readonly string[];
   /** The health answer: `healthy` decides the status code, `body` is sent as JSON. */
   health(): { readonly healthy: boolean; readonly body: Readonly<Record<string, unknown>> };
 }
@@ -37,6 +40,7 @@ export interface OperationsServer {
  */
 export async function serveOperations(options: OperationsServerOptions): Promise<OperationsServer> {
   const host = options.host ?? '127.0.0.1';
+  const healthPaths = options.healthPaths ?? ['/healthz'];
   const server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
@@ -52,7 +56,7 @@ export async function serveOperations(options: OperationsServerOptions): Promise
       );
       return;
     }
-    if (request.method === 'GET' && path === '/healthz') {
+    if (request.method === 'GET' && path !== undefined && healthPaths.includes(path)) {
       const { healthy, body } = options.health();
       response.writeHead(healthy ? 200 : 503, {
         'content-type': 'application/json',
@@ -62,7 +66,7 @@ export async function serveOperations(options: OperationsServerOptions): Promise
       return;
     }
     response.writeHead(404, { 'content-type': 'application/json' });
-    response.end('{"error":"not found: GET /healthz or /metrics"}');
+    response.end(JSON.stringify({ error: `not found: GET ${[...healthPaths, '/metrics'].join(', ')}` }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
