@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { redisServerArguments } from './redis-server-arguments.ts';
 
 /** The number of hash slots of a Redis Cluster; all of them are assigned once the cluster is formed. */
 export const CLUSTER_SLOTS = 16_384;
@@ -65,26 +66,11 @@ export function clusterInfoProblem(info: Record<string, string>, nodeCount: numb
 /** The arguments of one cluster node: loopback only, AOF on, RDB snapshots off, cluster state in its data dir. */
 export function nodeArguments(port: number, nodeDir: string): string[] {
   return [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--protected-mode',
-    'yes',
-    '--dir',
-    nodeDir,
+    ...redisServerArguments(port, nodeDir),
     '--cluster-enabled',
     'yes',
     '--cluster-config-file',
     `nodes-${port}.conf`,
-    '--appendonly',
-    'yes',
-    '--save',
-    '',
-    '--daemonize',
-    'no',
-    '--io-threads',
-    '1',
   ];
 }
 

@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createRedis } from '../../clients.ts';
 import { CliError } from '../../errors.ts';
+import { redisServerArguments } from '../redis-server-arguments.ts';
 import type { ServiceDefinition } from '../service.ts';
 
 function findOnPath(binary: string): string | undefined {
@@ -47,24 +48,7 @@ export const redisService: ServiceDefinition = {
   command(context) {
     return {
       command: requireRedisServer(),
-      args: [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(context.config.redisPort),
-        '--dir',
-        context.dataDir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-        '--daemonize',
-        'no',
-        '--protected-mode',
-        'yes',
-        '--io-threads',
-        '1',
-      ],
+      args: redisServerArguments(context.config.redisPort, context.dataDir),
       cwd: context.dataDir,
     };
   },
