@@ -32,5 +32,5 @@ export {
   type SpeedSettings,
 } from './speed-options.ts';
 export { type SpeedHandle, startSpeed } from './speed-service.ts';
-export type { SpeedState, SpeedStatus } from './speed-status.ts';
+export { SPEED_HEALTH_PATHS, type SpeedState, type SpeedStatus } from './speed-status.ts';
 export { type FingerprintedView, viewFingerprintsOf, viewSetFingerprint } from './view-set.ts';

@@ -114,6 +114,9 @@ export function isHealthy(status: SpeedStatus, batchMs: number, now = Date.now()
   return now - status.updatedAt <= Math.max(30_000, 10 * batchMs);
 }
 
+/** The paths the speed layer's health endpoint answers its status on. */
+export const SPEED_HEALTH_PATHS: readonly string[] = ['/health', '/status'];
+
 /**
  * Serves `GET /health` and `GET /status` (200 when healthy, else 503) with the status as JSON, and `GET /metrics`
  * (its metrics and the process metrics in the Prometheus text format): the operations server of
@@ -134,7 +137,7 @@ export async function serveHealth(
     port,
     host,
     registry: metrics,
-    healthPaths: ['/health', '/status'],
+    healthPaths: SPEED_HEALTH_PATHS,
     health: () => {
       const { status, healthy } = probe();
       return { healthy, body: { ...status } };

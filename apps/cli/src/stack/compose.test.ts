@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type OxbowConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
+import { SPEED_HEALTH_PATHS } from '@oxbow/speed';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCommandLine } from '../args.ts';
@@ -74,13 +75,6 @@ function containerPort(name: string): string {
 function servingOpsRoutes(): string[] {
   const source = readFileSync(repoFile('apps/serving/src/routes/ops-routes.ts'), 'utf8');
   return [...source.matchAll(/app\.(?:get|post)(?:<[^>]*>)?\(\s*'([^']+)'/g)].map((match) => match[1] ?? '');
-}
-
-/** The paths the speed app's health server answers (`serveHealth` in apps/speed/src/speed-status.ts). */
-function speedHealthPaths(): string[] {
-  const source = readFileSync(repoFile('apps/speed/src/speed-status.ts'), 'utf8');
-  const list = /\[('\/[a-z]+'(?:,\s*'\/[a-z]+')*)\]\.includes\(request\.url/.exec(source)?.[1] ?? '';
-  return [...list.matchAll(/'([^']+)'/g)].map((match) => match[1] ?? '');
 }
 
 /** The URL a `node -e "fetch('…')…"` healthcheck asks. */
@@ -302,6 +296,6 @@ describe('docker-compose.yml runs the apps from the image', () => {
     // The speed app's health server listens on 127.0.0.1 only, so the check runs inside its container.
     expect(speed.hostname).toBe('127.0.0.1');
     expect(speed.port).toBe(String(speedConfig.speedHealthPort));
-    expect(speedHealthPaths()).toContain(speed.pathname);
+    expect(SPEED_HEALTH_PATHS).toContain(speed.pathname);
   });
 });

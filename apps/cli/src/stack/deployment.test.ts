@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, SETTINGS, type SettingName, settingSpec } from '@oxbow/config';
+import { DEFAULT_HEALTH_PATHS } from '@oxbow/connectors';
+import { SPEED_HEALTH_PATHS } from '@oxbow/speed';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
@@ -41,19 +43,6 @@ const SETTING_BY_ENV = new Map(
 function servingOpsRoutes(): string[] {
   const source = read('apps/serving/src/routes/ops-routes.ts');
   return [...source.matchAll(/app\.(?:get|post)(?:<[^>]*>)?\(\s*'([^']+)'/g)].map((match) => match[1] ?? '');
-}
-
-/** The paths the speed app's health server answers (`serveHealth` in apps/speed/src/speed-status.ts). */
-function speedHealthPaths(): string[] {
-  const source = read('apps/speed/src/speed-status.ts');
-  const list = /\[('\/[a-z]+'(?:,\s*'\/[a-z]+')*)\]\.includes\(request\.url/.exec(source)?.[1] ?? '';
-  return [...list.matchAll(/'([^']+)'/g)].map((match) => match[1] ?? '');
-}
-
-/** The paths the operations server of the archiver answers (`serveOperations` in libs/connectors). */
-function operationsPaths(): string[] {
-  const source = read('libs/connectors/src/metrics/operations-server.ts');
-  return [...source.matchAll(/path === '(\/[a-z]+)'/g)].map((match) => match[1] ?? '');
 }
 
 /** A command line is one the `oxbow` command knows: it parses, and `--help` lists its command words. */
@@ -469,7 +458,7 @@ describe('infra/k8s', () => {
       const url = new URL(/fetch\('([^']+)'\)/.exec(command[2] ?? '')?.[1] ?? 'http://missing');
       expect(url.hostname, probe).toBe('127.0.0.1');
       expect(Number(url.port), probe).toBe(speedConfig.speedHealthPort);
-      expect(speedHealthPaths(), probe).toContain(url.pathname);
+      expect(SPEED_HEALTH_PATHS, probe).toContain(url.pathname);
     }
 
     const archiver = podTemplate(find('Deployment', 'oxbow-archiver')).spec.containers[0] as Container;
@@ -481,7 +470,7 @@ describe('infra/k8s', () => {
       expect(url.hostname, probe).toBe('127.0.0.1');
       expect(Number(url.port), probe).toBe(archiverConfig.archiverHealthPort);
       expect(url.pathname, probe).toBe('/healthz');
-      expect(operationsPaths(), probe).toContain('/healthz');
+      expect(DEFAULT_HEALTH_PATHS, probe).toContain('/healthz');
     }
   });
 

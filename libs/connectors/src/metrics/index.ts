@@ -1,4 +1,9 @@
-export { type OperationsServer, type OperationsServerOptions, serveOperations } from './operations-server.ts';
+export {
+  DEFAULT_HEALTH_PATHS,
+  type OperationsServer,
+  type OperationsServerOptions,
+  serveOperations,
+} from './operations-server.ts';
 export {
   exposition,
   lagSamples,

@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { exposition, PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
 
+/** The health paths of an operations server unless the app names its own. */
+export const DEFAULT_HEALTH_PATHS: readonly string[] = ['/healthz'];
+
 /** Options of {@link serveOperations}. */
 export interface OperationsServerOptions {
   /** Listen port (0: any free port). */
@@ -40,7 +43,7 @@ export interface OperationsServer {
  */
 export async function serveOperations(options: OperationsServerOptions): Promise<OperationsServer> {
   const host = options.host ?? '127.0.0.1';
-  const healthPaths = options.healthPaths ?? ['/healthz'];
+  const healthPaths = options.healthPaths ?? DEFAULT_HEALTH_PATHS;
   const server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
