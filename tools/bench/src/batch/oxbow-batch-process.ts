@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type BatchConfig, type BatchEngine, jsonLinesProgress, runBatch } from '@oxbow/batch';
+import {
+  type BatchConfig,
+  type BatchEngine,
+  jsonLinesProgress,
+  runBatch,
+  storageOptionsOf,
+} from '@oxbow/batch';
 import { openFileSystem } from '@oxbow/connectors';
 import { WEB_ANALYTICS_PROJECT } from '@oxbow/example-web-analytics';
 import { resultLine, TABLES_PREFIX } from './measured-process.ts';
@@ -117,15 +123,7 @@ async function main(options: OxbowProcessOptions): Promise<void> {
   console.log(resultLine(result));
 
   // Outside the measured time: read the published tables back.
-  const fs = openFileSystem(config.lake, {
-    s3: {
-      endpoint: config.s3Endpoint,
-      region: config.s3Region,
-      accessKeyId: config.s3AccessKey,
-      secretAccessKey: config.s3SecretKey,
-      forcePathStyle: true,
-    },
-  });
+  const fs = openFileSystem(config.lake, storageOptionsOf(config));
   const scratch = await mkdtemp(join(tmpdir(), 'oxbow-bench-tables-'));
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
